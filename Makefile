@@ -1,0 +1,49 @@
+# The two commands: `make demo` and `make test`. Everything else is a step of them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+MANAGE := $(BIN)/python manage.py
+PYTEST := $(BIN)/python -m pytest
+
+.PHONY: demo test install setup lint test-sqlite test-postgres test-browser messages clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+setup: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) createcachetable
+	$(MANAGE) collectstatic --noinput --verbosity 0
+
+demo: setup
+	$(MANAGE) demo
+	$(MANAGE) serve --bind 127.0.0.1:8000
+
+test: lint test-sqlite test-postgres test-browser
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks scripts
+	GROUNDSWELL_ENV=test GROUNDSWELL_VAR_DIR=var/test $(MANAGE) makemigrations --check --dry-run
+
+test-sqlite: install
+	$(PYTEST) -m "not browser" -q
+
+test-postgres: install
+	scripts/with-postgres $(PYTEST) -m "not browser" -q
+
+test-browser: install
+	$(PYTEST) -m browser -q
+
+# Refresh the Spanish catalog after changing strings, then translate and compile.
+messages: install
+	cd src/groundswell && ../../$(MANAGE) makemessages -l es --no-location --ignore 'static/vendor/*'
+	cd src/groundswell && ../../$(MANAGE) compilemessages
+
+clean:
+	rm -rf $(VENV) staticfiles var/test

@@ -1,0 +1,187 @@
+"""Encryption at rest for personal data, and blind indexes for exact lookup.
+
+Values are sealed with AES-256-GCM under a keyring read from settings (the
+environment or a file, never the database). A token is ``gs1:<key id>:<base64>``;
+the key id lets old keys keep decrypting while ``rotate_encryption_keys`` rewrites
+rows under the newest key. The column name is bound in as associated data, so a
+ciphertext copied into another column or table does not decrypt.
+
+A blind index is an HMAC of the normalized value under a separate key: it finds a
+row by exact value (an email, a phone number, its last four digits) without
+storing the value in the clear.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+
+PREFIX = "gs1"
+NONCE_BYTES = 12
+
+
+class DecryptionError(Exception):
+    """A stored value could not be decrypted: unknown key id or tampered data."""
+
+
+@dataclass(frozen=True)
+class Keyring:
+    primary_id: str
+    keys: dict[str, bytes]
+
+    @classmethod
+    def parse(cls, spec: str) -> Keyring:
+        keys: dict[str, bytes] = {}
+        order: list[str] = []
+        for entry in (part.strip() for part in spec.split(",")):
+            if not entry:
+                continue
+            key_id, sep, encoded = entry.partition(":")
+            if not sep or not key_id.isalnum():
+                raise ImproperlyConfigured(
+                    "GROUNDSWELL_ENCRYPTION_KEYS entries look like 'k2:<base64 of 32 bytes>'."
+                )
+            try:
+                key = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+            except ValueError as exc:
+                raise ImproperlyConfigured(f"Encryption key {key_id!r} is not base64.") from exc
+            if len(key) != 32:
+                raise ImproperlyConfigured(f"Encryption key {key_id!r} must be 32 bytes.")
+            if key_id in keys:
+                raise ImproperlyConfigured(f"Encryption key id {key_id!r} appears twice.")
+            keys[key_id] = key
+            order.append(key_id)
+        if not order:
+            raise ImproperlyConfigured("GROUNDSWELL_ENCRYPTION_KEYS holds no key.")
+        return cls(primary_id=order[0], keys=keys)
+
+
+@cache
+def _keyring_for(spec: str) -> Keyring:
+    return Keyring.parse(spec)
+
+
+def keyring() -> Keyring:
+    return _keyring_for(settings.ENCRYPTION_KEYS)
+
+
+def encrypt(plaintext: str, *, context: str) -> str:
+    ring = keyring()
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = AESGCM(ring.keys[ring.primary_id]).encrypt(
+        nonce, plaintext.encode("utf-8"), context.encode("utf-8")
+    )
+    body = base64.urlsafe_b64encode(nonce + sealed).decode("ascii").rstrip("=")
+    return f"{PREFIX}:{ring.primary_id}:{body}"
+
+
+def key_id_of(token: str) -> str | None:
+    parts = token.split(":", 2)
+    return parts[1] if len(parts) == 3 and parts[0] == PREFIX else None
+
+
+def decrypt(token: str, *, context: str) -> str:
+    parts = token.split(":", 2)
+    if len(parts) != 3 or parts[0] != PREFIX:
+        raise DecryptionError("Not an encrypted value.")
+    _, key_id, body = parts
+    key = keyring().keys.get(key_id)
+    if key is None:
+        raise DecryptionError(f"Unknown encryption key id {key_id!r}.")
+    try:
+        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        plain = AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], context.encode("utf-8"))
+    except Exception as exc:  # InvalidTag, bad padding, short data
+        raise DecryptionError("Encrypted value is corrupt or was moved.") from exc
+    return plain.decode("utf-8")
+
+
+def blind_index(value: str, *, purpose: str) -> str:
+    """HMAC-SHA256 of an already-normalized value, hex encoded (64 characters)."""
+    key = settings.BLIND_INDEX_KEY.encode("utf-8")
+    message = purpose.encode("utf-8") + b"\x00" + value.encode("utf-8")
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+class EncryptedTextField(models.TextField):
+    """A text column stored encrypted; reads and writes plaintext in Python.
+
+    ``blind_index_field`` names a sibling ``CharField(max_length=64)`` that is filled
+    on save with the HMAC of ``normalize(value)``, for exact lookup via
+    :func:`blind_index`. Lookups on the encrypted column itself are meaningless
+    (every encryption differs) and so are not supported.
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        blind_index_field: str | None = None,
+        normalize: Callable[[str], str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.blind_index_field = blind_index_field
+        self.normalize = normalize
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> tuple[Any, Any, Any, Any]:
+        name, path, args, kwargs = super().deconstruct()
+        if self.blind_index_field:
+            kwargs["blind_index_field"] = self.blind_index_field
+        return name, path, args, kwargs
+
+    @property
+    def context(self) -> str:
+        return f"{self.model._meta.label_lower}.{self.name}"
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:
+        if value is None or value == "":
+            return value
+        return decrypt(value, context=self.context)
+
+    def get_prep_value(self, value: Any) -> Any:
+        value = super().get_prep_value(value)
+        if value is None or value == "":
+            return value
+        return encrypt(value, context=self.context)
+
+    def get_lookup(self, lookup_name: str) -> Any:
+        if lookup_name not in {"isnull"}:
+            return None
+        return super().get_lookup(lookup_name)
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        value = super().pre_save(model_instance, add)
+        if self.blind_index_field:
+            index = ""
+            if value:
+                normalized = self.normalize(value) if self.normalize else value
+                index = blind_index(normalized, purpose=self.context)
+            setattr(model_instance, self.blind_index_field, index)
+        return value
+
+    def index_for(self, value: str) -> str:
+        """The blind index a stored ``value`` gets, for ``filter(<index>=...)``."""
+        normalized = self.normalize(value) if self.normalize else value
+        return blind_index(normalized, purpose=self.context)
+
+
+def encrypted_fields() -> list[tuple[type[models.Model], EncryptedTextField]]:
+    from django.apps import apps
+
+    found = []
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if isinstance(field, EncryptedTextField):
+                found.append((model, field))
+    return found

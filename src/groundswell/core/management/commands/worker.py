@@ -1,0 +1,47 @@
+"""Run the background worker (django-tasks' database worker) with a heartbeat that
+/health reads. Several workers may run at once; each claims tasks atomically."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections, connection
+from django.utils import timezone
+from django_tasks_db.management.commands.db_worker import Command as DBWorkerCommand
+
+from groundswell.core.models import WorkerHeartbeat
+
+
+def beat(worker_id: str) -> None:
+    WorkerHeartbeat.objects.update_or_create(worker_id=worker_id,
+                                             defaults={"last_seen": timezone.now()})
+
+
+class Command(DBWorkerCommand):
+    help = "Run the background worker (tasks from the database queue) with a heartbeat."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        worker_id = options.get("worker_id") or f"{socket.gethostname()}-{os.getpid()}"
+        options["worker_id"] = worker_id[:64]
+        stop = threading.Event()
+
+        def heartbeat() -> None:
+            while not stop.is_set():
+                try:
+                    beat(options["worker_id"])
+                except Exception:  # noqa: BLE001 - a missed beat shows up in /health
+                    close_old_connections()
+                stop.wait(settings.WORKER_HEARTBEAT_SECONDS)
+            connection.close()
+
+        thread = threading.Thread(target=heartbeat, name="heartbeat", daemon=True)
+        thread.start()
+        try:
+            super().handle(*args, **options)
+        finally:
+            stop.set()
+            thread.join(timeout=5)

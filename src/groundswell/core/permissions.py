@@ -1,0 +1,29 @@
+"""What each role may do. Views and services ask here; nothing checks roles by hand."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+
+from groundswell.core.models import Membership, Role
+
+ALL_ROLES = frozenset(Role)
+
+CAPABILITIES: dict[str, frozenset[Role]] = {
+    "organization.view": ALL_ROLES,
+    "bases.view": ALL_ROLES,
+    "bases.manage": frozenset({Role.ADMIN, Role.ORGANIZER}),
+    "members.view": frozenset({Role.ADMIN, Role.ORGANIZER}),
+    "members.manage": frozenset({Role.ADMIN}),
+    "audit.view": frozenset({Role.ADMIN}),
+}
+
+
+def can(membership: Membership | None, capability: str) -> bool:
+    if capability not in CAPABILITIES:
+        raise KeyError(f"Unknown capability {capability!r}")
+    return membership is not None and membership.role in CAPABILITIES[capability]
+
+
+def require(membership: Membership | None, capability: str) -> None:
+    if not can(membership, capability):
+        raise PermissionDenied

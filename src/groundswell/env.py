@@ -1,0 +1,150 @@
+"""Typed readers for configuration from environment variables.
+
+Every setting Groundswell reads from the environment goes through these helpers so
+that a bad value stops start-up with a message naming the variable, instead of
+surfacing later as a confusing error in a request. Secrets may be given directly
+(``NAME``) or as a path to a file holding them (``NAME_FILE``), which is how
+Docker/Kubernetes/systemd credentials are usually mounted.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+
+class ConfigurationError(Exception):
+    """Raised at start-up when an environment variable has an unusable value."""
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return default if value is None else value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigurationError(f"{name} must be true or false (got {raw!r}).")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number (got {raw!r}).") from None
+    if minimum is not None and value < minimum:
+        raise ConfigurationError(f"{name} must be at least {minimum} (got {value}).")
+    return value
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return list(default)
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = os.environ.get(name, default).strip().lower()
+    if value not in choices:
+        raise ConfigurationError(f"{name} must be one of {', '.join(choices)} (got {value!r}).")
+    return value
+
+
+def env_secret(
+    name: str,
+    *,
+    generated_in: Path | None = None,
+    factory: Callable[[], str] = lambda: secrets.token_urlsafe(48),
+) -> str:
+    """Read a secret from ``NAME`` or from the file named by ``NAME_FILE``.
+
+    ``generated_in`` is only passed by development and demo settings: the secret is
+    then created once in that folder and reused, so a laptop install needs no setup
+    and the repository never holds a secret.
+    """
+    direct = os.environ.get(name)
+    file_path = os.environ.get(f"{name}_FILE")
+    if direct and file_path:
+        raise ConfigurationError(f"Set only one of {name} and {name}_FILE.")
+    if direct:
+        return direct.strip()
+    if file_path:
+        try:
+            value = Path(file_path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigurationError(f"{name}_FILE: cannot read {file_path!r} ({exc}).") from exc
+        if not value:
+            raise ConfigurationError(f"{name}_FILE: {file_path!r} is empty.")
+        return value
+    if generated_in is not None:
+        generated_in.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = generated_in / name.lower()
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(factory())
+        return path.read_text(encoding="utf-8").strip()
+    raise ConfigurationError(f"{name} (or {name}_FILE) must be set.")
+
+
+def database_from_url(url: str) -> dict[str, object]:
+    """Translate ``postgres://user:pass@host:port/name`` or ``sqlite:///path`` into
+    a Django ``DATABASES`` entry."""
+    parsed = urlparse(url)
+    options = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
+    if parsed.scheme in {"postgres", "postgresql", "pgsql"}:
+        if not parsed.path.strip("/"):
+            raise ConfigurationError("DATABASE_URL must name a database, e.g. postgres://host/name.")
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parsed.path.lstrip("/")),
+            "USER": unquote(parsed.username or ""),
+            "PASSWORD": unquote(parsed.password or ""),
+            "HOST": unquote(parsed.hostname or options.pop("host", "")),
+            "PORT": str(parsed.port or ""),
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
+            "OPTIONS": options,
+        }
+    if parsed.scheme == "sqlite":
+        path = unquote(url[len("sqlite://") :])
+        if path.startswith("/") and not path.startswith("//"):
+            path = path[1:] if path.startswith("/:memory:") else path
+        return sqlite_database(path or ":memory:")
+    raise ConfigurationError(
+        f"DATABASE_URL must start with postgres:// or sqlite:// (got {parsed.scheme or url!r})."
+    )
+
+
+def sqlite_database(path: str) -> dict[str, object]:
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": path,
+        "OPTIONS": {
+            # IMMEDIATE takes the write lock at BEGIN, so the web server and the worker
+            # never deadlock upgrading a read lock, and the audit chain head is serialized.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+            ),
+        },
+    }
