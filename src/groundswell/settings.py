@@ -57,7 +57,8 @@ ENCRYPTION_KEYS = env_secret(
 )
 BLIND_INDEX_KEY = env_secret("GROUNDSWELL_BLIND_INDEX_KEY", generated_in=_generated)
 
-ALLOWED_HOSTS = env_list("GROUNDSWELL_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost"])
+ALLOWED_HOSTS = env_list("GROUNDSWELL_ALLOWED_HOSTS",
+                         [] if PRODUCTION else ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("GROUNDSWELL_CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("GROUNDSWELL_SITE_URL", "http://127.0.0.1:8000") or ""
 # How many reverse proxies in front of us append to X-Forwarded-For (0: use the peer address).

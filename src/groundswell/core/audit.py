@@ -9,12 +9,12 @@ sequence or a head that points past the last row.
 from __future__ import annotations
 
 import contextvars
-from datetime import UTC
 import hashlib
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from django.db import models, transaction

@@ -50,7 +50,8 @@ class AcceptInvitationForm(forms.Form):
 class AuditFilterForm(forms.Form):
     code = forms.CharField(label=_("Event"), required=False, max_length=100,
                            help_text=_("For example core.member"))
-    actor = forms.ModelChoiceField(label=_("Who"), required=False, queryset=Membership.objects.none())
+    actor = forms.ModelChoiceField(label=_("Who"), required=False,
+                                   queryset=Membership.objects.none())
     since = forms.DateField(label=_("From"), required=False,
                             widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=_("To"), required=False,

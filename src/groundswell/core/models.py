@@ -144,6 +144,9 @@ class Invitation(models.Model):
         verbose_name_plural = _("invitations")
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} · {self.organization}"
+
     @property
     def is_pending(self) -> bool:
         return (self.accepted_at is None and self.revoked_at is None
@@ -157,6 +160,9 @@ class AuditChainHead(models.Model):
     chain = models.CharField(max_length=32, unique=True)
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"{self.chain}@{self.last_seq}"
 
 
 class AuditEvent(models.Model):
@@ -189,6 +195,9 @@ class AuditEvent(models.Model):
             models.UniqueConstraint(fields=["chain", "seq"], name="audit_unique_seq"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.code} #{self.seq}"
+
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None:
             raise RuntimeError("Audit events are append-only.")
@@ -203,3 +212,6 @@ class WorkerHeartbeat(models.Model):
 
     worker_id = models.CharField(max_length=64, unique=True)
     last_seen = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.worker_id
