@@ -208,10 +208,15 @@ class TestRoles:
     def test_members_page_search_and_pagination(self, client, personas):
         login(client, personas.member("admin"))
         name = personas.member("dispatcher").user.name
-        response = client.get("/o/front-street/members/", {"q": name})
+        response = client.post("/o/front-street/members/", {"q": name})
+        assert response.status_code == 302 and response.url == "/o/front-street/members/"
+        response = client.get(response.url)
         assert response.status_code == 200
         assert name.encode() in response.content
-        response = client.get("/o/front-street/members/", {"q": "zzz-nobody"})
-        assert b"No member matches" in response.content
+        assert personas.member("canvasser").user.email.encode() not in response.content
+        client.post("/o/front-street/members/", {"q": "zzz-nobody"})
+        assert b"No member matches" in client.get("/o/front-street/members/").content
+        client.post("/o/front-street/members/", {"q": ""})
+        assert b"No member matches" not in client.get("/o/front-street/members/").content
         assert client.get("/o/front-street/members/", {"page": "999"}).status_code == 200
         assert client.get("/o/front-street/members/", {"page": "abc"}).status_code == 200

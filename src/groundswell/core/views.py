@@ -73,10 +73,23 @@ def organization_home(request: HttpRequest) -> HttpResponse:
 # --- members -------------------------------------------------------------------------
 
 
+def remembered_search(request: HttpRequest, key: str) -> tuple[str, HttpResponse | None]:
+    """Search terms are usually names: they are posted and kept in the session so they
+    never appear in URLs, access logs or browser history."""
+    session_key = f"search:{key}"
+    if request.method == "POST":
+        request.session[session_key] = request.POST.get("q", "").strip()[:100]
+        return "", HttpResponseRedirect(request.path)
+    return request.session.get(session_key, ""), None
+
+
 @org_view("members.view")
+@require_http_methods(["GET", "POST"])
 def members(request: HttpRequest) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
-    query = request.GET.get("q", "").strip()[:100]
+    query, redirect_after_search = remembered_search(request, "members")
+    if redirect_after_search:
+        return redirect_after_search
     qs = Membership.objects.select_related("user").prefetch_related("bases").order_by(
         "user__name", "user__email")
     if query:
@@ -269,7 +282,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "core/audit_log.html", {
-        "form": form, "page": page, "rows": rows, "query": query.urlencode(),
+        "form": form, "page": page, "rows": rows, "page_query": query.urlencode(),
     })
 
 
