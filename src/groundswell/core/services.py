@@ -15,9 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -26,6 +24,7 @@ from django_scopes import scope, scopes_disabled
 from groundswell.core import audit
 from groundswell.core.models import Base, Invitation, Membership, Organization, Role
 from groundswell.core.permissions import require
+from groundswell.core.tasks import send_invitation_email
 
 INVITATION_SALT = "groundswell.invitation"
 
@@ -182,20 +181,9 @@ def invite_member(actor: Membership, *, email: str, role: str,
         invitation.bases.set(bases)
         audit.record("core.member.invited", organization=org, actor=actor.user, obj=invitation,
                      data={"role": role, "bases": sorted(b.pk for b in bases)})
-        url = invitation_url(invitation)
-        language = org.default_language
-        transaction.on_commit(lambda: _send_invitation(email, org.name, url, language))
+        invitation_id = invitation.pk
+        transaction.on_commit(lambda: send_invitation_email.enqueue(invitation_id))
     return invitation
-
-
-def _send_invitation(email: str, org_name: str, url: str, language: str) -> None:
-    days = settings.INVITATION_MAX_AGE.days
-    with translation.override(language):
-        context = {"organization": org_name, "url": url, "days": days}
-        subject = _("You are invited to join %(organization)s on Groundswell") % context
-        body = render_to_string("core/email/invitation.txt", context)
-    send_mail(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body,
-              settings.DEFAULT_FROM_EMAIL, [email])
 
 
 def revoke_invitation(actor: Membership, invitation: Invitation) -> None:

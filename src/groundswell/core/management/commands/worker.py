@@ -28,14 +28,14 @@ class Command(DBWorkerCommand):
         worker_id = options.get("worker_id") or f"{socket.gethostname()}-{os.getpid()}"
         options["worker_id"] = worker_id[:64]
         stop = threading.Event()
+        beat(options["worker_id"])  # alive from the first moment, before any task runs
 
         def heartbeat() -> None:
-            while not stop.is_set():
+            while not stop.wait(settings.WORKER_HEARTBEAT_SECONDS):
                 try:
                     beat(options["worker_id"])
                 except Exception:  # noqa: BLE001 - a missed beat shows up in /health
                     close_old_connections()
-                stop.wait(settings.WORKER_HEARTBEAT_SECONDS)
             connection.close()
 
         thread = threading.Thread(target=heartbeat, name="heartbeat", daemon=True)
