@@ -1,0 +1,426 @@
+"""Every URL pattern × every persona, walked from the resolver (issue 3, "Permission
+matrix test").
+
+The patterns come from ``get_resolver()``, recursing into includes (allauth's under
+/account/ too), never from a hand-written list, so a new page cannot ship without
+someone writing down here who may open it: a pattern with no declared expectation
+fails the suite with its name, and so does an expectation for a pattern that no
+longer exists, so the table stays honest.
+
+A pattern is identified by its URL name (``namespace:name`` inside a namespace), or
+by its full route when it has no name. Each is requested with GET by: an anonymous
+visitor, a member of "front-street" in each role, and an admin of another
+organization (the outsider), who must get a 404 on every /o/front-street/ page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import pytest
+from django.http import HttpResponse
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, path, resolve
+from django.urls.exceptions import Resolver404
+from django.utils.regex_helper import normalize
+from django_scopes import scope
+
+from groundswell.core import services
+from groundswell.core.models import Role
+from tests.conftest import login
+from tests.factories import make_member
+
+# --- walking the resolver --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One endpoint of the URLconf, with everything needed to request it."""
+
+    key: str  # "namespace:name", or the full route when the pattern is unnamed
+    name: str | None  # the bare URL name
+    route: str  # the full route, spelled as ResolverMatch.route spells it
+    regex: str  # the full regex from the site root
+    params: tuple[str, ...]  # the keyword arguments the URL captures
+
+    def url(self, values: Mapping[str, str]) -> str:
+        """The concrete path for these captured values: what reverse() builds, but
+        for unnamed patterns too, and for exactly this pattern even if another one
+        shares its name."""
+        for template, params in normalize(self.regex):
+            if set(params) == set(self.params):
+                return "/" + template % {param: values[param] for param in params}
+        raise AssertionError(f"Cannot build a URL for {self.key!r} from {self.regex!r}")
+
+    @property
+    def under_organization(self) -> bool:
+        return "org_slug" in self.params
+
+
+def _join_route(prefix: str, route: str) -> str:
+    # As django.urls.resolvers.URLResolver._join_route does, so that routes compare
+    # equal to ResolverMatch.route.
+    return route if not prefix else prefix + route.removeprefix("^")
+
+
+def walk(resolver: URLResolver | None = None, *, route: str = "", regex: str = "^",
+         namespaces: tuple[str, ...] = ()) -> list[Pattern]:
+    """Every endpoint under ``resolver`` (the project's root URLconf by default),
+    recursing into every include."""
+    resolver = resolver if resolver is not None else get_resolver()
+    found: list[Pattern] = []
+    for entry in resolver.url_patterns:
+        entry_route = _join_route(route, str(entry.pattern))
+        entry_regex = regex + entry.pattern.regex.pattern.removeprefix("^")
+        if isinstance(entry, URLResolver):
+            inner = namespaces + ((entry.namespace,) if entry.namespace else ())
+            found += walk(entry, route=entry_route, regex=entry_regex, namespaces=inner)
+            continue
+        assert isinstance(entry, URLPattern), f"unexpected URLconf entry {entry!r}"
+        key = ":".join((*namespaces, entry.name)) if entry.name else entry_route
+        params = tuple(sorted(re.compile(entry_regex).groupindex))
+        found.append(Pattern(key, entry.name, entry_route, entry_regex, params))
+    return found
+
+
+def undeclared(patterns: Iterable[Pattern], declared: Iterable[str]) -> set[str]:
+    """Patterns nobody has written an expectation for."""
+    return {pattern.key for pattern in patterns} - set(declared)
+
+
+def stale(patterns: Iterable[Pattern], declared: Iterable[str]) -> set[str]:
+    """Expectations for patterns that no longer exist."""
+    return set(declared) - {pattern.key for pattern in patterns}
+
+
+PATTERNS = walk()
+BY_KEY = {pattern.key: pattern for pattern in PATTERNS}
+
+# --- outcomes ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """A redirect, identified by the URL name of its target and the values in its path
+    (``organization_home(org_slug=front-street)``), or by the path itself when it does
+    not resolve. The query string (``?next=``) is left out."""
+
+    to: str
+    status: int = 302
+
+    def __str__(self) -> str:
+        return f"{self.status}→{self.to}"
+
+
+Outcome = int | Redirect
+
+
+def outcome_of(response: HttpResponse) -> Outcome:
+    if response.status_code not in (301, 302, 303, 307, 308):
+        return response.status_code
+    target = urlsplit(response["Location"])
+    if target.netloc:
+        return Redirect(response["Location"], response.status_code)
+    try:
+        match = resolve(target.path)
+    except Resolver404:
+        return Redirect(target.path, response.status_code)
+    arguments = ",".join(f"{name}={value}" for name, value in sorted(match.kwargs.items()))
+    return Redirect(f"{match.view_name}({arguments})" if arguments else match.view_name,
+                    response.status_code)
+
+
+# --- personas and the shapes of expectations ------------------------------------------------
+
+ANONYMOUS, OUTSIDER = "anonymous", "outsider"
+ROLES: tuple[str, ...] = tuple(role.value for role in Role)
+PERSONAS: tuple[str, ...] = (ANONYMOUS, *ROLES, OUTSIDER)
+SIGNED_IN = (*ROLES, OUTSIDER)
+
+ADMIN, ORGANIZER, CANVASSER = Role.ADMIN.value, Role.ORGANIZER.value, Role.CANVASSER.value
+DISPATCHER, PROGRAM_STAFF = Role.DISPATCHER.value, Role.PROGRAM_STAFF.value
+
+LOGIN = Redirect("account_login")
+REAUTHENTICATE = Redirect("account_reauthenticate")
+HOME = Redirect("home")
+MFA_INDEX = Redirect("mfa_index")
+
+Expectation = dict[str, Outcome]
+
+
+def everyone(outcome: Outcome, **overrides: Outcome) -> Expectation:
+    """The same answer for every persona, signed in or not."""
+    return {**dict.fromkeys(PERSONAS, outcome), **overrides}
+
+
+def account(signed_in: Outcome, anonymous: Outcome = LOGIN, **overrides: Outcome) -> Expectation:
+    """A page about the signed-in user's own account: anonymous visitors log in first."""
+    return {ANONYMOUS: anonymous, **dict.fromkeys(SIGNED_IN, signed_in), **overrides}
+
+
+def guest(anonymous: Outcome, signed_in: Outcome = HOME, **overrides: Outcome) -> Expectation:
+    """A page for visitors who are not signed in (allauth sends members home)."""
+    return account(signed_in, anonymous, **overrides)
+
+
+def org(allowed: Iterable[str], ok: Outcome = 200) -> Expectation:
+    """A page of the front-street organization: anonymous visitors log in first,
+    roles in ``allowed`` get ``ok``, the other roles 403, and a member of another
+    organization 404 (it must look exactly like an organization that doesn't exist)."""
+    allowed = set(allowed)
+    unknown = allowed - set(ROLES)
+    assert not unknown, f"unknown roles {unknown}"
+    return {ANONYMOUS: LOGIN, **{role: ok if role in allowed else 403 for role in ROLES},
+            OUTSIDER: 404}
+
+
+# Written out here rather than read from groundswell.core.permissions.CAPABILITIES, so
+# that widening a capability shows up as a failure of this table, not silently.
+ALL_ROLES = ROLES
+ADMINS = (ADMIN,)
+ORGANIZERS = (ADMIN, ORGANIZER)
+
+# URL name -> persona -> outcome of a GET. The canvasser is the one role without a
+# second factor (the fixture gives every other role TOTP). allauth's reauthentication
+# redirects are expected: the test signs in with force_login, which is not a recent
+# password or code entry.
+EXPECTED: dict[str, Expectation] = {
+    # --- groundswell, outside any organization
+    # Each member belongs to one organization, so home goes straight to it.
+    "home": account(Redirect("organization_home(org_slug=front-street)"),
+                    outsider=Redirect("organization_home(org_slug=elsewhere)")),
+    # No worker heartbeat in tests, so "degraded"; public on purpose (load balancers).
+    "health": everyone(503),
+    "set_language": everyone(405),  # POST only
+    "invitation_accept": everyone(200),  # valid token: the link itself is the secret
+
+    # --- allauth: signing in and out
+    "account_login": guest(200),
+    "account_logout": account(200),  # a confirmation form; GET never logs out
+    "account_inactive": everyone(200),
+    "account_signup": guest(200),  # renders "sign-up is closed" (invitations only)
+    "account_confirm_login_code": guest(LOGIN),  # no login code pending
+    "account_reauthenticate": account(200),
+
+    # --- allauth: email and password
+    # BUG: merely opening this page creates an unverified EmailAddress row, after
+    # which allauth refuses to add a second factor (mfa_activate_totp → mfa_index,
+    # "verify your email first") while the middleware demands one and blocks the
+    # pages that would verify it: a canvasser promoted to any other role, or anyone
+    # who removes their TOTP, is locked out. The page also lets a canvasser make an
+    # unverified address primary without reauthenticating. See the issue 3 report.
+    "account_email": account(200),
+    "account_email_verification_sent": everyone(200),
+    "account_confirm_email": everyone(200),  # junk key: "link invalid" page
+    "account_change_password": account(200),
+    "account_set_password": account(Redirect("account_change_password")),  # has one
+    "account_reset_password": everyone(200),
+    "account_reset_password_done": everyone(200),
+    "account_reset_password_from_key": everyone(200),  # junk key: "bad token" page
+    "account_reset_password_from_key_done": everyone(200),
+
+    # --- allauth: second factor
+    "mfa_index": account(200),
+    "mfa_authenticate": guest(LOGIN),  # no login stage in progress
+    "mfa_reauthenticate": account(200, canvasser=REAUTHENTICATE),  # canvasser: no TOTP
+    "mfa_activate_totp": account(REAUTHENTICATE),
+    "mfa_deactivate_totp": account(REAUTHENTICATE, canvasser=404),  # nothing to remove
+    "mfa_view_recovery_codes": account(404),  # no recovery codes generated
+    "mfa_generate_recovery_codes": account(REAUTHENTICATE),
+    "mfa_download_recovery_codes": account(404),
+    "mfa_list_webauthn": account(200),
+    "mfa_add_webauthn": account(REAUTHENTICATE),
+    "mfa_reauthenticate_webauthn": account(REAUTHENTICATE),  # no passkey to use
+    "mfa_remove_webauthn": account(REAUTHENTICATE),
+    "mfa_edit_webauthn": account(REAUTHENTICATE),
+    "mfa_login_webauthn": guest(LOGIN),  # POST only; GET sends back to the login page
+
+    # --- /o/front-street/
+    "organization_home": org(ALL_ROLES),
+    "members": org(ORGANIZERS),
+    "member_invite": org(ADMINS),
+    "member_edit": org(ADMINS),
+    "member_remove": org(ADMINS),  # GET shows the confirmation
+    "invitation_revoke": org(ADMINS, ok=405),  # POST only
+    "bases": org(ALL_ROLES),
+    "base_create": org(ORGANIZERS),
+    "base_edit": org(ORGANIZERS),
+    "audit_log": org(ADMINS),
+}
+
+# --- concrete URLs ------------------------------------------------------------------------
+
+# Which object a ``pk`` names, per URL name. "missing" is a pk that exists nowhere
+# (allauth's passkey pages: the personas have no passkey).
+PK_KINDS: dict[str, str] = {
+    "member_edit": "membership",
+    "member_remove": "membership",
+    "invitation_revoke": "invitation",
+    "base_edit": "base",
+    "mfa_remove_webauthn": "missing",
+    "mfa_edit_webauthn": "missing",
+}
+MISSING_PK = 987654321
+
+# Values for every other captured keyword argument, by its name.
+FIXED_VALUES: dict[str, str] = {
+    "key": "not-a-real-key",  # allauth: email confirmation and password reset keys
+    "uidb36": "zz",
+}
+
+
+@dataclass
+class World:
+    """The objects of one organization that URLs can point at."""
+
+    org_slug: str
+    pks: dict[str, int]
+    token: str
+
+
+def build_world(personas, *, other: bool = False) -> World:
+    """Objects in front-street (or, with ``other``, in elsewhere): a member who is not
+    an admin, a pending invitation, a base."""
+    org = personas.other_org if other else personas.org
+    admin = personas.outsider if other else personas.member(ADMIN)
+    member = make_member(org, Role.CANVASSER, mfa=False) if other \
+        else personas.member(CANVASSER)
+    with scope(organization=org):
+        invitation = services.invite_member(admin, email=f"newcomer@{org.slug}.example.org",
+                                            role=Role.ORGANIZER)
+    base = personas.other_base if other else personas.base
+    return World(org.slug, {"membership": member.pk, "invitation": invitation.pk,
+                            "base": base.pk, "missing": MISSING_PK},
+                 services.invitation_token(invitation))
+
+
+def url_values(pattern: Pattern, world: World) -> dict[str, str]:
+    """A value for each keyword argument of ``pattern``; fails naming anything this
+    module does not know how to fill."""
+    values: dict[str, str] = {}
+    for param in pattern.params:
+        if param == "org_slug":
+            values[param] = world.org_slug
+        elif param == "token":
+            values[param] = world.token
+        elif param == "pk":
+            kind = PK_KINDS.get(pattern.key)
+            if kind is None:
+                pytest.fail(f"URL pattern {pattern.key!r} ({pattern.route}) takes a pk: "
+                            "declare which object it names in PK_KINDS")
+            values[param] = str(world.pks[kind])
+        elif param in FIXED_VALUES:
+            values[param] = FIXED_VALUES[param]
+        else:
+            pytest.fail(f"URL pattern {pattern.key!r} ({pattern.route}) captures "
+                        f"{param!r}: add a value for it to FIXED_VALUES")
+    return values
+
+
+def client_for(persona: str, personas) -> Client:
+    client = Client(raise_request_exception=False)  # a crash is a 500 in the table
+    if persona == OUTSIDER:
+        login(client, personas.outsider)
+    elif persona != ANONYMOUS:
+        login(client, personas.member(persona))
+    return client
+
+
+# --- the tests -------------------------------------------------------------------------------
+
+
+def test_every_url_pattern_has_a_declared_expectation():
+    missing = undeclared(PATTERNS, EXPECTED)
+    assert not missing, (
+        "URL patterns with no declared expectation in tests/core/test_permission_matrix.py "
+        "(say who may open them): " + ", ".join(sorted(missing)))
+
+
+def test_every_declared_expectation_names_an_existing_pattern():
+    gone = stale(PATTERNS, EXPECTED) | stale(PATTERNS, PK_KINDS)
+    assert not gone, "Expectations for URL patterns that no longer exist: " + \
+        ", ".join(sorted(gone))
+
+
+def test_every_expectation_covers_every_persona():
+    incomplete = {key: sorted(set(PERSONAS) ^ set(table)) for key, table in EXPECTED.items()
+                  if set(table) != set(PERSONAS)}
+    assert not incomplete, f"Expectations that miss or invent personas: {incomplete}"
+
+
+def test_pattern_keys_are_unique():
+    # Two patterns with one name would share one row of the table.
+    duplicates = [key for key, count in Counter(p.key for p in PATTERNS).items() if count > 1]
+    assert not duplicates, f"URL names used by more than one pattern: {duplicates}"
+
+
+def test_the_walk_reaches_includes_and_unnamed_patterns_and_reports_them():
+    """The property the matrix rests on, checked on a URLconf made up here: nested and
+    namespaced includes are walked, an unnamed pattern is identified by its route, and
+    whatever has no expectation is reported, by name."""
+
+    def view(request):
+        return HttpResponse()
+
+    inner = [path("deep/<int:pk>/", view, name="deep"), path("anon/<slug:code>/", view)]
+    urlconf = type("URLConf", (), {"urlpatterns": [
+        path("", view, name="top"),
+        path("o/<slug:org_slug>/", (
+            [path("", view, name="org_top"), path("nested/", (inner, "inner", "ns"))],
+            None, None)),
+    ]})
+    patterns = walk(URLResolver(get_resolver().pattern, urlconf))
+
+    assert [p.key for p in patterns] == [
+        "top", "org_top", "ns:deep", "o/<slug:org_slug>/nested/anon/<slug:code>/"]
+    deep = patterns[2]
+    assert deep.params == ("org_slug", "pk")
+    assert deep.url({"org_slug": "front-street", "pk": "7"}) == "/o/front-street/nested/deep/7/"
+    assert undeclared(patterns, {"top", "org_top"}) == {
+        "ns:deep", "o/<slug:org_slug>/nested/anon/<slug:code>/"}
+    assert stale(patterns, {"top", "gone"}) == {"gone"}
+
+
+def test_the_walk_reaches_allauth_and_organization_pages():
+    keys = set(BY_KEY)
+    assert {"account_login", "mfa_activate_totp", "account_reset_password_from_key",
+            "organization_home", "member_edit"} <= keys
+    assert BY_KEY["account_reset_password_from_key"].params == ("key", "uidb36")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("pattern", PATTERNS, ids=[p.key for p in PATTERNS])
+def test_permission_matrix(pattern: Pattern, personas):
+    expected = EXPECTED.get(pattern.key)
+    if expected is None:
+        pytest.fail(f"No expectation declared for URL pattern {pattern.key!r} "
+                    f"({pattern.route}): add it to EXPECTED in {__name__}")
+    url = pattern.url(url_values(pattern, build_world(personas)))
+    match = resolve(url)
+    assert match.route == pattern.route, f"{url} resolves to {match.route}, not {pattern.route}"
+
+    actual: dict[str, Outcome] = {}
+    crashes: list[str] = []
+    for persona in PERSONAS:
+        response = client_for(persona, personas).get(url)
+        actual[persona] = outcome_of(response)
+        if response.status_code >= 500 and getattr(response, "exc_info", None):
+            crashes.append(f"{persona}: {response.exc_info[1]!r}")
+    wrong = [f"  {persona:<14} expected {expected[persona]!s:<34} got {actual[persona]}"
+             for persona in PERSONAS if actual[persona] != expected[persona]]
+    if wrong:
+        pytest.fail(f"GET {url} ({pattern.key}):\n" + "\n".join(wrong + crashes), pytrace=False)
+
+
+def test_outsider_gets_404_on_every_organization_page():
+    """Restating the rule the table must follow, so it cannot be edited away."""
+    org_keys = {p.key for p in PATTERNS if p.under_organization}
+    assert org_keys, "no /o/<org_slug>/ patterns found"
+    leaks = {key: EXPECTED[key][OUTSIDER] for key in org_keys
+             if key in EXPECTED and EXPECTED[key][OUTSIDER] != 404}
+    assert not leaks, f"The outsider must get 404 on every organization page: {leaks}"
+
