@@ -30,6 +30,7 @@ test: lint test-sqlite test-postgres test-browser
 lint: install
 	$(BIN)/ruff check src tests benchmarks scripts
 	GROUNDSWELL_ENV=test GROUNDSWELL_VAR_DIR=var/test $(MANAGE) makemigrations --check --dry-run
+	GROUNDSWELL_ENV=test GROUNDSWELL_VAR_DIR=var/test $(BIN)/python scripts/check_messages.py
 
 test-sqlite: install
 	$(PYTEST) -m "not browser" -q
