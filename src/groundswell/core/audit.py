@@ -17,8 +17,11 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
+from django.apps import apps
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 from django_scopes import scopes_disabled
 
 from groundswell.core.models import AuditChainHead, AuditEvent, Organization
@@ -29,6 +32,43 @@ CODE_PATTERN = re.compile(r"^[a-z_]+(\.[a-z_]+){2,}$")
 
 # Set by AuditContextMiddleware for the current request; services never pass it.
 current_ip: contextvars.ContextVar[str] = contextvars.ContextVar("audit_ip", default="")
+
+
+# What each event code means, for people reading the log. Areas add theirs with
+# register_events() from their AppConfig.ready().
+EVENT_LABELS: dict[str, Promise | str] = {
+    "core.organization.created": _("Organization created"),
+    "core.base.created": _("Base added"),
+    "core.base.updated": _("Base edited"),
+    "core.base.archived": _("Base archived"),
+    "core.base.restored": _("Base restored"),
+    "core.member.invited": _("Member invited"),
+    "core.member.invitation_revoked": _("Invitation withdrawn"),
+    "core.member.joined": _("Member joined"),
+    "core.member.role_changed": _("Role changed"),
+    "core.member.removed": _("Member removed"),
+    "accounts.user.logged_in": _("Logged in"),
+    "accounts.user.logged_out": _("Logged out"),
+    "accounts.user.login_failed": _("Failed login"),
+}
+
+
+def register_events(labels: dict[str, Promise | str]) -> None:
+    EVENT_LABELS.update(labels)
+
+
+def describe(code: str) -> str:
+    return str(EVENT_LABELS.get(code, code))
+
+
+def describe_object(object_type: str) -> str:
+    """'core.base' -> 'base' in the reader's language."""
+    if not object_type:
+        return ""
+    try:
+        return str(apps.get_model(object_type)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return object_type
 
 
 def chain_for(organization_id: int | None) -> str:

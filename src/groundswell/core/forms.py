@@ -48,8 +48,7 @@ class AcceptInvitationForm(forms.Form):
 
 
 class AuditFilterForm(forms.Form):
-    code = forms.CharField(label=_("Event"), required=False, max_length=100,
-                           help_text=_("For example core.member"))
+    code = forms.ChoiceField(label=_("Event"), required=False)
     actor = forms.ModelChoiceField(label=_("Who"), required=False,
                                    queryset=Membership.objects.none())
     since = forms.DateField(label=_("From"), required=False,
@@ -59,6 +58,10 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        from groundswell.core.audit import EVENT_LABELS
+
+        self.fields["code"].choices = [("", _("All events"))] + sorted(
+            ((code, str(label)) for code, label in EVENT_LABELS.items()), key=lambda c: c[1])
         self.fields["actor"].queryset = Membership.objects.select_related("user").order_by(
             "user__name", "user__email")
         self.fields["actor"].label_from_instance = lambda m: str(m.user)

@@ -39,8 +39,7 @@ class RequestSizeLimitMiddleware:
         except ValueError:
             length = 0
         if length > settings.MAX_REQUEST_BYTES:
-            html = render_to_string("413.html", request=None)
-            return HttpResponse(html, status=413)
+            return HttpResponse(render_to_string("413.html", request=request), status=413)
         token = audit.current_ip.set(client_ip(request))
         try:
             return self.get_response(request)

@@ -20,7 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from groundswell.core import services
+from groundswell.core import audit, services
 from groundswell.core.forms import (
     AcceptInvitationForm,
     AuditFilterForm,
@@ -264,7 +264,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         if data["code"]:
-            qs = qs.filter(code__startswith=data["code"].strip())
+            qs = qs.filter(code=data["code"])
         if data["actor"]:
             qs = qs.filter(actor_id=data["actor"].user_id)
         tz = timezone.get_current_timezone()
@@ -278,7 +278,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
     actors = {u.pk: u for u in get_user_model().objects.filter(
         pk__in={e.actor_id for e in page if e.actor_id})}
-    rows = [(event, actors.get(event.actor_id)) for event in page]
+    rows = [{"event": event, "actor": actors.get(event.actor_id),
+             "label": audit.describe(event.code),
+             "object": audit.describe_object(event.object_type)} for event in page]
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "core/audit_log.html", {
