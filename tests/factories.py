@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import factory
+from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth import get_user_model
@@ -26,6 +27,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     def save_password(obj, create, extracted, **kwargs):  # noqa: N805
         if create:
             obj.save()
+            # As after accepting an invitation: the address is verified.
+            EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):

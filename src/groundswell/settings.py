@@ -187,7 +187,14 @@ MFA_ADAPTER = "groundswell.accounts.adapter.MFAAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
-ACCOUNT_EMAIL_VERIFICATION = "none"
+# The invitation link proves the first address (accept_invitation marks it verified).
+# A new address replaces it only once confirmed from its inbox, after the password is
+# asked again, and the old address is told: a borrowed session cannot move an account.
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+MFA_ALLOW_UNVERIFIED_EMAIL = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGOUT_ON_GET = False

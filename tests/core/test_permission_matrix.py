@@ -207,12 +207,9 @@ EXPECTED: dict[str, Expectation] = {
     "account_reauthenticate": account(200),
 
     # --- allauth: email and password
-    # BUG: merely opening this page creates an unverified EmailAddress row, after
-    # which allauth refuses to add a second factor (mfa_activate_totp → mfa_index,
-    # "verify your email first") while the middleware demands one and blocks the
-    # pages that would verify it: a canvasser promoted to any other role, or anyone
-    # who removes their TOTP, is locked out. The page also lets a canvasser make an
-    # unverified address primary without reauthenticating. See the issue 3 report.
+    # Changing the address needs the password again and a confirmation from the new
+    # inbox (tests/accounts/test_email_change.py); an unverified address never blocks
+    # enrolling a second factor.
     "account_email": account(200),
     "account_email_verification_sent": everyone(200),
     "account_confirm_email": everyone(200),  # junk key: "link invalid" page

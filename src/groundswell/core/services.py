@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
@@ -259,6 +260,8 @@ def accept_invitation(token: str, *, user: Any = None, name: str = "",
             user.set_password(password)
             user.language = translation.get_language() or org.default_language
             user.save()
+            # Opening the emailed link proves the address.
+            EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
         if Membership.objects.filter(organization=org, user=user).exists():
             raise DomainError(_("You are already a member of this organization."))
         membership = Membership.objects.create(organization=org, user=user, role=invitation.role)

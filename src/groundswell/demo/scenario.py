@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
@@ -64,6 +65,8 @@ def load() -> list[DemoLogin]:
         user = User.objects.filter(email=email).first()
         if user is None:
             user = User.objects.create_user(email, password, name=name, language=language)
+        EmailAddress.objects.get_or_create(user=user, email=email,
+                                           defaults={"verified": True, "primary": True})
         users[local] = user
 
     org = Organization.objects.filter(slug=ORG_SLUG).first()
