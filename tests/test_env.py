@@ -292,3 +292,37 @@ def test_database_url_round_trip(user, password, host, port, name):
     assert config["HOST"] == host
     assert config["PORT"] == str(port)
     assert config["NAME"] == name
+
+
+# --- known failures: bugs reported, not yet fixed ----------------------------------------
+
+
+def test_env_secret_rejects_a_file_that_is_not_text(monkeypatch, tmp_path):
+    """A secret file that is not UTF-8 (a binary key, a UTF-16 file from an editor)
+    surfaces as a bare UnicodeDecodeError instead of a message naming the variable."""
+    path = tmp_path / "binary"
+    path.write_bytes(b"\xff\xfe\x00\x81")
+    monkeypatch.setenv(f"{VAR}_FILE", str(path))
+    with pytest.raises(ConfigurationError, match=f"{VAR}_FILE"):
+        env_secret(VAR)
+
+
+@pytest.mark.parametrize("url", ["postgres://u:p@db.example.org:notaport/gs",
+                                 "postgres://u:p@db.example.org:99999/gs",
+                                 "postgres://u:p@[::1/gs"])
+def test_a_malformed_postgres_url_names_the_variable(url):
+    """urllib's ValueError ("Port could not be cast to integer value") escapes as is,
+    without naming DATABASE_URL."""
+    with pytest.raises(ConfigurationError, match="DATABASE_URL"):
+        database_from_url(url)
+
+
+def test_an_empty_generated_secret_file_is_refused(tmp_path):
+    """The generated file is created (O_EXCL) before it is written: a process that
+    starts meanwhile (web and worker together), or one that crashed half-way, reads an
+    empty secret and runs with it (an empty blind-index HMAC key goes unnoticed)."""
+    folder = tmp_path / "secrets"
+    folder.mkdir()
+    (folder / VAR.lower()).write_text("", encoding="utf-8")
+    with pytest.raises(ConfigurationError, match=VAR):
+        env_secret(VAR, generated_in=folder)

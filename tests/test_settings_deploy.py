@@ -97,3 +97,16 @@ def test_a_secret_file_that_cannot_be_read_refuses_to_start(tmp_path):
     result = manage(env, "check")
     assert result.returncode != 0
     assert "GROUNDSWELL_SECRET_KEY_FILE: cannot read" in result.stderr
+
+
+# --- known failure: bug reported, not yet fixed ----------------------------------------
+
+
+@pytest.mark.parametrize("value", ["k1:tooshort", "not-a-keyring", ","])
+def test_a_malformed_keyring_refuses_to_start(tmp_path, value):
+    """The keyring is only parsed at the first encryption, so a typo in
+    GROUNDSWELL_ENCRYPTION_KEYS passes `check --deploy` and start-up and then fails
+    in the first request that touches personal data."""
+    result = manage(production_env(tmp_path, GROUNDSWELL_ENCRYPTION_KEYS=value), "check")
+    assert result.returncode != 0
+    assert "GROUNDSWELL_ENCRYPTION_KEYS" in result.stderr

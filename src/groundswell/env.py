@@ -87,30 +87,52 @@ def env_secret(
     if direct:
         return direct.strip()
     if file_path:
-        try:
-            value = Path(file_path).read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise ConfigurationError(f"{name}_FILE: cannot read {file_path!r} ({exc}).") from exc
-        if not value:
-            raise ConfigurationError(f"{name}_FILE: {file_path!r} is empty.")
-        return value
+        return _read_secret_file(Path(file_path), f"{name}_FILE")
     if generated_in is not None:
         generated_in.mkdir(parents=True, exist_ok=True, mode=0o700)
         path = generated_in / name.lower()
         if not path.exists():
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            # Write a temporary file, then link it into place: a process starting at the
+            # same moment (web and worker together) sees either no file or a whole one.
+            tmp = generated_in / f".{name.lower()}.{os.getpid()}.{secrets.token_hex(4)}"
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(factory())
-        return path.read_text(encoding="utf-8").strip()
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass  # another process won the race; use its secret
+            finally:
+                tmp.unlink()
+        return _read_secret_file(path, f"{name} (generated in {generated_in})")
     raise ConfigurationError(f"{name} (or {name}_FILE) must be set.")
+
+
+def _read_secret_file(path: Path, label: str) -> str:
+    try:
+        value = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigurationError(f"{label}: cannot read {str(path)!r} ({exc}).") from exc
+    except UnicodeDecodeError:
+        raise ConfigurationError(f"{label}: {str(path)!r} is not UTF-8 text.") from None
+    if not value:
+        raise ConfigurationError(f"{label}: {str(path)!r} is empty.")
+    return value
 
 
 def database_from_url(url: str) -> dict[str, object]:
     """Translate ``postgres://user:pass@host:port/name`` or ``sqlite:///path`` into
     a Django ``DATABASES`` entry."""
-    parsed = urlparse(url)
+    try:
+        parsed = urlparse(url)
+    except ValueError as exc:
+        raise ConfigurationError(f"DATABASE_URL is not a valid URL ({exc}).") from None
     options = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
     if parsed.scheme in {"postgres", "postgresql", "pgsql"}:
+        try:
+            port = parsed.port
+        except ValueError as exc:
+            raise ConfigurationError(f"DATABASE_URL has a bad port ({exc}).") from None
         if not parsed.path.strip("/"):
             raise ConfigurationError("DATABASE_URL must name a database, e.g. postgres://host/name.")
         return {
@@ -119,7 +141,7 @@ def database_from_url(url: str) -> dict[str, object]:
             "USER": unquote(parsed.username or ""),
             "PASSWORD": unquote(parsed.password or ""),
             "HOST": unquote(parsed.hostname or options.pop("host", "")),
-            "PORT": str(parsed.port or ""),
+            "PORT": str(port or ""),
             "CONN_MAX_AGE": 60,
             "CONN_HEALTH_CHECKS": True,
             "OPTIONS": options,

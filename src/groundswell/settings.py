@@ -20,6 +20,7 @@ from pathlib import Path
 from django.utils.translation import gettext_lazy as _
 
 from groundswell.env import (
+    ConfigurationError,
     database_from_url,
     env_bool,
     env_choice,
@@ -29,6 +30,7 @@ from groundswell.env import (
     env_str,
     sqlite_database,
 )
+from groundswell.keyring import Keyring, KeyringError
 
 SRC_DIR = Path(__file__).resolve().parent
 BASE_DIR = SRC_DIR.parent.parent
@@ -56,6 +58,12 @@ ENCRYPTION_KEYS = env_secret(
     "GROUNDSWELL_ENCRYPTION_KEYS", generated_in=_generated, factory=_new_keyring
 )
 BLIND_INDEX_KEY = env_secret("GROUNDSWELL_BLIND_INDEX_KEY", generated_in=_generated)
+try:
+    Keyring.parse(ENCRYPTION_KEYS)
+except KeyringError as _exc:
+    raise ConfigurationError(f"GROUNDSWELL_ENCRYPTION_KEYS: {_exc}.") from None
+if len(BLIND_INDEX_KEY) < 16:
+    raise ConfigurationError("GROUNDSWELL_BLIND_INDEX_KEY must be at least 16 characters.")
 
 ALLOWED_HOSTS = env_list("GROUNDSWELL_ALLOWED_HOSTS",
                          [] if PRODUCTION else ["127.0.0.1", "localhost"])
@@ -218,7 +226,7 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
 
 # Idle timeout: the session is re-saved on every request, so it ends after this
 # many minutes without one; logout deletes it on the server (database sessions).
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "groundswell.accounts.sessions"
 IDLE_TIMEOUT_MINUTES = env_int("GROUNDSWELL_IDLE_TIMEOUT_MINUTES", 30, minimum=1)
 SESSION_COOKIE_AGE = IDLE_TIMEOUT_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = True

@@ -13,7 +13,7 @@ from django_scopes import scope, scopes_disabled
 from groundswell.core import audit, services
 from groundswell.core.models import AuditEvent, Invitation
 from tests.conftest import login
-from tests.factories import OrganizationFactory, make_member
+from tests.factories import PASSWORD, OrganizationFactory, make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -104,3 +104,21 @@ def test_the_dump_would_catch_a_leak(seeded):
     dump = dump_database().lower()
     assert SEEDED_IP in dump
     assert seeded.user.totp_secret.lower() in dump
+
+
+# --- known failure: bug reported, not yet fixed ----------------------------------------
+
+
+def test_a_totp_secret_being_enrolled_is_not_in_the_dump(client):
+    """allauth keeps the not-yet-confirmed TOTP secret in the session until the code is
+    entered; with database sessions (signed, not encrypted) a backup taken meanwhile
+    holds the secret the member is about to activate."""
+    org = OrganizationFactory(name=ORG_NAME)
+    member = make_member(org, "organizer", mfa=False)
+    login(client, member)
+    response = client.post("/account/reauthenticate/", {"password": PASSWORD})
+    assert response.status_code == 302
+    response = client.get("/account/2fa/totp/activate/")
+    assert response.status_code == 200
+    secret = client.session["mfa.totp.secret"]
+    assert secret.lower() not in dump_database().lower()

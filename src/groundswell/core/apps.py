@@ -6,3 +6,10 @@ class CoreConfig(AppConfig):
     name = "groundswell.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from django.core import checks
+
+        from groundswell.core.crypto import check_blind_indexed_models
+
+        checks.register(check_blind_indexed_models)

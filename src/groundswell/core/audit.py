@@ -108,6 +108,7 @@ def record(
     if not CODE_PATTERN.match(code):
         raise ValueError(f"Audit codes are dotted lowercase like 'core.member.invited': {code!r}")
     payload = json.loads(json.dumps(data or {}, default=str))
+    _refuse_floats(payload)
     org_id = organization.pk if organization is not None else None
     chain = chain_for(org_id)
     actor_id = getattr(actor, "pk", None) if actor is not None and actor.is_authenticated else None
@@ -133,6 +134,19 @@ def record(
         head.last_hash = event.hash
         head.save(update_fields=["last_seq", "last_hash"])
     return event
+
+
+def _refuse_floats(value: Any) -> None:
+    """Audit data holds ids, codes and counts. Floats are refused because PostgreSQL's
+    jsonb rewrites them (1e16, -0.0), which would make an untouched row fail its hash."""
+    if isinstance(value, float):
+        raise ValueError("Audit data holds ids, codes and counts, not decimal numbers.")
+    if isinstance(value, dict):
+        for item in value.values():
+            _refuse_floats(item)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_floats(item)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ import hashlib
 import hmac
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -26,6 +25,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+
+from groundswell.keyring import Keyring, KeyringError
 
 PREFIX = "gs1"
 NONCE_BYTES = 12
@@ -35,41 +36,12 @@ class DecryptionError(Exception):
     """A stored value could not be decrypted: unknown key id or tampered data."""
 
 
-@dataclass(frozen=True)
-class Keyring:
-    primary_id: str
-    keys: dict[str, bytes]
-
-    @classmethod
-    def parse(cls, spec: str) -> Keyring:
-        keys: dict[str, bytes] = {}
-        order: list[str] = []
-        for entry in (part.strip() for part in spec.split(",")):
-            if not entry:
-                continue
-            key_id, sep, encoded = entry.partition(":")
-            if not sep or not key_id.isalnum():
-                raise ImproperlyConfigured(
-                    "GROUNDSWELL_ENCRYPTION_KEYS entries look like 'k2:<base64 of 32 bytes>'."
-                )
-            try:
-                key = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
-            except ValueError as exc:
-                raise ImproperlyConfigured(f"Encryption key {key_id!r} is not base64.") from exc
-            if len(key) != 32:
-                raise ImproperlyConfigured(f"Encryption key {key_id!r} must be 32 bytes.")
-            if key_id in keys:
-                raise ImproperlyConfigured(f"Encryption key id {key_id!r} appears twice.")
-            keys[key_id] = key
-            order.append(key_id)
-        if not order:
-            raise ImproperlyConfigured("GROUNDSWELL_ENCRYPTION_KEYS holds no key.")
-        return cls(primary_id=order[0], keys=keys)
-
-
 @cache
 def _keyring_for(spec: str) -> Keyring:
-    return Keyring.parse(spec)
+    try:
+        return Keyring.parse(spec)
+    except KeyringError as exc:
+        raise ImproperlyConfigured(f"GROUNDSWELL_ENCRYPTION_KEYS: {exc}.") from None
 
 
 def keyring() -> Keyring:
@@ -174,6 +146,39 @@ class EncryptedTextField(models.TextField):
         """The blind index a stored ``value`` gets, for ``filter(<index>=...)``."""
         normalized = self.normalize(value) if self.normalize else value
         return blind_index(normalized, purpose=self.context)
+
+
+class EncryptedFieldsModel(models.Model):
+    """Base for models with blind-indexed encrypted fields: ``save(update_fields=[...])``
+    naming an encrypted field also writes its blind index, which pre_save recomputed."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            names = set(update_fields)
+            for field in self._meta.concrete_fields:
+                if isinstance(field, EncryptedTextField) and field.blind_index_field \
+                        and field.name in names:
+                    names.add(field.blind_index_field)
+            kwargs["update_fields"] = sorted(names)
+        super().save(*args, **kwargs)
+
+
+def check_blind_indexed_models(**kwargs: Any) -> list[Any]:
+    """System check: a blind-indexed field on a model that would let its index go stale."""
+    from django.core import checks
+
+    errors = []
+    for model, field in encrypted_fields():
+        if field.blind_index_field and not issubclass(model, EncryptedFieldsModel):
+            errors.append(checks.Error(
+                f"{model._meta.label}.{field.name} has a blind index but the model does not "
+                "inherit EncryptedFieldsModel, so save(update_fields=...) leaves it stale.",
+                obj=model, id="groundswell.E001"))
+    return errors
 
 
 def encrypted_fields() -> list[tuple[type[models.Model], EncryptedTextField]]:

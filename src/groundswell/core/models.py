@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
-from groundswell.core.crypto import EncryptedTextField
+from groundswell.core.crypto import EncryptedFieldsModel, EncryptedTextField
 
 
 def normalize_email(value: str) -> str:
@@ -118,7 +118,7 @@ class Membership(models.Model):
         return self.role not in ROLES_WITHOUT_MANDATORY_MFA
 
 
-class Invitation(models.Model):
+class Invitation(EncryptedFieldsModel):
     """An emailed, signed, expiring, single-use offer of a membership."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -24,9 +25,16 @@ def beat(worker_id: str) -> None:
 class Command(DBWorkerCommand):
     help = "Run the background worker (tasks from the database queue) with a heartbeat."
 
+    def add_arguments(self, parser: Any) -> None:
+        super().add_arguments(parser)
+        # Name workers after their host and process, so /health and logs say which one.
+        parser.set_defaults(worker_id=None)
+
     def handle(self, *args: Any, **options: Any) -> None:
         worker_id = options.get("worker_id") or f"{socket.gethostname()}-{os.getpid()}"
         options["worker_id"] = worker_id[:64]
+        WorkerHeartbeat.objects.filter(
+            last_seen__lt=timezone.now() - timedelta(days=1)).delete()
         stop = threading.Event()
         beat(options["worker_id"])  # alive from the first moment, before any task runs
 
