@@ -207,6 +207,10 @@ def test_security_keys_list_says_llave_de_acceso(client, personas):
 def test_totp_activation_after_logging_in_with_the_password(client, personas):
     canvasser = spanish_user(personas.member("canvasser"))
     password_login(client, canvasser)
+    session = client.session  # a login older than the reauthentication window
+    for record in session["account_authentication_methods"]:
+        record["at"] -= 3600
+    session.save()
     response = client.get("/account/2fa/totp/activate/", follow=True)
     assert "/account/reauthenticate/" in response.redirect_chain[-1][0]
     text = visible_text(response.content.decode())

@@ -90,12 +90,26 @@ class TestMandatorySecondFactor:
             response = client.get(path)
             assert response.status_code == 302, path
             assert response.url == "/account/2fa/totp/activate/"
-        # allauth asks for the password again before a factor is added (a hijacked
-        # session must not be able to enroll its own); that page stays reachable.
+        # Right after typing the password, enrolling the first factor asks nothing more.
+        assert client.get("/account/2fa/totp/activate/").status_code == 200
+
+    def test_enrolling_long_after_login_asks_for_the_password_again(self, client, personas):
+        member = make_member(personas.org, Role.ORGANIZER, mfa=False)
+        password_step(client, member.user)
+        session = client.session
+        for record in session["account_authentication_methods"]:
+            record["at"] -= 3600
+        session.save()
         response = client.get("/account/2fa/totp/activate/")
         assert response.url.startswith("/account/reauthenticate/")
         reauthenticate(client, member.user)
         assert client.get("/account/2fa/totp/activate/").status_code == 200
+
+    def test_removing_a_factor_always_asks_for_the_password(self, client, personas):
+        member = make_member(personas.org, Role.ORGANIZER)
+        login(client, member)
+        response = client.get("/account/2fa/totp/deactivate/")
+        assert response.url.startswith("/account/reauthenticate/")
 
     def test_htmx_requests_are_redirected_by_header(self, client, personas):
         login(client, make_member(personas.org, Role.ORGANIZER, mfa=False))
@@ -116,7 +130,6 @@ class TestMandatorySecondFactor:
     def test_enrolling_totp_opens_the_app(self, client, personas):
         member = make_member(personas.org, Role.ORGANIZER, mfa=False)
         password_step(client, member.user)
-        reauthenticate(client, member.user)
         page = client.get("/account/2fa/totp/activate/")
         secret = page.context["form"].secret
         response = client.post("/account/2fa/totp/activate/", {"code": totp_now(secret)})

@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import time
 from typing import Any
 
+from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.flows.login import get_authentication_records
+from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
 from django.http import HttpRequest
 
 from groundswell.core import crypto
@@ -13,6 +18,25 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         # Accounts are created only by accepting an invitation from an admin.
         return False
+
+    def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
+        """allauth asks for the password again before any two-factor change. A member
+        sent to enroll their first factor straight after typing it would be asked
+        twice in a row; skip that one case (no factor yet, password given within the
+        reauthentication window). Changing or removing an existing factor still asks."""
+        required = super().is_reauthentication_required(app=app, **kwargs)
+        if not required or app != "allauth.mfa":
+            return required
+        request = context.request
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return required
+        if Authenticator.objects.filter(user=user).exists():
+            return required
+        records = get_authentication_records(request, user)
+        recent = [r for r in records if r.get("method") == "password"
+                  and time.time() - r.get("at", 0) < account_settings.REAUTHENTICATION_TIMEOUT]
+        return not recent
 
 
 class MFAAdapter(DefaultMFAAdapter):
