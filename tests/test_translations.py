@@ -53,7 +53,7 @@ SPANISH_PAGES = {
     f"{ORG}/members/": {
         "present": ["Miembros", "Invitaciones pendientes", "No hay invitaciones pendientes.",
                     "Coordinador/a de turno", "Voluntario/a de puerta en puerta",
-                    "Organizador/a", "Cambiar rol", "Nombre o correo electrónico"],
+                    "Organizador/a", "Cambiar rol", "Nombre o correo"],
         "absent": ["Pending invitations", "Canvasser", "Dispatcher", "Change role"],
     },
     f"{ORG}/bases/": {
