@@ -28,7 +28,7 @@ demo: setup
 test: lint test-sqlite test-postgres test-browser
 
 lint: install
-	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff check .
 	GROUNDSWELL_ENV=test GROUNDSWELL_VAR_DIR=var/test $(MANAGE) makemigrations --check --dry-run
 	GROUNDSWELL_ENV=test GROUNDSWELL_VAR_DIR=var/test $(BIN)/python scripts/check_messages.py
 
