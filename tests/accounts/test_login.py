@@ -105,6 +105,15 @@ class TestMandatorySecondFactor:
         reauthenticate(client, member.user)
         assert client.get("/account/2fa/totp/activate/").status_code == 200
 
+    def test_recovery_codes_made_by_enrollment_show_without_another_password(
+            self, client, personas):
+        member = make_member(personas.org, Role.ORGANIZER, mfa=False)
+        password_step(client, member.user)
+        secret = client.get("/account/2fa/totp/activate/").context["form"].secret
+        response = client.post("/account/2fa/totp/activate/", {"code": totp_now(secret)})
+        assert response.url == "/account/2fa/recovery-codes/"
+        assert client.get(response.url).status_code == 200
+
     def test_removing_a_factor_always_asks_for_the_password(self, client, personas):
         member = make_member(personas.org, Role.ORGANIZER)
         login(client, member)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from allauth.account import app_settings as account_settings
@@ -21,9 +22,11 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
         """allauth asks for the password again before any two-factor change. A member
-        sent to enroll their first factor straight after typing it would be asked
-        twice in a row; skip that one case (no factor yet, password given within the
-        reauthentication window). Changing or removing an existing factor still asks."""
+        sent to enroll their first factor straight after typing it would be asked again
+        at once, and again to see the recovery codes that enrollment just made. Skip the
+        question while the password was given within the reauthentication window and
+        every factor the account has was added after that: changing or removing a
+        factor that existed before this login still asks."""
         required = super().is_reauthentication_required(app=app, **kwargs)
         if not required or app != "allauth.mfa":
             return required
@@ -31,12 +34,12 @@ class AccountAdapter(DefaultAccountAdapter):
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return required
-        if Authenticator.objects.filter(user=user).exists():
+        logins = [r.get("at", 0) for r in get_authentication_records(request, user)
+                  if r.get("method") == "password"]
+        if not logins or time.time() - logins[-1] >= account_settings.REAUTHENTICATION_TIMEOUT:
             return required
-        records = get_authentication_records(request, user)
-        recent = [r for r in records if r.get("method") == "password"
-                  and time.time() - r.get("at", 0) < account_settings.REAUTHENTICATION_TIMEOUT]
-        return not recent
+        login_time = datetime.fromtimestamp(logins[-1], tz=UTC)
+        return Authenticator.objects.filter(user=user, created_at__lt=login_time).exists()
 
 
 class MFAAdapter(DefaultMFAAdapter):
