@@ -46,3 +46,12 @@ def login(client, membership):
     client.force_login(membership.user,
                        backend="allauth.account.auth_backends.AuthenticationBackend")
     return client
+
+
+def age_login(client, seconds: int = 3600) -> None:
+    """Make the session's password login older than allauth's reauthentication
+    window, as if the person logged in an hour ago."""
+    session = client.session
+    for record in session["account_authentication_methods"]:
+        record["at"] -= seconds
+    session.save()

@@ -25,7 +25,7 @@ from django.core.cache import cache
 from django.utils import translation
 
 from groundswell.accounts import allauth_messages
-from tests.conftest import login
+from tests.conftest import age_login, login
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -207,10 +207,7 @@ def test_security_keys_list_says_llave_de_acceso(client, personas):
 def test_totp_activation_after_logging_in_with_the_password(client, personas):
     canvasser = spanish_user(personas.member("canvasser"))
     password_login(client, canvasser)
-    session = client.session  # a login older than the reauthentication window
-    for record in session["account_authentication_methods"]:
-        record["at"] -= 3600
-    session.save()
+    age_login(client)
     response = client.get("/account/2fa/totp/activate/", follow=True)
     assert "/account/reauthenticate/" in response.redirect_chain[-1][0]
     text = visible_text(response.content.decode())

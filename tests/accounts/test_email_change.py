@@ -8,6 +8,7 @@ from django.core import mail
 from django_scopes import scope
 
 from groundswell.core import services
+from tests.conftest import age_login
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -21,11 +22,7 @@ def password_login(client, user):
 def test_adding_an_address_asks_for_the_password_again(client, personas):
     user = personas.member("canvasser").user
     password_login(client, user)
-    # allauth counts a fresh login as a recent authentication; make it old.
-    session = client.session
-    for record in session["account_authentication_methods"]:
-        record["at"] -= 3600
-    session.save()
+    age_login(client)
     response = client.post("/account/email/", {"action_add": "", "email": "x@evil.example"})
     assert response.status_code == 302 and "/account/reauthenticate/" in response.url
     user.refresh_from_db()

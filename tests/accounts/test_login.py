@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from groundswell.core.models import Role
-from tests.conftest import login
+from tests.conftest import age_login, login
 from tests.factories import PASSWORD, make_member
 
 pytestmark = pytest.mark.django_db
@@ -96,10 +96,7 @@ class TestMandatorySecondFactor:
     def test_enrolling_long_after_login_asks_for_the_password_again(self, client, personas):
         member = make_member(personas.org, Role.ORGANIZER, mfa=False)
         password_step(client, member.user)
-        session = client.session
-        for record in session["account_authentication_methods"]:
-            record["at"] -= 3600
-        session.save()
+        age_login(client)
         response = client.get("/account/2fa/totp/activate/")
         assert response.url.startswith("/account/reauthenticate/")
         reauthenticate(client, member.user)
