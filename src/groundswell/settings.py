@@ -71,6 +71,8 @@ CSRF_TRUSTED_ORIGINS = env_list("GROUNDSWELL_CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("GROUNDSWELL_SITE_URL", "http://127.0.0.1:8000") or ""
 # How many reverse proxies in front of us append to X-Forwarded-For (0: use the peer address).
 TRUSTED_PROXY_HOPS = env_int("GROUNDSWELL_TRUSTED_PROXY_HOPS", 0, minimum=0)
+# allauth's login throttling counts per client IP: the same proxies, the same answer.
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_HOPS
 
 INSTALLED_APPS = [
     "django.contrib.auth",

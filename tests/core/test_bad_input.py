@@ -107,3 +107,16 @@ def test_security_headers(client, db):
     assert "default-src 'self'" in response["Content-Security-Policy"]
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_client_ip_behind_trusted_proxies(rf, settings):
+    from groundswell.core.middleware import client_ip
+
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="198.51.100.7, 203.0.113.9",
+                     REMOTE_ADDR="10.0.0.2")
+    settings.TRUSTED_PROXY_HOPS = 0
+    assert client_ip(request) == "10.0.0.2"  # no proxy trusted: a forged header is ignored
+    settings.TRUSTED_PROXY_HOPS = 1
+    assert client_ip(request) == "203.0.113.9"
+    settings.TRUSTED_PROXY_HOPS = 2
+    assert client_ip(request) == "198.51.100.7"
