@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "groundswell.accounts",
     "groundswell.core",
+    "groundswell.people",
     "groundswell.web",
     "groundswell.demo",
 ]
@@ -246,6 +247,8 @@ LOCALE_PATHS = [SRC_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = env_str("GROUNDSWELL_TIME_ZONE", "America/New_York") or "UTC"
+# Phone numbers written without a country code are read as numbers of this region.
+PHONE_REGION = (env_str("GROUNDSWELL_PHONE_REGION", "US") or "US").upper()
 
 # --- static files and uploads -----------------------------------------------------
 STATIC_URL = "/static/"

@@ -13,6 +13,7 @@ organization_patterns = [
     path("bases/new/", core.base_edit, name="base_create"),
     path("bases/<int:pk>/", core.base_edit, name="base_edit"),
     path("audit/", core.audit_log, name="audit_log"),
+    path("people/", include("groundswell.people.urls")),
 ]
 
 urlpatterns = [

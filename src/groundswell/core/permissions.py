@@ -15,6 +15,13 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "members.view": frozenset({Role.ADMIN, Role.ORGANIZER}),
     "members.manage": frozenset({Role.ADMIN}),
     "audit.view": frozenset({Role.ADMIN}),
+    # People: canvassers only ever see their walk list, never the people list.
+    "people.view": frozenset({Role.ADMIN, Role.ORGANIZER, Role.DISPATCHER, Role.PROGRAM_STAFF}),
+    "people.edit": frozenset({Role.ADMIN, Role.ORGANIZER}),
+    "people.reveal_phone": frozenset({Role.ADMIN, Role.ORGANIZER, Role.DISPATCHER}),
+    "people.merge": frozenset({Role.ADMIN, Role.ORGANIZER}),
+    "people.export": frozenset({Role.ADMIN, Role.ORGANIZER}),
+    "people.forget": frozenset({Role.ADMIN}),
 }
 
 
