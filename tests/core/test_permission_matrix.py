@@ -247,6 +247,7 @@ EXPECTED: dict[str, Expectation] = {
     "base_create": org(ORGANIZERS),
     "base_edit": org(ORGANIZERS),
     "audit_log": org(ADMINS),
+    "engagement_ladder": org(ADMINS),
 }
 
 # --- concrete URLs ------------------------------------------------------------------------

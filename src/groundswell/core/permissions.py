@@ -22,6 +22,7 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "people.merge": frozenset({Role.ADMIN, Role.ORGANIZER}),
     "people.export": frozenset({Role.ADMIN, Role.ORGANIZER}),
     "people.forget": frozenset({Role.ADMIN}),
+    "people.configure": frozenset({Role.ADMIN}),
 }
 
 

@@ -27,4 +27,5 @@ class PeopleConfig(AppConfig):
             "people.assessment.recorded": _("Engagement rated"),
             "people.list.exported": _("List exported"),
             "people.duplicate.dismissed": _("Duplicate dismissed"),
+            "people.ladder.changed": _("Engagement ladder changed"),
         })
