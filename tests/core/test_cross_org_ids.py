@@ -17,6 +17,7 @@ from django.test import Client
 from django_scopes import scopes_disabled
 
 from groundswell.core.models import AuditEvent, Base, Invitation, Membership
+from groundswell.people.models import ContactPoint, Household, Person, SavedList
 from tests.conftest import login
 from tests.core.test_permission_matrix import (
     ADMIN,
@@ -35,6 +36,10 @@ MODELS: dict[str, type[Model]] = {
     "membership": Membership,
     "invitation": Invitation,
     "base": Base,
+    "person": Person,
+    "household": Household,
+    "contact": ContactPoint,
+    "saved_list": SavedList,
 }
 
 # What a POST carries, per URL name: forms that would succeed on the admin's own
@@ -42,6 +47,11 @@ MODELS: dict[str, type[Model]] = {
 PAYLOADS: dict[str, list[dict[str, str]]] = {
     "member_edit": [{"role": "admin"}, {"role": "canvasser"}],
     "base_edit": [{"name": "Taken over", "description": "x"}, {"archive": "1"}],
+    "person_edit": [{"given_name": "Taken over", "language": "en"}],
+    "person_note": [{"summary": "x"}],
+    "person_stage": [{"stage": ""}],
+    "person_move": [{"street": "100 W Somerset St"}],
+    "person_consent_withdraw": [{"channel": "sms", "purpose": "rapid_response"}],
 }
 
 PK_PATTERNS = [p for p in PATTERNS if p.under_organization and "pk" in p.params]

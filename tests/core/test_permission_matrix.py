@@ -183,6 +183,8 @@ def org(allowed: Iterable[str], ok: Outcome = 200) -> Expectation:
 ALL_ROLES = ROLES
 ADMINS = (ADMIN,)
 ORGANIZERS = (ADMIN, ORGANIZER)
+PEOPLE_VIEWERS = (ADMIN, ORGANIZER, DISPATCHER, PROGRAM_STAFF)  # people.view
+PHONE_REVEALERS = (ADMIN, ORGANIZER, DISPATCHER)  # people.reveal_phone
 
 # URL name -> persona -> outcome of a GET. The canvasser is the one role without a
 # second factor (the fixture gives every other role TOTP). allauth's reauthentication
@@ -248,6 +250,27 @@ EXPECTED: dict[str, Expectation] = {
     "base_edit": org(ORGANIZERS),
     "audit_log": org(ADMINS),
     "engagement_ladder": org(ADMINS),
+    # people screens (people/views/people.py); POST-only forms answer GET with 405
+    "people": org(PEOPLE_VIEWERS),
+    "people_tag": org(ORGANIZERS, ok=405),
+    "people_list_save": org(ORGANIZERS, ok=405),
+    "saved_list": org(PEOPLE_VIEWERS),
+    "person_create": org(ORGANIZERS),
+    "person_duplicate_check": org(ORGANIZERS, ok=405),
+    "person": org(PEOPLE_VIEWERS),
+    "person_note": org(ORGANIZERS, ok=405),
+    "person_contact": org(ORGANIZERS, ok=405),
+    "person_consent": org(ORGANIZERS, ok=405),
+    "person_consent_withdraw": org(ORGANIZERS, ok=405),
+    "person_grievance": org(ORGANIZERS, ok=405),
+    "person_relationship": org(ORGANIZERS, ok=405),
+    "person_relationship_search": org(ORGANIZERS, ok=405),
+    "person_move": org(ORGANIZERS, ok=405),
+    "person_stage": org(ORGANIZERS, ok=405),
+    "person_rate": org(ORGANIZERS, ok=405),
+    "person_edit": org(ORGANIZERS, ok=405),
+    "contact_reveal": org(PHONE_REVEALERS, ok=405),
+    "household": org(PEOPLE_VIEWERS),
 }
 
 # --- concrete URLs ------------------------------------------------------------------------
@@ -259,6 +282,21 @@ PK_KINDS: dict[str, str] = {
     "member_remove": "membership",
     "invitation_revoke": "invitation",
     "base_edit": "base",
+    "saved_list": "saved_list",
+    "person": "person",
+    "person_note": "person",
+    "person_contact": "person",
+    "person_consent": "person",
+    "person_consent_withdraw": "person",
+    "person_grievance": "person",
+    "person_relationship": "person",
+    "person_relationship_search": "person",
+    "person_move": "person",
+    "person_stage": "person",
+    "person_rate": "person",
+    "person_edit": "person",
+    "contact_reveal": "contact",
+    "household": "household",
     "mfa_remove_webauthn": "missing",
     "mfa_edit_webauthn": "missing",
 }
@@ -280,6 +318,19 @@ class World:
     token: str
 
 
+def people_world(org, admin) -> dict[str, int]:
+    """A person with a phone, living in a household, and a saved list."""
+    from groundswell.people import services as people
+
+    with scope(organization=org):
+        person = people.create_person(admin, given_name="Ana", family_name="World",
+                                      phone="215-555-0134", street="2417 N Front St")
+        saved = people.save_list(admin, name="Everyone tagged", filters={"has_phone": "yes"})
+        return {"person": person.pk, "contact": person.contacts.get().pk,
+                "household": people.current_residence(person).household_id,
+                "saved_list": saved.pk}
+
+
 def build_world(personas, *, other: bool = False) -> World:
     """Objects in front-street (or, with ``other``, in elsewhere): a member who is not
     an admin, a pending invitation, a base."""
@@ -292,7 +343,8 @@ def build_world(personas, *, other: bool = False) -> World:
                                             role=Role.ORGANIZER)
     base = personas.other_base if other else personas.base
     return World(org.slug, {"membership": member.pk, "invitation": invitation.pk,
-                            "base": base.pk, "missing": MISSING_PK},
+                            "base": base.pk, "missing": MISSING_PK,
+                            **people_world(org, admin)},
                  services.invitation_token(invitation))
 
 

@@ -26,6 +26,7 @@ class PeopleConfig(AppConfig):
             "people.relationship.added": _("Relationship added"),
             "people.assessment.recorded": _("Engagement rated"),
             "people.list.exported": _("List exported"),
+            "people.list.saved": _("List saved"),
             "people.duplicate.dismissed": _("Duplicate dismissed"),
             "people.ladder.changed": _("Engagement ladder changed"),
         })
