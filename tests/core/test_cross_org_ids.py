@@ -17,7 +17,14 @@ from django.test import Client
 from django_scopes import scopes_disabled
 
 from groundswell.core.models import AuditEvent, Base, Invitation, Membership
-from groundswell.people.models import ContactPoint, Household, Person, SavedList
+from groundswell.people.models import (
+    ContactPoint,
+    DuplicateCandidate,
+    Household,
+    Merge,
+    Person,
+    SavedList,
+)
 from tests.conftest import login
 from tests.core.test_permission_matrix import (
     ADMIN,
@@ -40,6 +47,8 @@ MODELS: dict[str, type[Model]] = {
     "household": Household,
     "contact": ContactPoint,
     "saved_list": SavedList,
+    "duplicate": DuplicateCandidate,
+    "merge": Merge,
 }
 
 # What a POST carries, per URL name: forms that would succeed on the admin's own
@@ -52,6 +61,7 @@ PAYLOADS: dict[str, list[dict[str, str]]] = {
     "person_stage": [{"stage": ""}],
     "person_move": [{"street": "100 W Somerset St"}],
     "person_consent_withdraw": [{"channel": "sms", "purpose": "rapid_response"}],
+    "person_forget": [{"step": "2", "name": "Ana World"}],
 }
 
 PK_PATTERNS = [p for p in PATTERNS if p.under_organization and "pk" in p.params]

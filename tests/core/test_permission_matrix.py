@@ -31,6 +31,7 @@ from django_scopes import scope
 
 from groundswell.core import services
 from groundswell.core.models import Role
+from groundswell.people.models import DuplicateCandidate
 from tests.conftest import login
 from tests.factories import make_member
 
@@ -271,6 +272,13 @@ EXPECTED: dict[str, Expectation] = {
     "person_edit": org(ORGANIZERS, ok=405),
     "contact_reveal": org(PHONE_REVEALERS, ok=405),
     "household": org(PEOPLE_VIEWERS),
+    # duplicates, merge and forget (people/views/merge.py)
+    "duplicates": org(ORGANIZERS),
+    "duplicate_dismiss": org(ORGANIZERS, ok=405),  # POST only
+    "person_merge": org(ORGANIZERS),  # GET compares side by side; POST merges
+    "merges": org(ORGANIZERS),
+    "merge_undo": org(ORGANIZERS, ok=405),  # POST only
+    "person_forget": org(ADMINS),  # GET explains; two POSTs forget
 }
 
 # --- concrete URLs ------------------------------------------------------------------------
@@ -297,10 +305,16 @@ PK_KINDS: dict[str, str] = {
     "person_edit": "person",
     "contact_reveal": "contact",
     "household": "household",
+    "duplicate_dismiss": "duplicate",
+    "merge_undo": "merge",
+    "person_forget": "person",
     "mfa_remove_webauthn": "missing",
     "mfa_edit_webauthn": "missing",
 }
 MISSING_PK = 987654321
+
+# Person ids captured under other names (the side-by-side merge), by name -> kind.
+PERSON_PARAMS: dict[str, str] = {"first": "duplicate_first", "second": "duplicate_second"}
 
 # Values for every other captured keyword argument, by its name.
 FIXED_VALUES: dict[str, str] = {
@@ -331,6 +345,22 @@ def people_world(org, admin) -> dict[str, int]:
                 "saved_list": saved.pk}
 
 
+def merge_world(org, admin) -> dict[str, int]:
+    """A pair of possible duplicates, and a merge of two other records."""
+    from groundswell.people import services as people
+
+    with scope(organization=org):
+        kept, merged = (people.create_person(admin, given_name="Luis", family_name="Merged",
+                                             phone="215-555-0177") for _ in range(2))
+        merge = people.merge_people(admin, kept, merged)
+        first, second = (people.create_person(admin, given_name="Rosa", family_name="Twice",
+                                              phone="215-555-0188") for _ in range(2))
+        people.find_duplicates(org, admin)
+        candidate = DuplicateCandidate.objects.get(first=first, second=second)
+        return {"duplicate": candidate.pk, "duplicate_first": first.pk,
+                "duplicate_second": second.pk, "merge": merge.pk}
+
+
 def build_world(personas, *, other: bool = False) -> World:
     """Objects in front-street (or, with ``other``, in elsewhere): a member who is not
     an admin, a pending invitation, a base."""
@@ -344,7 +374,7 @@ def build_world(personas, *, other: bool = False) -> World:
     base = personas.other_base if other else personas.base
     return World(org.slug, {"membership": member.pk, "invitation": invitation.pk,
                             "base": base.pk, "missing": MISSING_PK,
-                            **people_world(org, admin)},
+                            **people_world(org, admin), **merge_world(org, admin)},
                  services.invitation_token(invitation))
 
 
@@ -363,6 +393,8 @@ def url_values(pattern: Pattern, world: World) -> dict[str, str]:
                 pytest.fail(f"URL pattern {pattern.key!r} ({pattern.route}) takes a pk: "
                             "declare which object it names in PK_KINDS")
             values[param] = str(world.pks[kind])
+        elif param in PERSON_PARAMS:
+            values[param] = str(world.pks[PERSON_PARAMS[param]])
         elif param in FIXED_VALUES:
             values[param] = FIXED_VALUES[param]
         else:

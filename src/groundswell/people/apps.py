@@ -28,5 +28,6 @@ class PeopleConfig(AppConfig):
             "people.list.exported": _("List exported"),
             "people.list.saved": _("List saved"),
             "people.duplicate.dismissed": _("Duplicate dismissed"),
+            "people.duplicate.scanned": _("Duplicates looked for"),
             "people.ladder.changed": _("Engagement ladder changed"),
         })

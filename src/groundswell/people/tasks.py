@@ -1,0 +1,27 @@
+"""Background jobs of the people area. Tasks take ids, never objects, and re-enter the
+organization's scope themselves."""
+
+from __future__ import annotations
+
+from django_scopes import scope, scopes_disabled
+from django_tasks import task
+
+from groundswell.core.models import Membership, Organization
+
+
+@task()
+def find_duplicates_task(organization_id: int, membership_id: int | None = None) -> int:
+    """Look for duplicate people in one organization (see services.find_duplicates).
+    ``membership_id`` is the member who asked, for the permission check and the audit
+    log; None when scheduled. Returns the number of new candidate pairs."""
+    from groundswell.people.services.merge import find_duplicates
+
+    with scopes_disabled():
+        org = Organization.objects.filter(pk=organization_id).first()
+        actor = (Membership.objects.filter(pk=membership_id, organization_id=organization_id)
+                 .select_related("organization", "user").first()
+                 if membership_id is not None else None)
+    if org is None or (membership_id is not None and actor is None):
+        return 0  # the organization or the member is gone
+    with scope(organization=org):
+        return find_duplicates(org, actor).created
