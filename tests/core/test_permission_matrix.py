@@ -272,6 +272,7 @@ EXPECTED: dict[str, Expectation] = {
     "person_edit": org(ORGANIZERS, ok=405),
     "contact_reveal": org(PHONE_REVEALERS, ok=405),
     "household": org(PEOPLE_VIEWERS),
+    "people_export": org(ORGANIZERS),  # GET shows the choices; POST downloads
     # duplicates, merge and forget (people/views/merge.py)
     "duplicates": org(ORGANIZERS),
     "duplicate_dismiss": org(ORGANIZERS, ok=405),  # POST only

@@ -1,5 +1,6 @@
 """Domain operations on people; see records.py (and the modules beside it)."""
 
+from groundswell.people.services.exports import export_people  # noqa: F401
 from groundswell.people.services.forget import forget_person  # noqa: F401
 from groundswell.people.services.lists import save_list  # noqa: F401
 from groundswell.people.services.merge import (  # noqa: F401
