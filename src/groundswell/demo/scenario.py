@@ -81,6 +81,9 @@ def load() -> list[DemoLogin]:
         for base_name, description in BASES:
             if not Base.objects.filter(name=base_name).exists():
                 save_base(admin, name=base_name, description=description)
+        from groundswell.demo import people
+
+        people.load(org)  # ~2,000 residents; adds nothing when they are already there
 
     second = Organization.objects.filter(slug=SECOND_ORG_SLUG).first()
     if second is None:
