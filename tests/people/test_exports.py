@@ -277,6 +277,17 @@ def test_the_list_filters_apply_to_the_export(client, personas, people):
     assert exported_events()[0].data["count"] == 1
 
 
+def test_the_people_list_links_to_the_export_with_its_filters(client, personas, people):
+    with scope(organization=personas.org):
+        tag = Tag.objects.get(name="block party")
+    login(client, personas.member("organizer"))
+    html = client.get("/o/front-street/people/", {"tag": tag.pk}).content.decode()
+    assert f'href="{URL}?tag={tag.pk}"' in html
+    client.logout()
+    login(client, personas.member("dispatcher"))  # may see the list, not export it
+    assert URL not in client.get("/o/front-street/people/").content.decode()
+
+
 def test_the_search_of_the_people_list_applies_too(client, personas, people):
     login(client, personas.member("organizer"))
     client.post("/o/front-street/people/", {"q": "rodriguez"})  # remembered in the session
