@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.db import connection
 from django.utils import timezone
 
 from groundswell.core.models import Base, Membership, Organization, Role
@@ -644,6 +645,16 @@ class _Loader:
         self.moves(households)
         self.duplicates()
         self.ratings(stages)
+        # Thousands of rows were just bulk-written in this transaction: on PostgreSQL,
+        # refresh the planner's statistics, or it keeps planning for empty tables and
+        # each lookup below turns into nested sequential scans (minutes instead of
+        # seconds).
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                for table in ("people_person", "people_residence", "people_household",
+                              "people_address", "people_contactpoint",
+                              "people_interaction"):
+                    cursor.execute(f"ANALYZE {table}")  # noqa: S608 - fixed names
         # The search service owns what is indexed: let it check (and fix, where its
         # rules differ from the quick composition above) every bulk-written person.
         for resident in self.residents:
