@@ -78,12 +78,21 @@ def normalize_email(raw: str) -> str:
 # --- names ---------------------------------------------------------------------------------
 
 
+# Latin letters that Unicode does not decompose into a base letter and an accent.
+_LATIN_LETTERS = str.maketrans({
+    "æ": "ae", "ð": "d", "ø": "o", "þ": "th", "ß": "ss", "đ": "d", "ħ": "h", "ı": "i",
+    "ĸ": "k", "ŋ": "n", "œ": "oe", "ŧ": "t", "ł": "l", "ʼ": "'", "ʾ": "", "ẜ": "s",
+    "ẝ": "s", "ẟ": "d", "ỻ": "ll", "ỽ": "v", "ỿ": "y",
+})
+
+
 def fold(text: str) -> str:
     """Lowercase without accents and with single spaces: ``"  José  Rodríguez"`` ->
-    ``"jose rodriguez"``. Keeps letters, digits, spaces, hyphens and apostrophes."""
+    ``"jose rodriguez"``, ``"Đặng"`` -> ``"dang"``. Keeps letters, digits, spaces, hyphens
+    and apostrophes; Latin letters come out as ASCII."""
     decomposed = unicodedata.normalize("NFKD", text or "")
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    cleaned = re.sub(r"[^\w\s'-]", " ", stripped.lower())
+    cleaned = re.sub(r"[^\w\s'-]", " ", stripped.lower().translate(_LATIN_LETTERS))
     return re.sub(r"\s+", " ", cleaned).strip()
 
 

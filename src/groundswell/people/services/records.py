@@ -41,7 +41,6 @@ from groundswell.people.normalize import (
     NormalizationError,
     clean_name,
     digits,
-    fold,
     normalize_email,
     normalize_phone,
     normalize_street_address,
@@ -160,12 +159,16 @@ def _clean_names(given_name: str, family_name: str, preferred_name: str) -> tupl
 def refresh_search_text(person: Person) -> None:
     """What the search service indexes: folded names, street and unit, phone last fours.
     Never a full phone number or email (those are found by blind index)."""
-    parts = [fold(person.given_name), fold(person.family_name), fold(person.preferred_name)]
+    from groundswell.people.search import compose_search_text
+
     residence = current_residence(person)
-    if residence is not None:
-        parts += [fold(residence.household.address.street), fold(residence.household.unit)]
-    parts += [c.value[-4:] for c in person.contacts.filter(kind=ContactPoint.Kind.PHONE)]
-    text = " ".join(p for p in parts if p)
+    text = compose_search_text(
+        given_name=person.given_name, family_name=person.family_name,
+        preferred_name=person.preferred_name,
+        street=residence.household.address.street if residence else "",
+        unit=residence.household.unit if residence else "",
+        phone_last_fours=[c.value[-4:] for c in
+                          person.contacts.filter(kind=ContactPoint.Kind.PHONE)])
     if text != person.search_text:
         person.search_text = text
         person.save(update_fields=["search_text", "updated_at"])
