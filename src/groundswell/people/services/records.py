@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from groundswell.core import audit
@@ -85,10 +85,14 @@ def ensure_default_stages(org: Organization) -> list[EngagementStage]:
     stages = list(EngagementStage.objects.filter(organization=org))
     if stages:
         return stages
-    names = {
-        "contact": _("Contact"), "participant": _("Participant"), "supporter": _("Supporter"),
-        "active": _("Active"), "leader": _("Leader"), "member": _("Member"),
-    }
+    # Named in the organization's language, whoever happens to trigger the creation;
+    # admins rename them on the ladder page.
+    with translation.override(org.default_language):
+        names = {
+            "contact": _("Contact"), "participant": _("Participant"),
+            "supporter": _("Supporter"), "active": _("Active"), "leader": _("Leader"),
+            "member": _("Member"),
+        }
     for position, (key, rule) in enumerate(ladder.DEFAULT_LADDER, start=1):
         EngagementStage.objects.get_or_create(organization=org, position=position,
                                               defaults={"name": str(names[key]), "rule": rule})
