@@ -419,7 +419,14 @@ def compare(a: Prepared, b: Prepared) -> ScoredPair:
         assert a.birth_year is not None and b.birth_year is not None
         gap = abs(a.birth_year - b.birth_year)
         outcomes["birth_year"] = AGREE if gap == 0 else CLOSE if gap == 1 else DISAGREE
-    reasons = tuple(FieldResult(name, outcomes[name], WEIGHTS[name].of(outcomes[name]))
+    weights = {name: WEIGHTS[name].of(outcome) for name, outcome in outcomes.items()}
+    if outcomes.get("given_name") == DISAGREE and outcomes.get("address") in (AGREE, CLOSE):
+        # Relatives at one door share a family name and an address: the two agree
+        # together far more often than the independent weights assume. With given
+        # names that disagree, a shared address is what another member of the household
+        # looks like, so it counts for nothing (a shared phone or email still does).
+        weights["address"] = 0.0
+    reasons = tuple(FieldResult(name, outcomes[name], weights[name])
                     for name in COMPARED if name in outcomes)
     score = math.fsum(r.weight for r in reasons)
     return ScoredPair(a.key, b.key, score, reasons)
