@@ -113,11 +113,11 @@ def test_the_index_never_holds_a_full_phone_number_or_email(in_org):
     person = services.create_person(organizer(in_org), given_name="Rosa", family_name="Cruz",
                                     phone="(215) 555-0177", email="rosa@example.org")
     person.refresh_from_db()
-    assert person.search_text == "rosa cruz 0177"
+    assert person.search_text == "rosa cruz"  # no phone digits: those go by blind index
     with connection.cursor() as cursor:
         cursor.execute("SELECT word FROM people_searchword")
         words = {row[0] for row in cursor.fetchall()}
-    assert "0177" in words
+    assert "0177" not in words
     assert not any("555" in word or "2155" in word or "rosa@" in word for word in words)
 
 
@@ -219,7 +219,7 @@ def _vocabulary() -> set[str]:
 
 def test_a_forgotten_persons_unusual_name_leaves_the_vocabulary(neighbors):
     keisha = neighbors["Keisha Washington"]
-    assert {"keisha", "washington", "0101"} <= _vocabulary()
+    assert {"keisha", "washington"} <= _vocabulary()
     Person.objects.filter(pk=keisha.pk).update(search_text="", forgotten_at=timezone.now())
     assert not {"keisha", "washington", "0101"} & _vocabulary()
     assert {"front", "st", "rodriguez"} <= _vocabulary()  # words others still have stay

@@ -491,8 +491,6 @@ class _Loader:
             parts = [fold(person.given_name), fold(person.family_name),
                      fold(person.preferred_name), fold(resident.household.address.street),
                      fold(resident.household.unit)]
-            if resident.phone:
-                parts.append(resident.phone[-4:])
             # A first composition, as the search service writes it; run() has the
             # service confirm it at the end.
             person.search_text = " ".join(p for p in parts if p)

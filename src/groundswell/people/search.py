@@ -4,9 +4,9 @@ street and phone digits. Views, the API, the kiosk and imports all call
 
 What is indexed
     ``Person.search_text`` (see ``compose_search_text``): folded words (no accents,
-    lowercase; hyphens and apostrophes split words) of the names, of the street and unit
-    of the current home, and the last four digits of each phone. Never a full phone
-    number or an email: a whole number typed in the box is looked up by blind index.
+    lowercase; hyphens and apostrophes split words) of the names and of the street and
+    unit of the current home. No phone digits and no email: a number typed in the box is
+    looked up by blind index (the whole number, or its last four digits).
 
 The indexes, kept in sync by database triggers (migration ``0002_search_index``), so
 every write path (services, bulk imports, a merge, forgetting someone, a raw UPDATE)
@@ -23,9 +23,10 @@ updates them in its own transaction:
   surname does not linger here.
 
 How a query is answered
-    1. Fold the query like the index and split it into words. A phone number becomes
-       its last four digits (a whole valid number: its holders, by blind index); street
-       words also stand for their USPS abbreviation ("north" for "n").
+    1. A query of phone digits (four or more) is answered by blind index: a whole valid
+       number gives its holders, anything else the holders of its last four digits.
+       Otherwise fold the query like the index and split it into words; street words
+       also stand for their USPS abbreviation ("north" for "n").
     2. For each word, alternatives with a score: the word itself (1.0); vocabulary words
        it begins (prefix matching, about 0.9; the only thing a query shorter than three
        characters gets); vocabulary words one edit away (two from eight letters on;
@@ -173,13 +174,6 @@ def word_score(query_word: str, word: str) -> float:
 def _next_prefix(prefix: str) -> str:
     """The smallest string greater than every string that starts with ``prefix``."""
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
-
-
-def _phone_query(query: str) -> str | None:
-    """The digits of a query that is a phone number (five digits or more)."""
-    if _PHONE_LIKE.match(query) and len(digits(query)) >= 5:
-        return digits(query)
-    return None
 
 
 # --- the database side ------------------------------------------------------------------
@@ -456,6 +450,16 @@ def _phone_holders(queryset: QuerySet[Person], number: str, want: int) -> list[i
                 [:want])
 
 
+def _last_four_holders(queryset: QuerySet[Person], last_four: str, want: int) -> list[int]:
+    from groundswell.people.services.records import last_four_index
+
+    holders = ContactPoint.objects.filter(kind=ContactPoint.Kind.PHONE,
+                                          last_four_index=last_four_index(last_four))
+    return list(queryset.filter(pk__in=holders.values("person_id"))
+                .order_by("family_name", "given_name", "pk").values_list("pk", flat=True)
+                [:want])
+
+
 def search_people(queryset: QuerySet[Person], query: str, *, limit: int | None = None
                   ) -> QuerySet[Person]:
     """People in ``queryset`` matching ``query``, best first: at most ``limit`` of them,
@@ -465,14 +469,15 @@ def search_people(queryset: QuerySet[Person], query: str, *, limit: int | None =
     queryset unchanged."""
     want = max(1, min(limit or MAX_RESULTS, MAX_RESULTS))
     text = query[:100]
-    phone = _phone_query(text)
-    if phone is not None:
-        holders = _phone_holders(queryset, phone, want)
-        if holders is not None:
-            return _ordered(queryset, holders)
-        query_words = [phone[-4:]]
-    else:
-        query_words = list(dict.fromkeys(search_words(text)))[:MAX_QUERY_WORDS]
+    number = digits(text) if _PHONE_LIKE.match(text) else ""
+    if len(number) >= 4:
+        # Phone digits are never in the text index: a whole number is found by its blind
+        # index, anything else by the blind index of its last four digits.
+        holders = _phone_holders(queryset, number, want)
+        if holders is None:
+            holders = _last_four_holders(queryset, number[-4:], want)
+        return _ordered(queryset, holders)
+    query_words = list(dict.fromkeys(search_words(text)))[:MAX_QUERY_WORDS]
     if not query_words:
         return queryset
     index = _Index(queryset)

@@ -161,8 +161,8 @@ def _clean_names(given_name: str, family_name: str, preferred_name: str) -> tupl
 
 
 def refresh_search_text(person: Person) -> None:
-    """What the search service indexes: folded names, street and unit, phone last fours.
-    Never a full phone number or email (those are found by blind index)."""
+    """What the search service indexes: folded names, street and unit. No phone digits
+    and no email: those are found by blind index (whole number, or its last four)."""
     from groundswell.people.search import compose_search_text
 
     residence = current_residence(person)
@@ -170,9 +170,7 @@ def refresh_search_text(person: Person) -> None:
         given_name=person.given_name, family_name=person.family_name,
         preferred_name=person.preferred_name,
         street=residence.household.address.street if residence else "",
-        unit=residence.household.unit if residence else "",
-        phone_last_fours=[c.value[-4:] for c in
-                          person.contacts.filter(kind=ContactPoint.Kind.PHONE)])
+        unit=residence.household.unit if residence else "")
     if text != person.search_text:
         person.search_text = text
         person.save(update_fields=["search_text", "updated_at"])
