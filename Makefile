@@ -43,8 +43,8 @@ test-browser: install
 
 # Refresh the Spanish catalog after changing strings, then translate and compile.
 messages: install
-	cd src/groundswell && ../../$(MANAGE) makemessages -l es --no-location --ignore 'static/vendor/*'
-	cd src/groundswell && ../../$(MANAGE) compilemessages
+	cd src/groundswell && ../../$(BIN)/python ../../manage.py makemessages -l es --no-location --ignore 'static/vendor/*'
+	cd src/groundswell && ../../$(BIN)/python ../../manage.py compilemessages
 
 clean:
 	rm -rf $(VENV) staticfiles var/test

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.utils.translation import gettext_lazy as _
 
@@ -91,6 +92,13 @@ INSTALLED_APPS = [
     "groundswell.accounts",
     "groundswell.core",
     "groundswell.people",
+    "groundswell.geo",
+    "groundswell.canvass",
+    "groundswell.events",
+    "groundswell.programs",
+    "groundswell.messaging",
+    "groundswell.rapidresponse",
+    "groundswell.imports",
     "groundswell.web",
     "groundswell.demo",
 ]
@@ -204,6 +212,9 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
+# Not by a code sent to the inbox (allauth offers it since 65.2x): whoever reads a
+# member's mail must not be able to change that member's second factor with it.
+ACCOUNT_REAUTHENTICATION_METHODS = ("password", "mfa")
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 MFA_ALLOW_UNVERIFIED_EMAIL = True
 ACCOUNT_UNIQUE_EMAIL = True
@@ -249,6 +260,16 @@ USE_TZ = True
 TIME_ZONE = env_str("GROUNDSWELL_TIME_ZONE", "America/New_York") or "UTC"
 # Phone numbers written without a country code are read as numbers of this region.
 PHONE_REGION = (env_str("GROUNDSWELL_PHONE_REGION", "US") or "US").upper()
+
+# --- maps ---------------------------------------------------------------------------
+# Background tiles for every map; empty means none (the maps still draw households,
+# turfs and zones on a blank background, as they do when the tiles cannot load).
+MAP_TILE_URL = env_str("GROUNDSWELL_MAP_TILE_URL",
+                       "https://tile.openstreetmap.org/{z}/{x}/{y}.png") or ""
+MAP_ATTRIBUTION = env_str("GROUNDSWELL_MAP_ATTRIBUTION",
+                          "© OpenStreetMap contributors") or ""
+_map_tile_origin = "{0.scheme}://{0.netloc}".format(urlsplit(MAP_TILE_URL)) \
+    if MAP_TILE_URL else ""
 
 # --- static files and uploads -----------------------------------------------------
 STATIC_URL = "/static/"
@@ -303,7 +324,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", *([_map_tile_origin] if _map_tile_origin else [])],
         "connect-src": ["'self'"],
         "font-src": ["'self'"],
         "object-src": ["'none'"],

@@ -14,6 +14,13 @@ organization_patterns = [
     path("bases/<int:pk>/", core.base_edit, name="base_edit"),
     path("audit/", core.audit_log, name="audit_log"),
     path("people/", include("groundswell.people.urls")),
+    path("geo/", include("groundswell.geo.urls")),
+    path("canvass/", include("groundswell.canvass.urls")),
+    path("events/", include("groundswell.events.urls")),
+    path("programs/", include("groundswell.programs.urls")),
+    path("messaging/", include("groundswell.messaging.urls")),
+    path("rapid-response/", include("groundswell.rapidresponse.urls")),
+    path("imports/", include("groundswell.imports.urls")),
 ]
 
 urlpatterns = [
@@ -23,6 +30,11 @@ urlpatterns = [
     path("account/", include("allauth.urls")),
     path("invite/<str:token>/", core.invitation_accept, name="invitation_accept"),
     path("o/<slug:org_slug>/", include(organization_patterns)),
+    # Pages residents and providers reach without signing in: each area chooses its
+    # own prefixes there.
+    path("", include("groundswell.events.public_urls")),
+    path("", include("groundswell.messaging.public_urls")),
+    path("", include("groundswell.rapidresponse.public_urls")),
 ]
 
 handler400 = core.error_view("400.html", 400)

@@ -28,11 +28,13 @@ from groundswell.people.models import (
 from tests.conftest import login
 from tests.core.test_permission_matrix import (
     ADMIN,
+    AREAS,
     MISSING_PK,
     PATTERNS,
     PK_KINDS,
     Pattern,
     build_world,
+    keys_of,
     url_values,
 )
 
@@ -63,6 +65,12 @@ PAYLOADS: dict[str, list[dict[str, str]]] = {
     "person_consent_withdraw": [{"channel": "sms", "purpose": "rapid_response"}],
     "person_forget": [{"step": "2", "name": "Ana World"}],
 }
+
+for _area in AREAS:  # each area's own models and forms (tests/<area>/permissions.py)
+    for _name, _into in (("MODELS", MODELS), ("PAYLOADS", PAYLOADS)):
+        _table = getattr(_area, _name, {})
+        assert not set(_table) & set(_into), f"{_area.__name__}.{_name} redeclares a key"
+        _into.update(_table)
 
 PK_PATTERNS = [p for p in PATTERNS if p.under_organization and "pk" in p.params]
 
@@ -101,7 +109,8 @@ def test_another_organizations_id_is_404_and_changes_nothing(pattern: Pattern, p
         pytest.fail(f"URL pattern {pattern.key!r} ({pattern.route}) takes a pk: declare "
                     "its model in PK_KINDS (test_permission_matrix) and MODELS")
     model = MODELS[kind]
-    ours, theirs = build_world(personas), build_world(personas, other=True)
+    keys = keys_of(pattern)
+    ours, theirs = build_world(personas, keys=keys), build_world(personas, other=True, keys=keys)
     foreign_pk = theirs.pks[kind]
     assert foreign_pk != ours.pks[kind]
 

@@ -15,17 +15,18 @@ organization (the outsider), who must get a 404 on every /o/front-street/ page.
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from pathlib import Path
+from types import ModuleType
 
 import pytest
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, path, resolve
-from django.urls.exceptions import Resolver404
 from django.utils.regex_helper import normalize
 from django_scopes import scope
 
@@ -34,6 +35,28 @@ from groundswell.core.models import Role
 from groundswell.people.models import DuplicateCandidate
 from tests.conftest import login
 from tests.factories import make_member
+from tests.matrix import (
+    ADMIN,
+    ADMINS,
+    ALL_ROLES,
+    ANONYMOUS,
+    CANVASSER,
+    LOGIN,
+    ORGANIZERS,
+    OUTSIDER,
+    PEOPLE_VIEWERS,
+    PERSONAS,
+    PHONE_REVEALERS,
+    REAUTHENTICATE,
+    Expectation,
+    Outcome,
+    Redirect,
+    account,
+    everyone,
+    guest,
+    org,
+    outcome_of,
+)
 
 # --- walking the resolver --------------------------------------------------------------
 
@@ -101,91 +124,18 @@ def stale(patterns: Iterable[Pattern], declared: Iterable[str]) -> set[str]:
 PATTERNS = walk()
 BY_KEY = {pattern.key: pattern for pattern in PATTERNS}
 
-# --- outcomes ----------------------------------------------------------------------------
+# --- outcomes, personas and shapes (tests/matrix.py), and the areas' own tables -------
 
 
-@dataclass(frozen=True)
-class Redirect:
-    """A redirect, identified by the URL name of its target and the values in its path
-    (``organization_home(org_slug=front-street)``), or by the path itself when it does
-    not resolve. The query string (``?next=``) is left out."""
 
-    to: str
-    status: int = 302
-
-    def __str__(self) -> str:
-        return f"{self.status}→{self.to}"
+def _area_tables() -> list[ModuleType]:
+    """Every tests/<area>/permissions.py, in a stable order."""
+    tests_dir = Path(__file__).resolve().parent.parent
+    return [importlib.import_module(f"tests.{path.parent.name}.permissions")
+            for path in sorted(tests_dir.glob("*/permissions.py"))]
 
 
-Outcome = int | Redirect
-
-
-def outcome_of(response: HttpResponse) -> Outcome:
-    if response.status_code not in (301, 302, 303, 307, 308):
-        return response.status_code
-    target = urlsplit(response["Location"])
-    if target.netloc:
-        return Redirect(response["Location"], response.status_code)
-    try:
-        match = resolve(target.path)
-    except Resolver404:
-        return Redirect(target.path, response.status_code)
-    arguments = ",".join(f"{name}={value}" for name, value in sorted(match.kwargs.items()))
-    return Redirect(f"{match.view_name}({arguments})" if arguments else match.view_name,
-                    response.status_code)
-
-
-# --- personas and the shapes of expectations ------------------------------------------------
-
-ANONYMOUS, OUTSIDER = "anonymous", "outsider"
-ROLES: tuple[str, ...] = tuple(role.value for role in Role)
-PERSONAS: tuple[str, ...] = (ANONYMOUS, *ROLES, OUTSIDER)
-SIGNED_IN = (*ROLES, OUTSIDER)
-
-ADMIN, ORGANIZER, CANVASSER = Role.ADMIN.value, Role.ORGANIZER.value, Role.CANVASSER.value
-DISPATCHER, PROGRAM_STAFF = Role.DISPATCHER.value, Role.PROGRAM_STAFF.value
-
-LOGIN = Redirect("account_login")
-REAUTHENTICATE = Redirect("account_reauthenticate")
-HOME = Redirect("home")
-MFA_INDEX = Redirect("mfa_index")
-
-Expectation = dict[str, Outcome]
-
-
-def everyone(outcome: Outcome, **overrides: Outcome) -> Expectation:
-    """The same answer for every persona, signed in or not."""
-    return {**dict.fromkeys(PERSONAS, outcome), **overrides}
-
-
-def account(signed_in: Outcome, anonymous: Outcome = LOGIN, **overrides: Outcome) -> Expectation:
-    """A page about the signed-in user's own account: anonymous visitors log in first."""
-    return {ANONYMOUS: anonymous, **dict.fromkeys(SIGNED_IN, signed_in), **overrides}
-
-
-def guest(anonymous: Outcome, signed_in: Outcome = HOME, **overrides: Outcome) -> Expectation:
-    """A page for visitors who are not signed in (allauth sends members home)."""
-    return account(signed_in, anonymous, **overrides)
-
-
-def org(allowed: Iterable[str], ok: Outcome = 200) -> Expectation:
-    """A page of the front-street organization: anonymous visitors log in first,
-    roles in ``allowed`` get ``ok``, the other roles 403, and a member of another
-    organization 404 (it must look exactly like an organization that doesn't exist)."""
-    allowed = set(allowed)
-    unknown = allowed - set(ROLES)
-    assert not unknown, f"unknown roles {unknown}"
-    return {ANONYMOUS: LOGIN, **{role: ok if role in allowed else 403 for role in ROLES},
-            OUTSIDER: 404}
-
-
-# Written out here rather than read from groundswell.core.permissions.CAPABILITIES, so
-# that widening a capability shows up as a failure of this table, not silently.
-ALL_ROLES = ROLES
-ADMINS = (ADMIN,)
-ORGANIZERS = (ADMIN, ORGANIZER)
-PEOPLE_VIEWERS = (ADMIN, ORGANIZER, DISPATCHER, PROGRAM_STAFF)  # people.view
-PHONE_REVEALERS = (ADMIN, ORGANIZER, DISPATCHER)  # people.reveal_phone
+AREAS = _area_tables()
 
 # URL name -> persona -> outcome of a GET. The canvasser is the one role without a
 # second factor (the fixture gives every other role TOTP). allauth's reauthentication
@@ -208,6 +158,10 @@ EXPECTED: dict[str, Expectation] = {
     "account_signup": guest(200),  # renders "sign-up is closed" (invitations only)
     "account_confirm_login_code": guest(LOGIN),  # no login code pending
     "account_reauthenticate": account(200),
+    # Reauthentication by a code sent to the inbox is switched off
+    # (ACCOUNT_REAUTHENTICATION_METHODS): reading mail must not be enough.
+    "account_request_reauthentication_code": account(403),
+    "account_confirm_reauthentication_code": account(403),
 
     # --- allauth: email and password
     # Changing the address needs the password again and a confirmation from the new
@@ -314,6 +268,22 @@ PK_KINDS: dict[str, str] = {
 }
 MISSING_PK = 987654321
 
+# Arguments other than pk, per URL name -> {argument -> world key}.
+PARAMS: dict[str, dict[str, str]] = {}
+
+
+def _merge(name: str, into: dict) -> None:
+    for area in AREAS:
+        table = getattr(area, name, {})
+        clash = set(table) & set(into)
+        assert not clash, f"{area.__name__}.{name} redeclares {sorted(clash)}"
+        into.update(table)
+
+
+_merge("EXPECTED", EXPECTED)
+_merge("PK_KINDS", PK_KINDS)
+_merge("PARAMS", PARAMS)
+
 # Person ids captured under other names (the side-by-side merge), by name -> kind.
 PERSON_PARAMS: dict[str, str] = {"first": "duplicate_first", "second": "duplicate_second"}
 
@@ -362,9 +332,16 @@ def merge_world(org, admin) -> dict[str, int]:
                 "duplicate_second": second.pk, "merge": merge.pk}
 
 
-def build_world(personas, *, other: bool = False) -> World:
+def area_keys(area: ModuleType) -> set[str]:
+    """The world keys an area's URL patterns name."""
+    return set(getattr(area, "PK_KINDS", {}).values()) | {
+        key for params in getattr(area, "PARAMS", {}).values() for key in params.values()}
+
+
+def build_world(personas, *, other: bool = False, keys: Iterable[str] | None = None) -> World:
     """Objects in front-street (or, with ``other``, in elsewhere): a member who is not
-    an admin, a pending invitation, a base."""
+    an admin, a pending invitation, a base, people; and the objects of each area whose
+    keys are wanted (every area's when ``keys`` is None)."""
     org = personas.other_org if other else personas.org
     admin = personas.outsider if other else personas.member(ADMIN)
     member = make_member(org, Role.CANVASSER, mfa=False) if other \
@@ -373,18 +350,30 @@ def build_world(personas, *, other: bool = False) -> World:
         invitation = services.invite_member(admin, email=f"newcomer@{org.slug}.example.org",
                                             role=Role.ORGANIZER)
     base = personas.other_base if other else personas.base
-    return World(org.slug, {"membership": member.pk, "invitation": invitation.pk,
-                            "base": base.pk, "missing": MISSING_PK,
-                            **people_world(org, admin), **merge_world(org, admin)},
-                 services.invitation_token(invitation))
+    pks = {"membership": member.pk, "invitation": invitation.pk, "base": base.pk,
+           "missing": MISSING_PK, **people_world(org, admin), **merge_world(org, admin)}
+    wanted = None if keys is None else set(keys)
+    for area in AREAS:
+        if hasattr(area, "world") and (wanted is None or area_keys(area) & wanted):
+            with scope(organization=org):
+                pks.update(area.world(org, admin))
+    return World(org.slug, pks, services.invitation_token(invitation))
+
+
+def keys_of(pattern: Pattern) -> set[str]:
+    """The world keys a pattern's URL needs."""
+    return {PK_KINDS.get(pattern.key, "")} | set(PARAMS.get(pattern.key, {}).values())
 
 
 def url_values(pattern: Pattern, world: World) -> dict[str, str]:
     """A value for each keyword argument of ``pattern``; fails naming anything this
     module does not know how to fill."""
     values: dict[str, str] = {}
+    named = PARAMS.get(pattern.key, {})
     for param in pattern.params:
-        if param == "org_slug":
+        if param in named:
+            values[param] = str(world.pks[named[param]])
+        elif param == "org_slug":
             values[param] = world.org_slug
         elif param == "token":
             values[param] = world.token
@@ -420,11 +409,11 @@ def test_every_url_pattern_has_a_declared_expectation():
     missing = undeclared(PATTERNS, EXPECTED)
     assert not missing, (
         "URL patterns with no declared expectation in tests/core/test_permission_matrix.py "
-        "(say who may open them): " + ", ".join(sorted(missing)))
+        "or tests/<area>/permissions.py (say who may open them): " + ", ".join(sorted(missing)))
 
 
 def test_every_declared_expectation_names_an_existing_pattern():
-    gone = stale(PATTERNS, EXPECTED) | stale(PATTERNS, PK_KINDS)
+    gone = stale(PATTERNS, EXPECTED) | stale(PATTERNS, PK_KINDS) | stale(PATTERNS, PARAMS)
     assert not gone, "Expectations for URL patterns that no longer exist: " + \
         ", ".join(sorted(gone))
 
@@ -482,7 +471,7 @@ def test_permission_matrix(pattern: Pattern, personas):
     if expected is None:
         pytest.fail(f"No expectation declared for URL pattern {pattern.key!r} "
                     f"({pattern.route}): add it to EXPECTED in {__name__}")
-    url = pattern.url(url_values(pattern, build_world(personas)))
+    url = pattern.url(url_values(pattern, build_world(personas, keys=keys_of(pattern))))
     match = resolve(url)
     assert match.route == pattern.route, f"{url} resolves to {match.route}, not {pattern.route}"
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from groundswell.core.permissions import CAPABILITIES, can
@@ -27,4 +28,7 @@ def organization(request: HttpRequest) -> dict[str, Any]:
         "membership": membership,
         "perms_org": _Capabilities(membership),
         "my_memberships": (lambda: memberships_for_user(user)) if user is not None else list,
+        # For the map component (web/static/groundswell/map.js).
+        "map_tile_url": settings.MAP_TILE_URL,
+        "map_attribution": settings.MAP_ATTRIBUTION,
     }

@@ -26,6 +26,15 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
 }
 
 
+def register_capabilities(capabilities: dict[str, frozenset[Role]]) -> None:
+    """Each area declares its own capabilities from its AppConfig.ready(), as it
+    declares its audit events; a name declared twice is a mistake."""
+    clash = set(capabilities) & set(CAPABILITIES)
+    if clash:
+        raise ValueError(f"Capabilities declared twice: {sorted(clash)}")
+    CAPABILITIES.update(capabilities)
+
+
 def can(membership: Membership | None, capability: str) -> bool:
     if capability not in CAPABILITIES:
         raise KeyError(f"Unknown capability {capability!r}")

@@ -6,6 +6,8 @@ Later areas (people, canvassing, events...) add their part here.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import secrets
 from dataclasses import dataclass
 
@@ -55,6 +57,13 @@ def demo_password() -> str:
                       factory=lambda: "demo-" + secrets.token_urlsafe(6))
 
 
+# Each area adds its part of the scenario in groundswell/demo/<area>.py, with a
+# ``load(org)`` that is idempotent like people.load; in this order, since later areas
+# build on earlier ones (walk lists on geocoded households, alerts to subscribers).
+AREA_DEMOS = ("geo", "canvass", "events", "programs", "messaging", "rapidresponse",
+              "imports")
+
+
 @transaction.atomic
 def load() -> list[DemoLogin]:
     User = get_user_model()
@@ -84,6 +93,9 @@ def load() -> list[DemoLogin]:
         from groundswell.demo import people
 
         people.load(org)  # ~2,000 residents; adds nothing when they are already there
+        for area in AREA_DEMOS:
+            if importlib.util.find_spec(f"groundswell.demo.{area}") is not None:
+                importlib.import_module(f"groundswell.demo.{area}").load(org)
 
     second = Organization.objects.filter(slug=SECOND_ORG_SLUG).first()
     if second is None:

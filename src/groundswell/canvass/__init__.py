@@ -1,0 +1,1 @@
+"""Efforts, scripts, walk lists and door visits; the offline canvasser app."""

@@ -1,0 +1,1 @@
+"""Events, shifts, RSVPs, kiosk sign-in, attendance and follow-up."""

@@ -1,0 +1,3 @@
+"""URLs of this area, under /o/<org_slug>/events/."""
+
+urlpatterns: list = []

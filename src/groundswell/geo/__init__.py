@@ -1,0 +1,2 @@
+"""Address points, turfs, turf cutting and walking order. The algorithms
+(`turfcut.py`, `routing.py`, `geometry.py`) are pure Python."""

@@ -1,0 +1,1 @@
+"""The spreadsheet import wizard: upload, mapping, preview, matching, commit, undo."""

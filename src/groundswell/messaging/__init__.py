@@ -1,0 +1,1 @@
+"""The outbox, providers, inbound webhooks, opt-outs and the inbox."""

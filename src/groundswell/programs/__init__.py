@@ -1,0 +1,1 @@
+"""Programs, enrollments, sessions and roll call, distributions and stock."""

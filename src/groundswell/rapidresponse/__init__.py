@@ -1,0 +1,2 @@
+"""The rapid-response network: zones, subscribers, reports, verification,
+alerts and retention."""
