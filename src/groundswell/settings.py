@@ -121,6 +121,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A tablet locked to one event's sign-in reaches nothing else (events area).
+    "groundswell.events.middleware.KioskLockMiddleware",
     "groundswell.core.middleware.OrganizationMiddleware",
 ]
 

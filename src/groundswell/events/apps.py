@@ -6,3 +6,40 @@ class EventsConfig(AppConfig):
     name = "groundswell.events"
     label = "events"
     verbose_name = _("Events")
+
+    def ready(self) -> None:
+        from groundswell.core.audit import register_events
+        from groundswell.core.models import Role
+        from groundswell.core.permissions import register_capabilities
+
+        staff = frozenset({Role.ADMIN, Role.ORGANIZER})
+        register_capabilities({
+            # Who came to what is personal: the roles that see people see events.
+            "events.view": frozenset({Role.ADMIN, Role.ORGANIZER, Role.DISPATCHER,
+                                      Role.PROGRAM_STAFF}),
+            "events.manage": staff,
+            # Running the door: sign-ins, the kiosk, shift sign-ups.
+            "events.sign_in": frozenset({Role.ADMIN, Role.ORGANIZER, Role.PROGRAM_STAFF}),
+            "events.follow_up": staff,
+            "events.reports": staff,
+        })
+        register_events({
+            "events.event.created": _("Event created"),
+            "events.event.updated": _("Event edited"),
+            "events.event.cancelled": _("Event cancelled"),
+            "events.shift.created": _("Shift added"),
+            "events.shift.deleted": _("Shift removed"),
+            "events.shift.signed_up": _("Signed up for a shift"),
+            "events.shift.signup_cancelled": _("Shift sign-up cancelled"),
+            "events.shift.reminded": _("Shift reminders sent"),
+            "events.rsvp.created": _("RSVP received"),
+            "events.rsvp.cancelled": _("RSVP cancelled"),
+            "events.attendance.recorded": _("Signed in at an event"),
+            "events.kiosk.started": _("Kiosk started"),
+            "events.kiosk.ended": _("Kiosk ended"),
+            "events.kiosk.pin_failed": _("Wrong kiosk PIN"),
+            "events.follow_up.assigned": _("Follow-ups assigned"),
+            "events.follow_up.done": _("Follow-up done"),
+            "events.follow_up.listed": _("Follow-up list saved as a call list"),
+            "events.report.exported": _("Event report exported"),
+        })

@@ -176,14 +176,19 @@ def refresh_search_text(person: Person) -> None:
         person.save(update_fields=["search_text", "updated_at"])
 
 
-def create_person(actor: Membership, *, given_name: str, family_name: str = "",
+def create_person(actor: Membership | None, *, given_name: str, family_name: str = "",
                   preferred_name: str = "", language: str = "", phone: str = "",
                   email: str = "", street: str = "", unit: str = "", city: str = "",
                   state: str = "", postal_code: str = "", base: Base | None = None,
                   birth_year: int | None = None, pronouns: str = "",
-                  tags: Iterable[str] = (), moved_in_on: date | None = None) -> Person:
-    require(actor, "people.edit")
-    org = actor.organization
+                  tags: Iterable[str] = (), moved_in_on: date | None = None,
+                  organization: Organization | None = None) -> Person:
+    """``actor`` None: a resident adding themself (a public RSVP form, a kiosk at the
+    door); then ``organization`` must be given, and the area that calls this checks
+    who may run that form."""
+    if actor is not None:
+        require(actor, "people.edit")
+    org = _org(actor, organization)
     given, family, preferred = _clean_names(given_name, family_name, preferred_name)
     if base is not None and base.organization_id != org.pk:
         raise InvalidInput("base", _("That base is not part of this organization."))
@@ -193,7 +198,7 @@ def create_person(actor: Membership, *, given_name: str, family_name: str = "",
         person = Person.objects.create(
             organization=org, given_name=given, family_name=family, preferred_name=preferred,
             language=language, base=base, birth_year=birth_year, pronouns=pronouns.strip(),
-            created_by=actor.user)
+            created_by=_user(actor))
         if street.strip():
             household = find_or_create_household(org, street=street, unit=unit, city=city,
                                                  state=state, postal_code=postal_code,
