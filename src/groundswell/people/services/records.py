@@ -182,12 +182,15 @@ def create_person(actor: Membership | None, *, given_name: str, family_name: str
                   state: str = "", postal_code: str = "", base: Base | None = None,
                   birth_year: int | None = None, pronouns: str = "",
                   tags: Iterable[str] = (), moved_in_on: date | None = None,
-                  organization: Organization | None = None) -> Person:
+                  organization: Organization | None = None,
+                  capability: str = "people.edit") -> Person:
     """``actor`` None: a resident adding themself (a public RSVP form, a kiosk at the
     door); then ``organization`` must be given, and the area that calls this checks
-    who may run that form."""
+    who may run that form. ``capability``: what the actor must be allowed, when an area
+    adds people as part of its own work (program staff enrolling a child, or adding a
+    household at the distribution table, without the right to edit people at large)."""
     if actor is not None:
-        require(actor, "people.edit")
+        require(actor, capability)
     org = _org(actor, organization)
     given, family, preferred = _clean_names(given_name, family_name, preferred_name)
     if base is not None and base.organization_id != org.pk:
@@ -432,8 +435,10 @@ def record_grievance(actor: Membership, person: Person, *, category: str, text: 
     return grievance
 
 
-def add_relationship(actor: Membership, person: Person, other: Person, kind: str) -> Relationship:
-    require(actor, "people.edit")
+def add_relationship(actor: Membership, person: Person, other: Person, kind: str, *,
+                     capability: str = "people.edit") -> Relationship:
+    """``capability``: as for create_person."""
+    require(actor, capability)
     if person.pk == other.pk:
         raise InvalidInput("other", _("A person cannot be related to themself."))
     if other.organization_id != person.organization_id:
