@@ -1,3 +1,4 @@
+"""Programs, enrollments, sessions and roll call, distributions and stock."""
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -6,3 +7,24 @@ class ProgramsConfig(AppConfig):
     name = "groundswell.programs"
     label = "programs"
     verbose_name = _("Programs")
+
+    def ready(self) -> None:
+        from groundswell.core.audit import register_events
+        from groundswell.core.models import Role
+        from groundswell.core.permissions import register_capabilities
+        from groundswell.programs.services import AUDIT_EVENTS
+
+        staff = frozenset({Role.ADMIN, Role.ORGANIZER, Role.PROGRAM_STAFF})
+        overseers = frozenset({Role.ADMIN, Role.ORGANIZER})
+        register_capabilities({
+            # Program staff see only the programs they are assigned to, and children's
+            # details only there (Program.staff; see ProgramQuerySet.visible_to).
+            "programs.view": staff,
+            "programs.manage": overseers,  # create programs, assign staff
+            "programs.run": staff,  # enroll, roll call: further limited to the staff
+            "programs.distribute": staff,  # record households served
+            "programs.stock": staff,  # receive and count stock
+            "programs.catalog": overseers,  # the item catalog
+            "programs.reports": overseers,  # reach and conversion, CSV
+        })
+        register_events(AUDIT_EVENTS)

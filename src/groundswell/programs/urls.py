@@ -1,3 +1,3 @@
-"""URLs of this area, under /o/<org_slug>/programs/."""
+"""URLs of this area, under /o/<org_slug>/programs/ (patterns in views.py)."""
 
-urlpatterns: list = []
+from groundswell.programs.views import urlpatterns  # noqa: F401
