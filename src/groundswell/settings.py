@@ -316,6 +316,43 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 
+# --- messaging (texts and email to people) ------------------------------------------
+# Who sends texts: "twilio", "gateway" (the local test gateway: tests, benchmarks),
+# "file" (development: var/sms/outbox.jsonl, no network), "console", or "off" (texts
+# fail with a clear reason; the production default until Twilio is configured).
+TWILIO_ACCOUNT_SID = env_str("GROUNDSWELL_TWILIO_ACCOUNT_SID", "") or ""
+SMS_PROVIDER = env_choice(
+    "GROUNDSWELL_SMS_PROVIDER",
+    ("twilio" if TWILIO_ACCOUNT_SID else "off") if PRODUCTION else "file",
+    ("twilio", "gateway", "file", "console", "off"))
+# Signs Twilio's webhooks (and the local gateway's); required in production with Twilio.
+TWILIO_AUTH_TOKEN = (
+    env_secret("GROUNDSWELL_TWILIO_AUTH_TOKEN", generated_in=_generated)
+    if SMS_PROVIDER == "twilio" or not PRODUCTION
+    or env_str("GROUNDSWELL_TWILIO_AUTH_TOKEN") or env_str("GROUNDSWELL_TWILIO_AUTH_TOKEN_FILE")
+    else ""
+)
+TWILIO_MESSAGING_SERVICE_SID = env_str("GROUNDSWELL_TWILIO_MESSAGING_SERVICE_SID", "") or ""
+TWILIO_API_URL = env_str("GROUNDSWELL_TWILIO_API_URL", "") or ""  # another API base (tests)
+# Our sender numbers, each with its cap in texts per second: "+12155550100:1,+12155550101:1".
+SMS_SENDERS = env_list("GROUNDSWELL_SMS_SENDERS", [])
+for _sender in SMS_SENDERS:
+    _number, _sep, _rate = _sender.partition(":")
+    try:
+        _rate_ok = not _rate or float(_rate) >= 0
+    except ValueError:
+        _rate_ok = False
+    if not _number.startswith("+") or not _number[1:].isdigit() or not _rate_ok:
+        raise ConfigurationError(f"GROUNDSWELL_SMS_SENDERS: {_sender!r} is not "
+                                 "+number or +number:texts-per-second.")
+if PRODUCTION and SMS_PROVIDER == "twilio" and not (TWILIO_ACCOUNT_SID and (
+        TWILIO_MESSAGING_SERVICE_SID or SMS_SENDERS)):
+    raise ConfigurationError("GROUNDSWELL_TWILIO_ACCOUNT_SID and either "
+                             "GROUNDSWELL_TWILIO_MESSAGING_SERVICE_SID or GROUNDSWELL_SMS_SENDERS "
+                             "must be set to send texts with Twilio.")
+SMS_GATEWAY_URL = env_str("GROUNDSWELL_SMS_GATEWAY_URL", "http://127.0.0.1:8025") or ""
+SMS_STATUS_CALLBACKS = env_bool("GROUNDSWELL_SMS_STATUS_CALLBACKS", True)
+
 # --- security headers -----------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

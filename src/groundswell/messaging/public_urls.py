@@ -1,4 +1,13 @@
-"""URLs of this area that are reached without signing in (residents, providers),
-included at the site root."""
+"""URLs of this area that are reached without signing in (providers' webhooks),
+included at the site root. The organization is named ``organization`` here, not
+``org_slug``: these are not member pages, and the signature is what authenticates."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from groundswell.messaging import hooks
+
+urlpatterns = [
+    path("hooks/sms/<slug:organization>/incoming", hooks.incoming,
+         name="messaging_hook_incoming"),
+    path("hooks/sms/<slug:organization>/status", hooks.status, name="messaging_hook_status"),
+]

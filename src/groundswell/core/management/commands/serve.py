@@ -1,5 +1,5 @@
-"""Serve the web app (gunicorn) and the background worker together, for `make demo`
-and small single-machine installs. Stopping it (Ctrl-C) stops both."""
+"""Serve the web app (gunicorn), the background worker and the outbox sender together,
+for `make demo` and small single-machine installs. Stopping it (Ctrl-C) stops them all."""
 
 from __future__ import annotations
 
@@ -26,6 +26,8 @@ class Command(BaseCommand):
                               "--bind", bind, "--workers", str(workers), "--access-logfile", "-",
                               "--graceful-timeout", "5"]),
             subprocess.Popen([python, "manage.py", "worker", "--interval", "1"]),
+            # The outbox sender: texts and emails queued by any area.
+            subprocess.Popen([python, "manage.py", "send_messages"]),
         ]
 
         def stop(*_: Any) -> None:

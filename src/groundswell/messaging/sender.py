@@ -1,0 +1,303 @@
+"""The sender: claims queued messages from the outbox with a lease, sends them through
+the providers, and records the outcome. Run by ``manage.py send_messages`` (started by
+``manage.py serve`` next to the task worker); several may run on several machines.
+
+Claiming: in one transaction, ``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL (on
+SQLite the IMMEDIATE transaction makes the select-and-update one atomic claim), lowest
+``priority`` first; the rows become "sending" with a lease token and an expiry.
+Crash safety: a row still "sending" after its lease expired was claimed by a sender
+that died. Before sending it again we ask the provider whether it already has the
+message under our client reference; the provider's idempotency (the local gateway and
+our own lookups) means a kill never loses a message and never sends it twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections, transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from groundswell.messaging import policy, providers
+from groundswell.messaging.models import Channel, Message
+from groundswell.messaging.providers import Outgoing, PermanentError, ProviderError, Sent
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+
+
+def backoff(attempts: int) -> timedelta:
+    """5 s, 10 s, 20 s ... capped at one hour, with jitter so retries do not stampede."""
+    base = min(5 * 2 ** max(attempts - 1, 0), 3600)
+    return timedelta(seconds=base * random.uniform(0.8, 1.2))  # noqa: S311
+
+
+def status_callback_url(org_slug: str, client_reference: str) -> str:
+    path = reverse("messaging_hook_status", kwargs={"organization": org_slug})
+    return f"{settings.SITE_URL.rstrip('/')}{path}?ref={client_reference}"
+
+
+@dataclass
+class Outcome:
+    message: Message
+    sent: Sent | None = None
+    error: ProviderError | None = None
+    sender: str = ""
+
+
+class Sender:
+    def __init__(self, *, batch: int = 200, threads: int = 16, lease_seconds: float = 60.0,
+                 poll_seconds: float = 0.2, sms: providers.Provider | None = None,
+                 email: providers.Provider | None = None,
+                 pool: providers.SenderPool | None = None,
+                 status_callbacks: bool | None = None) -> None:
+        self.batch = batch
+        self.lease = timedelta(seconds=lease_seconds)
+        self.poll_seconds = poll_seconds
+        self.sms = sms or providers.sms_provider()
+        self.email = email or providers.email_provider()
+        self.pool = pool or providers.SenderPool(
+            providers.parse_senders(list(getattr(settings, "SMS_SENDERS", []))))
+        self.status_callbacks = (getattr(settings, "SMS_STATUS_CALLBACKS", True)
+                                 if status_callbacks is None else status_callbacks)
+        self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sender")
+        self._slugs: dict[int, str] = {}
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True)
+
+    # --- claiming ----------------------------------------------------------------------------
+
+    def _claim(self, status: str, extra: dict[str, Any]) -> list[Message]:
+        token = uuid.uuid4().hex
+        now = timezone.now()
+        with scopes_disabled(), transaction.atomic():
+            qs = Message.objects.filter(status=status, **extra).order_by("priority", "pk")
+            ids = list(qs.select_for_update(skip_locked=True).values_list("pk", flat=True)
+                       [:self.batch])
+            if not ids:
+                return []
+            Message.objects.filter(pk__in=ids, status=status).update(
+                status=Message.Status.SENDING, lease_token=token,
+                lease_expires_at=now + self.lease, attempts=F("attempts") + 1)
+            return list(Message.objects.filter(lease_token=token).select_related(
+                "organization").order_by("priority", "pk"))
+
+    def claim(self) -> list[Message]:
+        return self._claim(Message.Status.QUEUED, {"next_attempt_at__lte": timezone.now()})
+
+    def claim_expired(self) -> list[Message]:
+        return self._claim(Message.Status.SENDING, {"lease_expires_at__lt": timezone.now()})
+
+    # --- one round ----------------------------------------------------------------------------
+
+    def run_once(self) -> int:
+        """Recover expired leases, then claim and send one batch. Returns how many rows
+        were handled."""
+        handled = 0
+        expired = self.claim_expired()
+        if expired:
+            handled += len(expired)
+            self.process(self._resolve(expired))
+        claimed = self.claim()
+        if claimed:
+            handled += len(claimed)
+            self.process(claimed)
+        return handled
+
+    def run(self, stop: threading.Event, *, until_empty: bool = False) -> None:
+        while not stop.is_set():
+            try:
+                handled = self.run_once()
+            except Exception:  # noqa: BLE001 - a database hiccup must not end the loop
+                logger.exception("The sender's round failed; trying again.")
+                close_old_connections()
+                handled = 0
+            if handled == 0:
+                if until_empty and not self.has_work():
+                    return
+                stop.wait(self.poll_seconds)
+
+    def has_work(self) -> bool:
+        with scopes_disabled():
+            now = timezone.now()
+            return Message.objects.filter(
+                Q(status=Message.Status.QUEUED, next_attempt_at__lte=now)
+                | Q(status=Message.Status.SENDING, lease_expires_at__lt=now)).exists()
+
+    # --- sending -------------------------------------------------------------------------------
+
+    def _outgoing(self, message: Message) -> Outgoing:
+        callback = ""
+        if message.channel == Channel.SMS and self.status_callbacks:
+            callback = status_callback_url(message.organization.slug,
+                                           str(message.client_reference))
+        return Outgoing(str(message.client_reference), message.channel, message.to_address,
+                        message.body, message.subject, message.html_body, "", callback)
+
+    def _provider(self, message: Message) -> providers.Provider:
+        return self.sms if message.channel == Channel.SMS else self.email
+
+    def _resolve(self, messages: list[Message]) -> list[Message]:
+        """Ask the provider about each message a dead sender left in "sending"; record
+        those it has, and return the others to be sent again."""
+        again: list[Message] = []
+        found: list[Outcome] = []
+        for message in messages:
+            try:
+                sent = self._provider(message).lookup(self._outgoing(message),
+                                                      message.created_at)
+            except ProviderError as exc:
+                found.append(Outcome(message, error=exc))
+                continue
+            if sent is None:
+                again.append(message)
+            else:
+                found.append(Outcome(message, sent=sent))
+        self._record(found)
+        return again
+
+    def _send_one(self, message: Message, outgoing: Outgoing) -> Outcome:
+        if message.channel == Channel.SMS:
+            outgoing.sender = self.pool.acquire()
+        try:
+            return Outcome(message, sent=self._provider(message).send(outgoing),
+                           sender=outgoing.sender)
+        except ProviderError as exc:
+            return Outcome(message, error=exc, sender=outgoing.sender)
+        except Exception as exc:  # noqa: BLE001 - an unknown failure is a temporary one
+            logger.warning("Provider failure (%s) on message %s", type(exc).__name__,
+                           message.pk)
+            return Outcome(message, error=providers.TemporaryError("unexpected"),
+                           sender=outgoing.sender)
+
+    def process(self, messages: list[Message]) -> None:
+        if not messages:
+            return
+        messages = self._check_policy(messages)
+        messages = self._defer_quiet(messages)
+        outgoing = [(m, self._outgoing(m)) for m in messages]
+        outcomes = list(self.executor.map(lambda pair: self._send_one(*pair), outgoing))
+        self._record(outcomes)
+
+    def _check_policy(self, messages: list[Message]) -> list[Message]:
+        """Consent and opt-outs again, just before sending (a STOP may have arrived)."""
+        groups: dict[tuple[int, str, str], list[Message]] = defaultdict(list)
+        for message in messages:
+            groups[(message.organization_id, message.channel, message.purpose)].append(message)
+        refused: dict[int, str] = {}
+        with scopes_disabled():
+            for (org_id, channel, purpose), group in groups.items():
+                reasons = policy.blocked(org_id, channel, purpose, [
+                    policy.Candidate(m.pk, m.person_id, m.to_index) for m in group])
+                refused.update({int(k): v for k, v in reasons.items()})  # type: ignore[call-overload]
+            if refused:
+                with transaction.atomic():
+                    for message in messages:
+                        if message.pk in refused:
+                            Message.objects.filter(
+                                pk=message.pk, lease_token=message.lease_token,
+                                status=Message.Status.SENDING).update(
+                                status=Message.Status.SUPPRESSED, reason=refused[message.pk],
+                                lease_token="", lease_expires_at=None,
+                                attempts=F("attempts") - 1)
+        return [m for m in messages if m.pk not in refused]
+
+    def _defer_quiet(self, messages: list[Message]) -> list[Message]:
+        from groundswell.messaging.services import release_at, settings_for
+
+        now = timezone.now()
+        keep, defer = [], []
+        cache: dict[int, Any] = {}
+        with scopes_disabled():
+            for message in messages:
+                if message.emergency:
+                    keep.append(message)
+                    continue
+                if message.organization_id not in cache:
+                    cache[message.organization_id] = settings_for(message.organization)
+                release = release_at(cache[message.organization_id], now, False)
+                if release > now:
+                    defer.append((message, release))
+                else:
+                    keep.append(message)
+            if defer:
+                with transaction.atomic():
+                    for message, release in defer:
+                        Message.objects.filter(pk=message.pk, lease_token=message.lease_token,
+                                               status=Message.Status.SENDING).update(
+                            status=Message.Status.QUEUED, next_attempt_at=release,
+                            lease_token="", lease_expires_at=None,
+                            attempts=F("attempts") - 1)
+        return keep
+
+    # --- recording ----------------------------------------------------------------------------
+
+    def _record(self, outcomes: Iterable[Outcome]) -> None:
+        outcomes = list(outcomes)
+        if not outcomes:
+            return
+        from groundswell.messaging.inbound import suppress_address
+
+        now = timezone.now()
+        with scopes_disabled(), transaction.atomic():
+            for outcome in outcomes:
+                message = outcome.message
+                mine = Message.objects.filter(pk=message.pk, lease_token=message.lease_token,
+                                              status=Message.Status.SENDING)
+                provider_name = self._provider(message).name
+                if outcome.sent is not None:
+                    values: dict[str, Any] = {
+                        "status": Message.Status.SENT, "provider_sid": outcome.sent.provider_sid,
+                        "sent_at": now, "provider": provider_name, "sender": outcome.sender,
+                        "lease_token": "", "lease_expires_at": None, "error_code": ""}
+                    if outcome.sent.delivered:
+                        values.update(status=Message.Status.DELIVERED, delivered_at=now)
+                    mine.update(**values)
+                elif isinstance(outcome.error, PermanentError):
+                    error = outcome.error
+                    status = (Message.Status.SUPPRESSED if error.reason == "carrier_opt_out"
+                              else Message.Status.FAILED)
+                    if mine.update(status=status, reason=error.reason, error_code=error.code,
+                                   failed_at=now, provider=provider_name,
+                                   lease_token="", lease_expires_at=None) \
+                            and error.reason == "carrier_opt_out":
+                        suppress_address(message.organization, message.channel,
+                                         message.to_index, source="carrier")
+                else:
+                    error = outcome.error or providers.TemporaryError("unknown")
+                    if message.attempts >= MAX_ATTEMPTS:
+                        mine.update(status=Message.Status.FAILED,
+                                    reason=Message.Reason.TOO_MANY_ATTEMPTS,
+                                    error_code=error.code, failed_at=now,
+                                    provider=provider_name, lease_token="",
+                                    lease_expires_at=None)
+                    else:
+                        wait = (timedelta(seconds=1) if error.code in ("20429", "429")
+                                else backoff(message.attempts))
+                        mine.update(status=Message.Status.QUEUED, error_code=error.code,
+                                    next_attempt_at=now + wait, provider=provider_name,
+                                    lease_token="", lease_expires_at=None)
+
+
+def deliver_outbox(**options: Any) -> None:
+    """Send everything due now and return (tests, and ``send_messages --until-empty``)."""
+    sender = Sender(**options)
+    try:
+        sender.run(threading.Event(), until_empty=True)
+    finally:
+        sender.close()
