@@ -21,7 +21,7 @@ SESSION_KEY = "events_kiosk"
 
 # The pages a locked tablet may open (each is checked for the locked event too).
 KIOSK_URL_NAMES = frozenset({"kiosk", "kiosk_search", "kiosk_sign_in", "kiosk_add",
-                             "kiosk_exit", "kiosk_done"})
+                             "kiosk_exit"})
 # Plumbing every page needs, reachable whatever the lock.
 ALWAYS_ALLOWED = frozenset({"set_language", "health"})
 

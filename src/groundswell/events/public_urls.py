@@ -1,4 +1,14 @@
-"""URLs of this area that are reached without signing in (residents, providers),
-included at the site root."""
+"""URLs of this area that are reached without signing in (residents), included at the
+site root under ``e/``."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from groundswell.events import public
+
+urlpatterns = [
+    path("e/<uuid:public_id>/", public.event_rsvp, name="event_rsvp"),
+    path("e/<uuid:public_id>/event.ics", public.event_ics, name="event_ics"),
+    path("e/<uuid:public_id>/materials/", public.event_public_materials,
+         name="event_public_materials"),
+    path("e/feed/<str:token>.ics", public.events_feed, name="events_feed"),
+]

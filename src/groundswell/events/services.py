@@ -1,0 +1,655 @@
+"""Domain operations of the events area. Every write of events, shifts, RSVPs, kiosk
+sign-ins, attendance and follow-ups goes through here, in one transaction,
+permission-checked and audited (ids only in the audit data).
+
+``actor`` is the acting Membership. The public RSVP page acts for the resident
+(``actor=None``); the kiosk acts for the resident at the door but is run by a staff
+member, whose membership is checked and recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.core.cache import cache
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from groundswell.core import audit
+from groundswell.core.models import Base, Membership, Organization
+from groundswell.core.permissions import can, require
+from groundswell.core.services import DomainError
+from groundswell.events.models import (
+    RSVP,
+    Attendance,
+    Event,
+    FollowUp,
+    Kiosk,
+    Shift,
+    ShiftSignup,
+)
+from groundswell.people import matching
+from groundswell.people import services as people
+from groundswell.people.models import (
+    ContactPoint,
+    DuplicateCandidate,
+    Interaction,
+    Person,
+    SavedList,
+    Tag,
+)
+from groundswell.people.normalize import clean_name
+from groundswell.people.search import search_people
+from groundswell.people.services import InvalidInput
+from groundswell.people.services.merge import person_record, reasons_of
+from groundswell.people.services.records import _parse_email, _parse_phone
+
+MAX_MATERIALS_BYTES = 10 * 1024 * 1024
+MATERIAL_SIGNATURES = {b"%PDF-": "pdf", b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpeg"}
+MAX_GUESTS = 20
+PIN_LENGTHS = range(4, 9)
+PIN_ATTEMPTS = 5  # wrong PINs before the kiosk refuses tries for PIN_LOCKOUT
+PIN_LOCKOUT = timedelta(minutes=5)
+
+
+def _record(code: str, actor: Membership | None, org: Organization, obj: Any = None,
+            data: dict[str, Any] | None = None) -> None:
+    audit.record(code, organization=org, actor=actor.user if actor else None, obj=obj,
+                 data=data)
+
+
+# --- events -----------------------------------------------------------------------------------
+
+EVENT_FIELDS = ("kind", "title_en", "title_es", "description_en", "description_es",
+                "starts_at", "ends_at", "place_name", "street", "latitude", "longitude",
+                "base", "capacity", "theme", "partner", "rsvp_open")
+
+
+def materials_kind(upload: UploadedFile) -> str:
+    """'pdf', 'png' or 'jpeg' by the file's first bytes (never by its name), or an
+    InvalidInput naming the limit that was broken."""
+    if upload.size is None or upload.size > MAX_MATERIALS_BYTES:
+        raise InvalidInput("materials", _("That file is too large (10 MB at most)."))
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    for signature, kind in MATERIAL_SIGNATURES.items():
+        if head.startswith(signature):
+            return kind
+    raise InvalidInput("materials", _("Upload a PDF, PNG or JPEG file."))
+
+
+def _clean_event(org: Organization, fields: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(fields) - set(EVENT_FIELDS) - {"materials"}
+    if unknown:
+        raise ValueError(f"Not an event field: {', '.join(sorted(unknown))}")
+    if fields.get("kind") not in Event.Kind.values:
+        raise InvalidInput("kind", _("Choose the type of event."))
+    for name in ("title_en", "title_es", "place_name", "street", "theme", "partner"):
+        fields[name] = (fields.get(name) or "").strip()
+        if len(fields[name]) > 200:
+            raise InvalidInput(name, _("That is too long (200 characters at most)."))
+    for name in ("description_en", "description_es"):
+        fields[name] = (fields.get(name) or "").strip()
+        if len(fields[name]) > 5000:
+            raise InvalidInput(name, _("That is too long (5,000 characters at most)."))
+    if not fields["title_en"] and not fields["title_es"]:
+        raise InvalidInput("title_en", _("Give the event a title in English or Spanish."))
+    starts, ends = fields.get("starts_at"), fields.get("ends_at")
+    if not isinstance(starts, datetime) or not isinstance(ends, datetime):
+        raise InvalidInput("starts_at", _("Give the start and end times."))
+    if ends < starts:
+        raise InvalidInput("ends_at", _("The event ends before it starts."))
+    if ends - starts > timedelta(days=14):
+        raise InvalidInput("ends_at", _("An event lasts two weeks at most."))
+    lat, lon = fields.get("latitude"), fields.get("longitude")
+    if (lat is None) != (lon is None):
+        raise InvalidInput("latitude", _("Choose the place on the map, or leave both empty."))
+    if lat is not None:
+        lat, lon = Decimal(str(lat)), Decimal(str(lon))
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise InvalidInput("latitude", _("That point is not on the map."))
+        fields["latitude"], fields["longitude"] = round(lat, 6), round(lon, 6)
+    capacity = fields.get("capacity")
+    if capacity is not None and (not isinstance(capacity, int) or capacity < 1
+                                 or capacity > 100000):
+        raise InvalidInput("capacity", _("Capacity is a number of people from 1 up, or "
+                                         "empty for no limit."))
+    base = fields.get("base")
+    if base is not None and (not isinstance(base, Base) or base.organization_id != org.pk):
+        raise InvalidInput("base", _("That base is not part of this organization."))
+    fields["rsvp_open"] = bool(fields.get("rsvp_open", True))
+    upload = fields.get("materials")
+    if upload:
+        materials_kind(upload)
+    return fields
+
+
+def create_event(actor: Membership, **fields: Any) -> Event:
+    require(actor, "events.manage")
+    org = actor.organization
+    fields = _clean_event(org, dict(fields))
+    with transaction.atomic():
+        event = Event(organization=org, created_by=actor.user,
+                      **{k: v for k, v in fields.items() if k != "materials"})
+        if fields.get("materials"):
+            event.materials = fields["materials"]
+        event.save()
+        _record("events.event.created", actor, org, event, {"kind": event.kind})
+    return event
+
+
+def update_event(actor: Membership, event: Event, **fields: Any) -> Event:
+    require(actor, "events.manage")
+    current = {name: getattr(event, name) for name in EVENT_FIELDS}
+    fields = _clean_event(event.organization, {**current, **fields})
+    with transaction.atomic():
+        event = Event.objects.select_for_update().get(pk=event.pk)
+        changed = sorted(name for name in EVENT_FIELDS if getattr(event, name) != fields[name])
+        for name in EVENT_FIELDS:
+            setattr(event, name, fields[name])
+        if fields.get("materials"):
+            event.materials = fields["materials"]
+            changed.append("materials")
+        event.save()
+        if changed:
+            _record("events.event.updated", actor, event.organization, event,
+                    {"fields": changed})
+    return event
+
+
+def cancel_event(actor: Membership, event: Event) -> Event:
+    require(actor, "events.manage")
+    with transaction.atomic():
+        event = Event.objects.select_for_update().get(pk=event.pk)
+        if event.cancelled_at is not None:
+            raise DomainError(_("This event is already cancelled."))
+        event.cancelled_at = timezone.now()
+        event.rsvp_open = False
+        event.save(update_fields=["cancelled_at", "rsvp_open"])
+        _record("events.event.cancelled", actor, event.organization, event)
+    return event
+
+
+# --- shifts -------------------------------------------------------------------------------------
+
+
+def add_shift(actor: Membership, event: Event, *, role: str, starts_at: datetime,
+              ends_at: datetime, slots: int = 1, notes: str = "") -> Shift:
+    require(actor, "events.manage")
+    if role not in Shift.Role.values:
+        raise InvalidInput("role", _("Choose a role."))
+    if not isinstance(starts_at, datetime) or not isinstance(ends_at, datetime):
+        raise InvalidInput("starts_at", _("Give the start and end times."))
+    if ends_at <= starts_at:
+        raise InvalidInput("ends_at", _("The shift ends before it starts."))
+    if ends_at - starts_at > timedelta(hours=24):
+        raise InvalidInput("ends_at", _("A shift lasts 24 hours at most."))
+    if not isinstance(slots, int) or not 1 <= slots <= 500:
+        raise InvalidInput("slots", _("A shift needs 1 to 500 people."))
+    if len(notes) > 300:
+        raise InvalidInput("notes", _("That is too long (300 characters at most)."))
+    with transaction.atomic():
+        shift = Shift.objects.create(organization=event.organization, event=event, role=role,
+                                     starts_at=starts_at, ends_at=ends_at, slots=slots,
+                                     notes=notes.strip())
+        _record("events.shift.created", actor, event.organization, shift,
+                {"event": event.pk, "role": role})
+    return shift
+
+
+def delete_shift(actor: Membership, shift: Shift) -> None:
+    require(actor, "events.manage")
+    with transaction.atomic():
+        _record("events.shift.deleted", actor, shift.organization, shift,
+                {"event": shift.event_id, "signups": shift.signups.count()})
+        shift.delete()
+
+
+def sign_up_for_shift(actor: Membership, shift: Shift, person: Person) -> ShiftSignup:
+    """Staff put a volunteer on a shift; refused when it is full or they are on it."""
+    require(actor, "events.sign_in")
+    if person.organization_id != shift.organization_id or person.merged_into_id \
+            or person.forgotten_at:
+        raise InvalidInput("person", _("Choose someone from this organization."))
+    with transaction.atomic():
+        shift = Shift.objects.select_for_update().get(pk=shift.pk)
+        if shift.signups.count() >= shift.slots:
+            raise InvalidInput("person", _("This shift is full."))
+        try:
+            with transaction.atomic():
+                signup = ShiftSignup.objects.create(organization=shift.organization,
+                                                    shift=shift, person=person,
+                                                    signed_up_by=actor.user)
+        except IntegrityError:
+            raise InvalidInput("person", _("They are already on this shift.")) from None
+        _record("events.shift.signed_up", actor, shift.organization, signup,
+                {"shift": shift.pk, "person": person.pk})
+    return signup
+
+
+def cancel_shift_signup(actor: Membership, signup: ShiftSignup) -> None:
+    require(actor, "events.sign_in")
+    with transaction.atomic():
+        _record("events.shift.signup_cancelled", actor, signup.organization, signup,
+                {"shift": signup.shift_id, "person": signup.person_id})
+        signup.delete()
+
+
+# --- matching a resident to the one record --------------------------------------------------
+
+
+# A resident who typed their phone or email and a name that is theirs is the same
+# person; a name alone (two Marías García on one street) only goes to human review.
+SAME_PERSON_FIELDS = ("phone", "email")
+
+
+@dataclass(frozen=True)
+class Match:
+    person: Person | None  # the existing person to use, if certain
+    possible: tuple[tuple[Person, matching.ScoredPair], ...] = ()  # for review
+
+
+def match_resident(org: Organization, *, given_name: str, family_name: str = "",
+                   phone: str = "", email: str = "", street: str = "",
+                   unit: str = "") -> Match:
+    """Look for the person a resident describes: candidates from the blind indexes
+    (whole phone, email) and the name search, compared with the people area's
+    matcher. Certain only when a phone or email agrees and the given names do not
+    disagree; other pairs above the matcher's threshold are returned as possible."""
+    record = {"id": "new", "given_name": given_name, "family_name": family_name,
+              "phone": [phone] if phone else [], "email": [email] if email else [],
+              "street": street, "unit": unit}
+    ids: list[int] = []
+    if phone:
+        ids += [p.pk for p in people.people_with_phone(org, phone)]
+    if email:
+        index = ContactPoint._meta.get_field("value").index_for(email)  # type: ignore
+        ids += list(ContactPoint.objects.filter(organization=org, value_index=index)
+                    .values_list("person_id", flat=True))
+    name = f"{given_name} {family_name}".strip()
+    if name:
+        ids += list(search_people(Person.objects.filter(organization=org).active(), name,
+                                  limit=10).values_list("pk", flat=True))
+    candidates = list(Person.objects.filter(organization=org, pk__in=set(ids)).active()
+                      .prefetch_related("contacts", "residences__household__address"))
+    scored = []
+    for candidate in candidates:
+        pair = matching.compare_records(record, person_record(candidate),
+                                        region=settings.PHONE_REGION)
+        scored.append((candidate, pair))
+    scored.sort(key=lambda item: -item[1].score)
+    for candidate, pair in scored:
+        outcomes = {r.field: r.outcome for r in pair.reasons}
+        if pair.score >= matching.THRESHOLD \
+                and any(outcomes.get(f) == matching.AGREE for f in SAME_PERSON_FIELDS) \
+                and outcomes.get("given_name") != matching.DISAGREE \
+                and outcomes.get("family_name") != matching.DISAGREE:
+            return Match(candidate)
+    return Match(None, tuple((c, p) for c, p in scored if p.score >= matching.THRESHOLD))
+
+
+def _queue_duplicates(org: Organization, person: Person, match: Match) -> int:
+    """Possible duplicates of a new person go to the review queue, never merged here."""
+    queued = 0
+    for other, pair in match.possible:
+        first, second = sorted((person.pk, other.pk))
+        _obj, created = DuplicateCandidate.objects.get_or_create(
+            organization=org, first_id=first, second_id=second,
+            defaults={"score": round(pair.score, 2), "reasons": reasons_of(pair)})
+        queued += created
+    return queued
+
+
+@dataclass(frozen=True)
+class Resident:
+    """What a resident tells a public form or the kiosk about themself."""
+
+    given_name: str
+    family_name: str = ""
+    phone: str = ""
+    email: str = ""
+    street: str = ""
+    unit: str = ""
+    language: str = ""
+
+
+def find_or_add_resident(org: Organization, resident: Resident) -> tuple[Person, bool]:
+    """The existing person (certain match), or a new one with possible duplicates
+    queued for review. Returns (person, created). Call inside a transaction."""
+    phone = _parse_phone(resident.phone) if resident.phone.strip() else ""
+    email = _parse_email(resident.email) if resident.email.strip() else ""
+    if len(resident.given_name.strip()) > 100 or len(resident.family_name.strip()) > 100:
+        raise InvalidInput("given_name", _("That name is too long (100 characters at most)."))
+    match = match_resident(org, given_name=resident.given_name,
+                           family_name=resident.family_name, phone=phone, email=email,
+                           street=resident.street, unit=resident.unit)
+    if match.person is not None:
+        return match.person, False
+    person = people.create_person(None, organization=org, given_name=resident.given_name,
+                                  family_name=resident.family_name, phone=phone, email=email,
+                                  street=resident.street, unit=resident.unit,
+                                  language=resident.language)
+    _queue_duplicates(org, person, match)
+    return person, True
+
+
+# --- RSVPs ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConsentGiven:
+    channel: str
+    purpose: str
+    wording: str  # exactly what the resident saw, in their language
+
+
+def spots_taken(event: Event) -> int:
+    taken = event.rsvps.filter(cancelled_at__isnull=True).aggregate(
+        people=Sum("guests"))["people"] or 0
+    return taken + event.rsvps.filter(cancelled_at__isnull=True).count()
+
+
+def spots_left(event: Event) -> int | None:
+    return None if event.capacity is None else max(0, event.capacity - spots_taken(event))
+
+
+def rate_limited(key: str, *, limit: int, window: timedelta) -> bool:
+    """Count one attempt under ``key`` in the shared cache (the database cache that
+    also holds login lockouts) and say whether the limit is passed."""
+    cache_key = f"events:rate:{key}"
+    seconds = int(window.total_seconds())
+    if cache.add(cache_key, 1, seconds):
+        return False
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:  # expired between add and incr
+        cache.add(cache_key, 1, seconds)
+        return False
+    return count > limit
+
+
+def public_rsvp(event: Event, resident: Resident, *, guests: int = 0,
+                consents: Sequence[ConsentGiven] = (), source_ip: str = "") -> RSVP:
+    """A resident's RSVP from the public page: matched to their existing record or
+    added, with the consents they ticked (source "web", exact wording). Refused, with
+    nothing saved, when the event is closed, full, or they already RSVP'd."""
+    org = event.organization
+    if not isinstance(guests, int) or not 0 <= guests <= MAX_GUESTS:
+        raise InvalidInput("guests", _("Bring at most %(max)s people with you.")
+                           % {"max": MAX_GUESTS})
+    if not resident.given_name.strip():
+        raise InvalidInput("given_name", _("Please write your name."))
+    if not resident.phone.strip() and not resident.email.strip():
+        raise InvalidInput("phone", _("Please give a phone number or an email, so we can "
+                                      "tell you if anything changes."))
+    for consent in consents:
+        if consent.channel == "sms" and not resident.phone.strip():
+            raise InvalidInput("phone", _("To get text messages, give a phone number."))
+        if consent.channel == "email" and not resident.email.strip():
+            raise InvalidInput("email", _("To get emails, give an email address."))
+    with transaction.atomic():
+        event = Event.objects.select_for_update().get(pk=event.pk)
+        if not event.rsvp_open or event.cancelled_at or event.is_past:
+            raise DomainError(_("RSVPs for this event are closed."))
+        left = spots_left(event)
+        if left is not None and 1 + guests > left:
+            if left == 0:
+                raise InvalidInput("guests", _("Sorry, this event is full."))
+            raise InvalidInput("guests", _("Sorry, only %(left)s places are left.")
+                               % {"left": left})
+        person, created = find_or_add_resident(org, resident)
+        if RSVP.objects.filter(event=event, person=person, cancelled_at__isnull=True).exists():
+            raise DomainError(_("You have already RSVP'd for this event. See you there!"))
+        rsvp, _new = RSVP.objects.update_or_create(
+            organization=org, event=event, person=person,
+            defaults={"guests": guests, "source": RSVP.Source.WEB, "new_person": created,
+                      "language": resident.language, "cancelled_at": None})
+        for consent in consents:
+            people.record_consent(None, person, channel=consent.channel,
+                                  purpose=consent.purpose, source="web",
+                                  wording=consent.wording, organization=org)
+        _record("events.rsvp.created", None, org, rsvp,
+                {"event": event.pk, "person": person.pk, "guests": guests,
+                 "new_person": created})
+    return rsvp
+
+
+def cancel_rsvp(actor: Membership, rsvp: RSVP) -> RSVP:
+    require(actor, "events.sign_in")
+    with transaction.atomic():
+        if rsvp.cancelled_at is not None:
+            raise DomainError(_("This RSVP is already cancelled."))
+        rsvp.cancelled_at = timezone.now()
+        rsvp.save(update_fields=["cancelled_at"])
+        _record("events.rsvp.cancelled", actor, rsvp.organization, rsvp,
+                {"event": rsvp.event_id, "person": rsvp.person_id})
+    return rsvp
+
+
+# --- attendance ---------------------------------------------------------------------------------
+
+
+def _attend(org: Organization, event: Event, person: Person, *, source: str,
+            new_person: bool, recorded_by: Any, at: datetime | None) -> tuple[Attendance, bool]:
+    existing = Attendance.objects.filter(event=event, person=person).first()
+    if existing is not None:
+        return existing, False
+    at = at or timezone.now()
+    if not new_person:
+        new_person = RSVP.objects.filter(event=event, person=person, new_person=True).exists()
+    try:
+        with transaction.atomic():
+            attendance = Attendance.objects.create(
+                organization=org, event=event, person=person, signed_in_at=at, source=source,
+                new_person=new_person, recorded_by=recorded_by)
+    except IntegrityError:  # signed in by another tablet a moment ago
+        return Attendance.objects.get(event=event, person=person), False
+    people.record_interaction(None, person, kind=Interaction.Kind.ATTENDANCE,
+                              occurred_at=min(at, timezone.now()),
+                              summary=event.title_in(person.language or "en"),
+                              source=("events.attendance", str(attendance.pk)),
+                              organization=org)
+    return attendance, True
+
+
+def record_attendance(actor: Membership, event: Event, person: Person, *,
+                      source: str = Attendance.Source.STAFF, new_person: bool = False,
+                      at: datetime | None = None) -> Attendance:
+    """Someone was at ``event``: one Attendance row per person (a second call returns
+    the first row) and an ``attendance`` interaction on their timeline. Other areas
+    (a distribution at an event) call this with ``source="programs"``; the actor needs
+    ``events.sign_in``."""
+    require(actor, "events.sign_in")
+    if source not in Attendance.Source.values:
+        raise InvalidInput("source", _("Choose how they signed in."))
+    if person.organization_id != event.organization_id or person.merged_into_id \
+            or person.forgotten_at:
+        raise InvalidInput("person", _("Choose someone from this organization."))
+    if event.cancelled_at is not None:
+        raise DomainError(_("This event was cancelled."))
+    with transaction.atomic():
+        attendance, created = _attend(event.organization, event, person, source=source,
+                                      new_person=new_person, recorded_by=actor.user, at=at)
+        if created:
+            _record("events.attendance.recorded", actor, event.organization, attendance,
+                    {"event": event.pk, "person": person.pk, "source": source,
+                     "new_person": attendance.new_person})
+    return attendance
+
+
+# --- the kiosk ------------------------------------------------------------------------------------
+
+
+def _clean_pin(pin: str) -> str:
+    pin = (pin or "").strip()
+    if not pin.isdigit() or len(pin) not in PIN_LENGTHS:
+        raise InvalidInput("pin", _("The PIN is 4 to 8 digits."))
+    return pin
+
+
+def start_kiosk(actor: Membership, event: Event, pin: str) -> Kiosk:
+    """Lock a tablet to ``event``'s sign-in; ``pin`` (hashed here) unlocks it."""
+    require(actor, "events.sign_in")
+    pin = _clean_pin(pin)
+    if event.cancelled_at is not None:
+        raise DomainError(_("This event was cancelled."))
+    with transaction.atomic():
+        kiosk = Kiosk.objects.create(organization=event.organization, event=event,
+                                     started_by=actor, pin_hash=make_password(pin))
+        _record("events.kiosk.started", actor, event.organization, kiosk, {"event": event.pk})
+    return kiosk
+
+
+def end_kiosk(actor: Membership, kiosk: Kiosk, pin: str) -> Kiosk:
+    """Unlock with the staff PIN. Wrong PINs are counted; after PIN_ATTEMPTS the
+    kiosk refuses every try for PIN_LOCKOUT."""
+    require(actor, "events.sign_in")
+    lock_key = f"kiosk-pin:{kiosk.pk}"
+    if (cache.get(f"events:rate:{lock_key}") or 0) >= PIN_ATTEMPTS:
+        raise InvalidInput("pin", _("Too many wrong PINs. Wait five minutes and try again."))
+    if kiosk.ended_at is not None:
+        raise DomainError(_("This kiosk has already ended."))
+    if not check_password((pin or "").strip(), kiosk.pin_hash):
+        rate_limited(lock_key, limit=PIN_ATTEMPTS, window=PIN_LOCKOUT)
+        with transaction.atomic():
+            _record("events.kiosk.pin_failed", actor, kiosk.organization, kiosk)
+        raise InvalidInput("pin", _("That is not the PIN."))
+    with transaction.atomic():
+        kiosk.ended_at = timezone.now()
+        kiosk.save(update_fields=["ended_at"])
+        _record("events.kiosk.ended", actor, kiosk.organization, kiosk,
+                {"event": kiosk.event_id, "signed_in": Attendance.objects.filter(
+                    event_id=kiosk.event_id, source=Attendance.Source.KIOSK).count()})
+    cache.delete(f"events:rate:{lock_key}")
+    return kiosk
+
+
+def kiosk_sign_in(actor: Membership, kiosk: Kiosk, person: Person) -> tuple[Attendance, bool]:
+    """A resident picked themself on the kiosk. Returns (attendance, newly signed in)."""
+    require(actor, "events.sign_in")
+    if kiosk.ended_at is not None:
+        raise DomainError(_("This kiosk has ended."))
+    if person.organization_id != kiosk.organization_id or person.merged_into_id \
+            or person.forgotten_at:
+        raise InvalidInput("person", _("Choose someone from this organization."))
+    with transaction.atomic():
+        attendance, created = _attend(kiosk.organization, kiosk.event, person,
+                                      source=Attendance.Source.KIOSK, new_person=False,
+                                      recorded_by=actor.user, at=None)
+        if created:
+            _record("events.attendance.recorded", actor, kiosk.organization, attendance,
+                    {"event": kiosk.event_id, "person": person.pk, "source": "kiosk",
+                     "kiosk": kiosk.pk, "new_person": attendance.new_person})
+    return attendance, created
+
+
+def kiosk_quick_add(actor: Membership, kiosk: Kiosk, resident: Resident, *,
+                    consents: Sequence[ConsentGiven] = ()) -> tuple[Attendance, bool]:
+    """A resident who did not find themself: matched to their record if it is certainly
+    them (then simply signed in), else added (possible duplicates go to review), with
+    the consents they ticked (source "event"), and signed in. Returns (attendance,
+    person created)."""
+    require(actor, "events.sign_in")
+    if kiosk.ended_at is not None:
+        raise DomainError(_("This kiosk has ended."))
+    if not resident.given_name.strip():
+        raise InvalidInput("given_name", _("Please write your name."))
+    for consent in consents:
+        if consent.channel == "sms" and not resident.phone.strip():
+            raise InvalidInput("phone", _("To get text messages, give a phone number."))
+        if consent.channel == "email" and not resident.email.strip():
+            raise InvalidInput("email", _("To get emails, give an email address."))
+    org = kiosk.organization
+    with transaction.atomic():
+        person, created = find_or_add_resident(org, resident)
+        for consent in consents:
+            people.record_consent(None, person, channel=consent.channel,
+                                  purpose=consent.purpose, source="event",
+                                  wording=consent.wording, organization=org)
+        attendance, signed = _attend(org, kiosk.event, person, source=Attendance.Source.KIOSK,
+                                     new_person=created, recorded_by=actor.user, at=None)
+        if signed:
+            _record("events.attendance.recorded", actor, org, attendance,
+                    {"event": kiosk.event_id, "person": person.pk, "source": "kiosk",
+                     "kiosk": kiosk.pk, "new_person": attendance.new_person})
+    return attendance, created
+
+
+# --- follow-up ------------------------------------------------------------------------------------
+
+
+def assign_follow_ups(actor: Membership, event: Event,
+                      people_reasons: Iterable[tuple[Person, str]],
+                      assignee: Membership | None) -> int:
+    """Give these attendees to an organizer to get back to (or unassign them with
+    ``assignee=None``). Existing follow-ups are re-assigned, not duplicated."""
+    require(actor, "events.follow_up")
+    if assignee is not None and (assignee.organization_id != event.organization_id
+                                 or not can(assignee, "people.view")):
+        raise InvalidInput("assignee", _("Choose a member who can see people."))
+    items = list(people_reasons)
+    if not items:
+        raise InvalidInput("people", _("Choose at least one person."))
+    attendees = set(Attendance.objects.filter(event=event).values_list("person_id", flat=True))
+    with transaction.atomic():
+        for person, reason in items:
+            if person.pk not in attendees:
+                raise InvalidInput("people", _("Only people who came to this event can be "
+                                               "followed up here."))
+            if reason not in FollowUp.Reason.values:
+                raise InvalidInput("reason", _("Choose why they need a follow-up."))
+            FollowUp.objects.update_or_create(
+                organization=event.organization, event=event, person=person,
+                defaults={"reason": reason, "assigned_to": assignee,
+                          "assigned_by": actor.user, "done_at": None})
+        _record("events.follow_up.assigned", actor, event.organization, event,
+                {"count": len(items), "assignee": assignee.pk if assignee else None})
+    return len(items)
+
+
+def complete_follow_up(actor: Membership, follow_up: FollowUp) -> FollowUp:
+    """Done: the organizer assigned it (or an organizer) got back to them."""
+    if not (can(actor, "events.follow_up") or (
+            follow_up.assigned_to_id == actor.pk and can(actor, "people.view"))):
+        require(actor, "events.follow_up")
+    with transaction.atomic():
+        if follow_up.done_at is not None:
+            raise DomainError(_("This follow-up is already done."))
+        follow_up.done_at = timezone.now()
+        follow_up.save(update_fields=["done_at"])
+        _record("events.follow_up.done", actor, follow_up.organization, follow_up,
+                {"event": follow_up.event_id, "person": follow_up.person_id})
+    return follow_up
+
+
+def save_call_list(actor: Membership, event: Event, persons: Sequence[Person], *,
+                   name: str) -> SavedList:
+    """Turn a follow-up list into a call list: the people get a tag named after the
+    list and a saved people list selects that tag, so it opens from People like any
+    other list (and a walk list can be cut from it by the canvassing area)."""
+    require(actor, "events.follow_up")
+    require(actor, "people.edit")
+    name = " ".join((name or "").split())
+    if not name:
+        raise InvalidInput("name", _("Give the list a name."))
+    if len(name) > 60:
+        raise InvalidInput("name", _("That name is too long (60 characters at most)."))
+    if not persons:
+        raise InvalidInput("people", _("Choose at least one person."))
+    with transaction.atomic():
+        people.tag_people(actor, persons, name)
+        tag = Tag.objects.get(organization=event.organization, name=clean_name(name)[:60])
+        saved = people.save_list(actor, name=name, filters={"tag": str(tag.pk)})
+        _record("events.follow_up.listed", actor, event.organization, saved,
+                {"event": event.pk, "count": len(persons)})
+    return saved
