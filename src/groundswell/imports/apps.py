@@ -6,3 +6,22 @@ class ImportsConfig(AppConfig):
     name = "groundswell.imports"
     label = "imports"
     verbose_name = _("Imports")
+
+    def ready(self) -> None:
+        from groundswell.core.audit import register_events
+        from groundswell.core.models import Role
+        from groundswell.core.permissions import register_capabilities
+
+        register_capabilities({
+            "imports.manage": frozenset({Role.ADMIN, Role.ORGANIZER}),
+        })
+        register_events({
+            "imports.batch.uploaded": _("Spreadsheet uploaded"),
+            "imports.batch.started": _("Import started"),
+            "imports.batch.committed": _("Spreadsheet imported"),
+            "imports.batch.undone": _("Import undone"),
+            "imports.template.saved": _("Import template saved"),
+            "imports.export.requested": _("Export requested"),
+            "imports.export.written": _("Export written"),
+            "imports.export.downloaded": _("Export downloaded"),
+        })

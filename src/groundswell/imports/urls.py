@@ -1,3 +1,3 @@
 """URLs of this area, under /o/<org_slug>/imports/."""
 
-urlpatterns: list = []
+from groundswell.imports.views import urlpatterns  # noqa: F401

@@ -492,6 +492,18 @@ def build_index(records: Iterable[Mapping[str, Any]], fields: Mapping[str, str] 
     return Index(prepared, fields, region, dict(blocks))
 
 
+def add_to_index(index: Index, record: Mapping[str, Any], key: Hashable = None) -> Prepared:
+    """Add one record to ``index`` (an import adds each row once it is placed, so a
+    later row of the same file finds it)."""
+    prepared = prepare(record, index.fields, key=len(index.records) if key is None else key,
+                       region=index.region)
+    position = len(index.records)
+    index.records.append(prepared)
+    for block in blocking_keys(prepared):
+        index.blocks.setdefault(block, []).append(position)
+    return prepared
+
+
 def candidates(record: Mapping[str, Any], index: Index, *,
                threshold: float | None = THRESHOLD) -> list[ScoredPair]:
     """The records of ``index`` that may be the same person as ``record``, best first
@@ -528,6 +540,6 @@ def dedupe(records: Sequence[Mapping[str, Any]], fields: Mapping[str, str] | Non
 __all__ = [
     "AGREE", "CLOSE", "COMPARED", "DEFAULT_FIELDS", "DISAGREE", "FIELD_NAMES", "MAX_BLOCK",
     "NICKNAME_GROUPS", "THRESHOLD", "WEIGHTS", "FieldResult", "Index", "Prepared",
-    "ScoredPair", "blocking_keys", "build_index", "candidates", "canonical_street",
+    "ScoredPair", "add_to_index", "blocking_keys", "build_index", "candidates", "canonical_street",
     "compare", "compare_records", "dedupe", "nickname_groups", "prepare",
 ]

@@ -335,7 +335,10 @@ def merge_people(actor: Membership, kept: Person, merged: Person,
         kept, merged = _locked_pair(kept, merged)
         choices = _clean_choices(choices, kept, merged)
         undo: dict[str, Any] = {"version": 1, "kept": _dump(kept, _PERSON_FIELDS),
-                                "moved": {}, "changed": {}, "deleted": {}}
+                                "moved": {}, "changed": {}, "deleted": {},
+                                # so that undo leaves both rows exactly as they were
+                                "updated_at": {"kept": _dump_value(kept.updated_at),
+                                               "merged": _dump_value(merged.updated_at)}}
 
         # kept's fields: chosen values; last contact is the later of the two.
         for name in CHOOSABLE:
@@ -532,6 +535,10 @@ def undo_merge(actor: Membership, merge: Merge) -> Merge:
         kept.refresh_from_db()
         refresh_search_text(kept)
         recompute_stage(kept)
+        for side, person in (("kept", kept), ("merged", merged)):
+            when = undo.get("updated_at", {}).get(side)
+            if when:
+                Person._base_manager.filter(pk=person.pk).update(updated_at=parse_datetime(when))
         merge.undone_at = timezone.now()
         merge.save(update_fields=["undone_at"])
         audit.record("people.person.merge_undone", organization=merge.organization,

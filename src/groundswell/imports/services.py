@@ -1,0 +1,741 @@
+"""The import wizard's operations: upload, map, preview, commit (in the background),
+report and undo.
+
+Every write is permission-checked (``imports.manage``), runs in a transaction and is
+audited with ids and counts only. An upload is read and checked before anything is
+stored; a file that cannot be imported changes nothing. Rows with errors are never
+imported: the preview lists them with their row numbers and the organizer confirms the
+rest. The commit re-reads the file and matches again (people may have been added since
+the preview), in chunks, each its own transaction, so the progress bar moves and a
+crash leaves a batch that undo still takes back exactly: each ``ImportRow`` holds the
+ids it created and the previous values of what it changed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import ProtectedError, Q
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from groundswell.core import audit
+from groundswell.core.models import Base, Membership
+from groundswell.core.permissions import require
+from groundswell.core.services import DomainError
+from groundswell.imports import reading
+from groundswell.imports.models import ImportBatch, ImportRow, ImportTemplate
+from groundswell.imports.rows import (
+    TARGETS,
+    CheckedRow,
+    check_row,
+    guess_mapping,
+    mapping_problems,
+)
+from groundswell.people import matching
+from groundswell.people.models import (
+    Address,
+    Consent,
+    ContactPoint,
+    DuplicateCandidate,
+    Household,
+    Merge,
+    Person,
+    Residence,
+    Tag,
+)
+from groundswell.people.normalize import fold, normalize_street_address, normalize_unit
+from groundswell.people.services.merge import (
+    PERSON_FIELDS,
+    _loaded,
+    _row,
+    person_record,
+    reasons_of,
+    undo_merge,
+)
+from groundswell.people.services.records import (
+    InvalidInput,
+    add_contact,
+    create_person,
+    current_residence,
+    move_person,
+    phone_index,
+    phone_region,
+    record_consent,
+    refresh_search_text,
+)
+
+#: A match at least this strong, with a phone, an email or an address agreeing, is the
+#: same person: the row updates them. Between matching.THRESHOLD and this, the row is
+#: imported as a new person and the pair goes to the duplicates review queue.
+UPDATE_THRESHOLD = 20.0
+CHUNK = 200
+
+TARGET_LABELS: dict[str, Any] = {
+    "": gettext_lazy("Do not import"),
+    "given_name": gettext_lazy("Given name"),
+    "family_name": gettext_lazy("Family name"),
+    "full_name": gettext_lazy("Full name (given and family)"),
+    "preferred_name": gettext_lazy("Preferred name"),
+    "phone": gettext_lazy("Phone"),
+    "email": gettext_lazy("Email"),
+    "street": gettext_lazy("Street address"),
+    "unit": gettext_lazy("Unit"),
+    "city": gettext_lazy("City"),
+    "state": gettext_lazy("State"),
+    "postal_code": gettext_lazy("ZIP code"),
+    "language": gettext_lazy("Language"),
+    "birth_year": gettext_lazy("Year of birth"),
+    "tags": gettext_lazy("Tags"),
+    "consent_sms": gettext_lazy("Consent: text messages (yes/no)"),
+    "consent_email": gettext_lazy("Consent: email (yes/no)"),
+    "consent_phone": gettext_lazy("Consent: phone calls (yes/no)"),
+}
+
+FILE_ERRORS: dict[str, Any] = {
+    "empty": gettext_lazy("The file is empty. Choose a spreadsheet with a header row and "
+                          "at least one person."),
+    "no_rows": gettext_lazy("The file has a header row but nobody under it."),
+    "old_excel": gettext_lazy("This is an old Excel file (.xls). Open it in Excel or "
+                              "LibreOffice and save it as .xlsx or .csv, then upload that."),
+    "not_spreadsheet": gettext_lazy("This file is not a spreadsheet. Upload a CSV file or "
+                                    "an Excel file (.xlsx)."),
+    "too_big": gettext_lazy("The file is too big (10 MB at most). Split it into parts."),
+    "too_many_rows": gettext_lazy("The file has too many rows (50,000 at most). Split it "
+                                  "into parts."),
+    "too_many_columns": gettext_lazy("The file has too many columns (100 at most)."),
+    "no_sheet": gettext_lazy("That sheet is not in the file."),
+    "bad_csv": gettext_lazy("The file could not be read as CSV (a quote is never "
+                            "closed?). Open it in a spreadsheet and save it again."),
+}
+
+ROW_ERRORS: dict[str, Any] = {
+    "missing_name": gettext_lazy("No name: a person needs a given or family name."),
+    "too_long": gettext_lazy("“%(column)s” is too long (%(length)s characters)."),
+    "formula": gettext_lazy("“%(column)s” holds a spreadsheet formula, not a value."),
+    "bad_phone": gettext_lazy("“%(column)s” is not a phone number we can call or text."),
+    "bad_email": gettext_lazy("“%(column)s” is not an email address."),
+    "bad_year": gettext_lazy("“%(column)s” is not a year or a date of birth."),
+    "bad_language": gettext_lazy("“%(column)s” is not a language we know."),
+    "bad_yes": gettext_lazy("“%(column)s” should say yes or no."),
+    "bad_address": gettext_lazy("“%(column)s” is not a street address we can read (a "
+                                "number, then the street)."),
+    "same_as": gettext_lazy("The same as row %(row)s of the file."),
+    "review": gettext_lazy("May be the same person as someone already here: sent to the "
+                           "duplicates review."),
+    "address_kept": gettext_lazy("Lives elsewhere already: the address was not changed."),
+}
+
+MAPPING_ERRORS: dict[str, Any] = {
+    "unknown_target": gettext_lazy("Choose a field from the list for each column."),
+    "out_of_range": gettext_lazy("That column is not in the file."),
+    "repeated_target": gettext_lazy("Two columns are imported as the same field. Choose "
+                                    "one."),
+    "no_name": gettext_lazy("Choose the column with the names (given name, family name or "
+                            "full name)."),
+}
+
+
+def row_message(code: str, column: str = "", length: int = 0, row: int = 0) -> str:
+    template = ROW_ERRORS.get(code)
+    if template is None:
+        return code
+    return str(template) % {"column": column, "length": number_format(length,
+                                                                       force_grouping=True),
+                            "row": row}
+
+
+# --- storage ------------------------------------------------------------------------------
+
+
+def _storage_root() -> Path:
+    return Path(settings.MEDIA_ROOT) / "imports"
+
+
+def stored_file(batch: ImportBatch) -> Path:
+    path = (_storage_root() / batch.stored_path).resolve()
+    if _storage_root().resolve() not in path.parents:
+        raise DomainError(_("The uploaded file is missing. Upload it again."))
+    return path
+
+
+def read_batch(batch: ImportBatch) -> reading.Table:
+    path = stored_file(batch)
+    try:
+        data = path.read_bytes()
+    except OSError:
+        raise DomainError(_("The uploaded file is missing. Upload it again.")) from None
+    try:
+        return reading.read_table(data, sheet=batch.sheet or None)
+    except reading.UnreadableFile as exc:
+        raise DomainError(str(FILE_ERRORS[exc.code])) from None
+
+
+# --- upload -------------------------------------------------------------------------------
+
+
+def _template_mapping(org_id: int, headers: list[str]) -> tuple[dict[int, str], str]:
+    """A saved template whose headers are all in this file, if any."""
+    folded = [fold(h) for h in headers]
+    for template in ImportTemplate.objects.filter(organization_id=org_id):
+        wanted = template.mapping
+        if wanted and all(h in folded for h in wanted):
+            return ({folded.index(h): t for h, t in wanted.items() if t in TARGETS},
+                    template.name)
+    return {}, ""
+
+
+def upload(actor: Membership, *, file_name: str, data: bytes,
+           sheet: str | None = None) -> ImportBatch:
+    """Check and store an uploaded file; guess the mapping (from a saved template whose
+    headers match, else from the header words). Raises DomainError with the reason when
+    the file cannot be imported; then nothing is stored."""
+    require(actor, "imports.manage")
+    try:
+        table = reading.read_table(data, sheet=sheet or None)
+    except reading.UnreadableFile as exc:
+        raise DomainError(str(FILE_ERRORS[exc.code])) from None
+    org = actor.organization
+    mapping, template = _template_mapping(org.pk, table.headers)
+    if not mapping:
+        mapping = guess_mapping(table.headers)
+    relative = f"{org.pk}/{uuid.uuid4().hex}.{table.kind}"
+    path = _storage_root() / relative
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with transaction.atomic():
+        batch = ImportBatch.objects.create(
+            organization=org, file_name=Path(file_name).name[:200] or "upload",
+            stored_path=relative, size=len(data), kind=table.kind, encoding=table.encoding,
+            sheet=table.sheet, headers=table.headers, row_count=len(table.rows),
+            mapping={str(i): t for i, t in mapping.items()},
+            options={"template": template, "tags": [], "base": None,
+                     "purpose": Consent.Purpose.GENERAL, "wording": ""},
+            created_by=actor)
+        path.write_bytes(data)
+        path.chmod(0o600)
+        audit.record("imports.batch.uploaded", organization=org, actor=actor.user, obj=batch,
+                     data={"rows": batch.row_count, "kind": table.kind,
+                           "encoding": table.encoding})
+    return batch
+
+
+def sheets_of(batch: ImportBatch) -> list[str]:
+    if batch.kind != "xlsx":
+        return []
+    try:
+        return reading.xlsx_sheets(stored_file(batch).read_bytes())
+    except (OSError, reading.UnreadableFile):
+        return []
+
+
+def choose_sheet(actor: Membership, batch: ImportBatch, sheet: str) -> ImportBatch:
+    """Read another sheet of the same XLSX file (mapping guessed again)."""
+    require(actor, "imports.manage")
+    _editable(batch)
+    try:
+        table = reading.read_table(stored_file(batch).read_bytes(), sheet=sheet)
+    except OSError:
+        raise DomainError(_("The uploaded file is missing. Upload it again.")) from None
+    except reading.UnreadableFile as exc:
+        raise DomainError(str(FILE_ERRORS[exc.code])) from None
+    with transaction.atomic():
+        batch.sheet, batch.headers, batch.row_count = table.sheet, table.headers, len(table.rows)
+        batch.mapping = {str(i): t for i, t in guess_mapping(table.headers).items()}
+        batch.save(update_fields=["sheet", "headers", "row_count", "mapping"])
+    return batch
+
+
+def _editable(batch: ImportBatch) -> None:
+    if batch.status != ImportBatch.Status.UPLOADED:
+        raise DomainError(_("This import has already been started; upload the file again "
+                            "to import it differently."))
+
+
+# --- mapping and options -----------------------------------------------------------------
+
+
+def batch_mapping(batch: ImportBatch) -> dict[int, str]:
+    return {int(i): t for i, t in batch.mapping.items() if t}
+
+
+def set_mapping(actor: Membership, batch: ImportBatch, mapping: Mapping[int, str], *,
+                tags: Iterable[str] = (), base: Base | None = None,
+                purpose: str = Consent.Purpose.GENERAL, wording: str = "",
+                template_name: str = "") -> ImportBatch:
+    """Save the column mapping and what applies to everyone imported (tags, a base, the
+    purpose and wording of the consent columns); optionally save the mapping as a
+    template for the next file."""
+    require(actor, "imports.manage")
+    _editable(batch)
+    clean = {int(i): t for i, t in mapping.items() if t}
+    problems = mapping_problems(clean, len(batch.headers))
+    if problems:
+        raise InvalidInput("mapping", str(MAPPING_ERRORS[problems[0]]))
+    if base is not None and base.organization_id != batch.organization_id:
+        raise InvalidInput("base", _("That base is not part of this organization."))
+    if purpose not in Consent.Purpose.values:
+        raise InvalidInput("purpose", _("Choose a purpose."))
+    tag_names = [t.strip()[:60] for t in tags if t.strip()]
+    if len(tag_names) > 10:
+        raise InvalidInput("tags", _("Ten tags at most."))
+    if len(wording) > 2000:
+        raise InvalidInput("wording", _("That is too long (2,000 characters at most)."))
+    template_name = template_name.strip()
+    if len(template_name) > 100:
+        raise InvalidInput("template_name", _("That name is too long (100 characters at "
+                                              "most)."))
+    with transaction.atomic():
+        batch.mapping = {str(i): t for i, t in sorted(clean.items())}
+        batch.options = {**batch.options, "tags": tag_names,
+                         "base": base.pk if base else None, "purpose": purpose,
+                         "wording": wording.strip()}
+        batch.save(update_fields=["mapping", "options"])
+        if template_name:
+            template, _created = ImportTemplate.objects.update_or_create(
+                organization=batch.organization, name=template_name,
+                defaults={"mapping": {fold(batch.headers[i]): t for i, t in clean.items()},
+                          "created_by": actor.user})
+            audit.record("imports.template.saved", organization=batch.organization,
+                         actor=actor.user, obj=template, data={"columns": len(clean)})
+    return batch
+
+
+# --- matching: the plan ------------------------------------------------------------------
+
+
+@dataclass
+class PlannedRow:
+    """What the commit will do with one row. ``match`` is a person id or, for a row
+    matching an earlier row of the same file, ``"row:N"``."""
+
+    row: CheckedRow
+    action: str  # an ImportRow.Outcome value
+    match: int | str | None = None
+    score: float = 0.0
+    reasons: list[dict[str, str]] = field(default_factory=list)
+    same_as: int | None = None
+
+
+@dataclass
+class Plan:
+    rows: list[PlannedRow]
+
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(ImportRow.Outcome.values, 0)
+        for row in self.rows:
+            counts[row.action] += 1
+        return counts
+
+
+def existing_index(org_id: int) -> matching.Index:
+    """The organization's active people, as the matcher reads them."""
+    people = Person.objects.filter(organization_id=org_id).active().prefetch_related(
+        "contacts", "residences__household__address")
+    return matching.build_index((person_record(p) for p in people), PERSON_FIELDS,
+                                region=phone_region())
+
+
+def _strong(pair: matching.ScoredPair) -> bool:
+    outcomes = {r.field: r.outcome for r in pair.reasons}
+    return pair.score >= UPDATE_THRESHOLD and outcomes.get("given_name") != "disagree" \
+        and any(outcomes.get(f) == "agree" for f in ("phone", "email", "address"))
+
+
+def plan_batch(batch: ImportBatch, table: reading.Table | None = None,
+               index: matching.Index | None = None) -> Plan:
+    """Check every row and decide what it becomes: an error, a repeat of an earlier row
+    (skipped), an update of someone already here, a new person sent to review beside a
+    possible duplicate, or a new person."""
+    table = table or read_batch(batch)
+    mapping = batch_mapping(batch)
+    region = phone_region()
+    index = index if index is not None else existing_index(batch.organization_id)
+    in_file = matching.build_index([], PERSON_FIELDS, region=region)
+    seen: dict[tuple[object, ...], int] = {}
+    planned: list[PlannedRow] = []
+    for position, cells in enumerate(table.rows):
+        row = check_row(position + 2, cells, table.headers, mapping, region)
+        if not row.ok:
+            planned.append(PlannedRow(row, ImportRow.Outcome.ERROR))
+            continue
+        fingerprint = row.fingerprint()
+        if fingerprint in seen:
+            planned.append(PlannedRow(row, ImportRow.Outcome.SKIPPED, same_as=seen[fingerprint]))
+            continue
+        seen[fingerprint] = row.number
+        record = row.matcher_record()
+        best = next(iter(matching.candidates(record, index)), None)
+        earlier = next(iter(matching.candidates(record, in_file)), None)
+        if earlier is not None and (best is None or earlier.score > best.score):
+            best = earlier
+        if best is None:
+            step = PlannedRow(row, ImportRow.Outcome.CREATED)
+        else:
+            action = ImportRow.Outcome.UPDATED if _strong(best) else ImportRow.Outcome.REVIEW
+            step = PlannedRow(row, action, match=best.second, score=best.score,
+                              reasons=reasons_of(best))
+        planned.append(step)
+        matching.add_to_index(in_file, record)
+    return Plan(planned)
+
+
+# --- commit -------------------------------------------------------------------------------
+
+
+def start_commit(actor: Membership, batch: ImportBatch) -> ImportBatch:
+    """Queue the import. The worker applies the rows and moves the progress bar."""
+    require(actor, "imports.manage")
+    from groundswell.imports.tasks import commit_import_task
+
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        _editable(batch)
+        problems = mapping_problems(batch_mapping(batch), len(batch.headers))
+        if problems:
+            raise InvalidInput("mapping", str(MAPPING_ERRORS[problems[0]]))
+        batch.status = ImportBatch.Status.COMMITTING
+        batch.progress = 0
+        batch.save(update_fields=["status", "progress"])
+        audit.record("imports.batch.started", organization=batch.organization,
+                     actor=actor.user, obj=batch, data={"rows": batch.row_count})
+        batch_id, membership_id = batch.pk, actor.pk
+        transaction.on_commit(lambda: commit_import_task.enqueue(batch_id, membership_id))
+    return batch
+
+
+def _tags(org_id: int, names: Iterable[str], undo: dict[str, Any]) -> list[Tag]:
+    tags = []
+    for name in dict.fromkeys(n for n in names if n):
+        tag, created = Tag.objects.get_or_create(organization_id=org_id, name=name)
+        if created:
+            undo.setdefault("tags_created", []).append(tag.pk)
+        tags.append(tag)
+    return tags
+
+
+def _place(org_id: int, values: Mapping[str, str], undo: dict[str, Any],
+           base_id: int | None) -> None:
+    """Note whether the row's building and household exist yet, so undo removes only
+    those the import made (called before the household is found or created)."""
+    if not values.get("street"):
+        return
+    address = normalize_street_address(values["street"], values.get("city", ""),
+                                       values.get("state", ""), values.get("postal_code", ""))
+    unit = normalize_unit(values.get("unit", "")) or address.unit
+    existing = Address.objects.filter(organization_id=org_id, street=address.street,
+                                      city=address.city, postal_code=address.postal_code
+                                      ).first()
+    undo["new_address"] = existing is None
+    if existing is not None and existing.base_id is None and base_id is not None:
+        undo.setdefault("address_base_set", []).append(existing.pk)  # find_or_create sets it
+    undo["new_household"] = existing is None or not Household.objects.filter(
+        address=existing, unit=unit).exists()
+
+
+def _placed(person: Person, undo: dict[str, Any]) -> None:
+    residence = current_residence(person)
+    if residence is None:
+        undo.pop("new_address", None)
+        undo.pop("new_household", None)
+        return
+    if undo.pop("new_household", False):
+        undo["households_created"] = [residence.household_id]
+    if undo.pop("new_address", False):
+        undo["addresses_created"] = [residence.household.address_id]
+
+
+def _consents(actor: Membership, batch: ImportBatch, person: Person, row: CheckedRow,
+              undo: dict[str, Any]) -> None:
+    purpose = batch.options.get("purpose") or Consent.Purpose.GENERAL
+    for channel in dict.fromkeys(row.consents):
+        before = Consent.objects.filter(person=person, channel=channel,
+                                        purpose=purpose).first()
+        if before is not None:
+            undo.setdefault("consents_changed", []).append(_row(before))
+        consent = record_consent(actor, person, channel=channel, purpose=purpose,
+                                 source=Consent.Source.IMPORT,
+                                 wording=batch.options.get("wording", ""))
+        if before is None:
+            undo.setdefault("consents_created", []).append(consent.pk)
+
+
+def _create(actor: Membership, batch: ImportBatch, row: CheckedRow,
+            undo: dict[str, Any]) -> Person:
+    v = row.values
+    _place(batch.organization_id, v, undo, batch.options.get("base"))
+    tags = _tags(batch.organization_id, [*row.tags, *batch.options.get("tags", [])], undo)
+    person = create_person(
+        actor, given_name=v.get("given_name", ""), family_name=v.get("family_name", ""),
+        preferred_name=v.get("preferred_name", ""), language=v.get("language", ""),
+        phone=v.get("phone", ""), email=v.get("email", ""), street=v.get("street", ""),
+        unit=v.get("unit", ""), city=v.get("city", ""), state=v.get("state", ""),
+        postal_code=v.get("postal_code", ""), base=batch.base, birth_year=row.birth_year,
+        tags=[t.name for t in tags])
+    undo["created"] = person.pk
+    _placed(person, undo)
+    _consents(actor, batch, person, row, undo)
+    return person
+
+
+def _update(actor: Membership, batch: ImportBatch, person: Person, row: CheckedRow,
+            undo: dict[str, Any], messages: list[list[Any]]) -> Person:
+    """Add what the row knows and the person's record lacks; never overwrite."""
+    undo["person"] = person.pk
+    undo["before"] = {k: v for k, v in _row(person).items() if k != "id"}
+    v = row.values
+    have = set(person.contacts.values_list("value_index", flat=True))
+    for kind in (ContactPoint.Kind.PHONE, ContactPoint.Kind.EMAIL):
+        value = v.get(kind)
+        if not value:
+            continue
+        index = phone_index(value) if kind == ContactPoint.Kind.PHONE else \
+            ContactPoint._meta.get_field("value").index_for(value)
+        if index in have:
+            continue
+        contact = add_contact(actor, person, kind=kind, value=value)
+        undo.setdefault("contacts_created", []).append(contact.pk)
+    if v.get("street"):
+        if current_residence(person) is None:
+            _place(batch.organization_id, v, undo, person.base_id)
+            residence = move_person(actor, person, street=v["street"], unit=v.get("unit", ""),
+                                    city=v.get("city", ""), state=v.get("state", ""),
+                                    postal_code=v.get("postal_code", ""))
+            undo["residence_created"] = residence.pk
+            _placed(person, undo)
+        else:
+            messages.append(["address_kept", ""])
+    fill: dict[str, Any] = {}
+    if v.get("language") and not person.language:
+        fill["language"] = v["language"]
+    if v.get("preferred_name") and not person.preferred_name:
+        fill["preferred_name"] = v["preferred_name"][:100]
+    if row.birth_year and person.birth_year is None:
+        fill["birth_year"] = row.birth_year
+    if batch.base is not None and person.base_id is None:
+        fill["base"] = batch.base
+    if fill:
+        for name, value in fill.items():
+            setattr(person, name, value)
+        person.save(update_fields=[*fill, "updated_at"])
+    through = Person.tags.through
+    for tag in _tags(batch.organization_id, [*row.tags, *batch.options.get("tags", [])], undo):
+        link, created = through.objects.get_or_create(person_id=person.pk, tag_id=tag.pk)
+        if created:
+            undo.setdefault("tag_links_created", []).append(link.pk)
+    _consents(actor, batch, person, row, undo)
+    refresh_search_text(person)
+    return person
+
+
+def _person_for(match: int | str | None, made: dict[int, int]) -> Person | None:
+    if isinstance(match, str) and match.startswith("row:"):
+        pk = made.get(int(match[4:]))
+    else:
+        pk = int(match) if match is not None else None
+    if pk is None:
+        return None
+    return Person.objects.active().filter(pk=pk).first()
+
+
+def _apply(actor: Membership, batch: ImportBatch, step: PlannedRow,
+           made: dict[int, int]) -> ImportRow:
+    row = step.row
+    undo: dict[str, Any] = {}
+    messages: list[list[Any]] = [[e.code, e.column, e.length] for e in row.errors]
+    outcome = step.action
+    person: Person | None = None
+    candidate = None
+    if outcome == ImportRow.Outcome.SKIPPED:
+        messages.append(["same_as", step.same_as])
+    elif outcome in (ImportRow.Outcome.UPDATED, ImportRow.Outcome.REVIEW,
+                     ImportRow.Outcome.CREATED):
+        other = _person_for(step.match, made)
+        if outcome != ImportRow.Outcome.CREATED and other is None:
+            outcome = ImportRow.Outcome.CREATED  # the match is gone (merged, forgotten)
+        try:
+            with transaction.atomic():
+                if outcome == ImportRow.Outcome.UPDATED:
+                    assert other is not None
+                    person = _update(actor, batch, other, row, undo, messages)
+                else:
+                    person = _create(actor, batch, row, undo)
+                    if outcome == ImportRow.Outcome.REVIEW:
+                        assert other is not None
+                        first, second = sorted((other.pk, person.pk))
+                        candidate = DuplicateCandidate.objects.create(
+                            organization=batch.organization, first_id=first, second_id=second,
+                            score=round(step.score, 2), reasons=step.reasons)
+                        undo["candidate"] = candidate.pk
+                        messages.append(["review", ""])
+        except InvalidInput:
+            outcome, person, candidate, undo = ImportRow.Outcome.ERROR, None, None, {}
+            messages.append(["bad_address", ""])
+    if person is not None:
+        made[row.number] = person.pk
+    return ImportRow(organization=batch.organization, batch=batch, number=row.number,
+                     outcome=outcome, person=person, candidate=candidate, messages=messages,
+                     undo=undo)
+
+
+def commit_batch(actor: Membership, batch: ImportBatch) -> ImportBatch:
+    """Apply a queued batch (the worker calls this). Matching runs again against the
+    people here now; rows are applied in chunks, each in its own transaction."""
+    require(actor, "imports.manage")
+    if batch.status != ImportBatch.Status.COMMITTING:
+        return batch
+    try:
+        plan = plan_batch(batch)
+    except DomainError as exc:
+        ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.FAILED,
+                                                       error=exc.message[:300])
+        batch.refresh_from_db()
+        return batch
+    made: dict[int, int] = {}
+    done = set(batch.rows.values_list("number", flat=True))  # a retried job resumes
+    for start in range(0, len(plan.rows), CHUNK):
+        with transaction.atomic():
+            rows = [_apply(actor, batch, step, made)
+                    for step in plan.rows[start:start + CHUNK] if step.row.number not in done]
+            ImportRow.objects.bulk_create(rows)
+            ImportBatch.objects.filter(pk=batch.pk).update(
+                progress=min(len(plan.rows), start + CHUNK))
+    counts = dict.fromkeys(ImportRow.Outcome.values, 0)
+    for outcome in batch.rows.values_list("outcome", flat=True):
+        counts[outcome] += 1
+    with transaction.atomic():
+        batch.refresh_from_db()
+        batch.counts, batch.status = counts, ImportBatch.Status.DONE
+        batch.progress, batch.committed_at = batch.row_count, timezone.now()
+        batch.save(update_fields=["counts", "status", "progress", "committed_at"])
+        audit.record("imports.batch.committed", organization=batch.organization,
+                     actor=actor.user, obj=batch, data=counts)
+    _discard_file(batch)
+    return batch
+
+
+def _discard_file(batch: ImportBatch) -> None:
+    """The stored upload is no longer needed once its rows are in (or undone)."""
+    try:
+        stored_file(batch).unlink(missing_ok=True)
+    except (DomainError, OSError):
+        pass
+
+
+# --- report -------------------------------------------------------------------------------
+
+
+def report_rows(batch: ImportBatch) -> list[dict[str, Any]]:
+    """Each row's outcome and messages, in words (no cell values)."""
+    out = []
+    for row in batch.rows.all():
+        texts = []
+        for message in row.messages:
+            code, *rest = message
+            if code == "same_as":
+                texts.append(row_message(code, row=rest[0] if rest else 0))
+            else:
+                texts.append(row_message(code, rest[0] if rest else "",
+                                         rest[1] if len(rest) > 1 else 0))
+        out.append({"number": row.number, "outcome": row.outcome,
+                    "outcome_label": str(row.get_outcome_display()),
+                    "person_id": row.person_id, "candidate_id": row.candidate_id,
+                    "messages": texts})
+    return out
+
+
+def report_csv(actor: Membership, batch: ImportBatch) -> bytes:
+    """The report as a CSV file (UTF-8 with BOM): row number, outcome, messages."""
+    require(actor, "imports.manage")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([_("Row"), _("Outcome"), _("Person"), _("Messages")])
+    for row in report_rows(batch):
+        writer.writerow([row["number"], row["outcome_label"], row["person_id"] or "",
+                         " ".join(row["messages"])])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+# --- undo ---------------------------------------------------------------------------------
+
+
+def can_undo(batch: ImportBatch) -> bool:
+    return batch.status in (ImportBatch.Status.DONE, ImportBatch.Status.FAILED) \
+        and batch.undone_at is None
+
+
+def undo_import(actor: Membership, batch: ImportBatch) -> ImportBatch:
+    """Take the whole batch back: merges made since with an imported person are undone
+    first (newest first), people it created are deleted with everything they hold,
+    people it updated get back their previous row, contacts, tags, consents and home,
+    and buildings, households and tags it created go when nothing else uses them."""
+    require(actor, "imports.manage")
+    require(actor, "people.merge")
+    if batch.organization_id != actor.organization_id:
+        raise DomainError(_("That import is not part of this organization."))
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if not can_undo(batch):
+            raise DomainError(_("This import cannot be undone: it is not finished, or it "
+                                "has been undone already."))
+        rows = list(batch.rows.order_by("-number"))
+        created = [r.undo["created"] for r in rows if r.undo.get("created")]
+        for merge in Merge.objects.filter(Q(kept__in=created) | Q(merged__in=created),
+                                          undone_at__isnull=True).order_by("-pk"):
+            undo_merge(actor, merge)
+        for row in rows:
+            _undo_row(row.undo)
+        try:
+            Person.objects.filter(pk__in=created).delete()
+        except ProtectedError:
+            raise DomainError(_("This import cannot be undone: some of the people it added "
+                                "are now used elsewhere (a program, an event...).")) from None
+        for row in rows:
+            Address.objects.filter(pk__in=row.undo.get("address_base_set", [])).update(
+                base=None)
+            for pk in row.undo.get("households_created", []):
+                Household.objects.filter(pk=pk, residences__isnull=True).delete()
+        for row in rows:
+            for pk in row.undo.get("addresses_created", []):
+                Address.objects.filter(pk=pk, households__isnull=True).delete()
+            for pk in row.undo.get("tags_created", []):
+                Tag.objects.filter(pk=pk, people__isnull=True).delete()
+        batch.status, batch.undone_at = ImportBatch.Status.UNDONE, timezone.now()
+        batch.save(update_fields=["status", "undone_at"])
+        audit.record("imports.batch.undone", organization=batch.organization,
+                     actor=actor.user, obj=batch,
+                     data={"created": len(created),
+                           "updated": sum(1 for r in rows if r.undo.get("person"))})
+    return batch
+
+
+def _undo_row(undo: dict[str, Any]) -> None:
+    person_id = undo.get("person")
+    if not person_id:
+        return
+    ContactPoint.objects.filter(pk__in=undo.get("contacts_created", [])).delete()
+    Person.tags.through.objects.filter(pk__in=undo.get("tag_links_created", [])).delete()
+    Consent.objects.filter(pk__in=undo.get("consents_created", [])).delete()
+    for previous in undo.get("consents_changed", []):
+        values = dict(previous)
+        pk = values.pop("id")
+        Consent.objects.filter(pk=pk).update(**_loaded(Consent, values))
+    if undo.get("residence_created"):
+        Residence.objects.filter(pk=undo["residence_created"]).delete()
+    Person.objects.filter(pk=person_id).update(**_loaded(Person, undo["before"]))
+
+
+__all__ = ["CHUNK", "FILE_ERRORS", "MAPPING_ERRORS", "ROW_ERRORS", "TARGET_LABELS",
+           "UPDATE_THRESHOLD", "Plan", "PlannedRow", "batch_mapping", "can_undo",
+           "choose_sheet", "commit_batch", "existing_index", "plan_batch", "read_batch",
+           "report_csv", "report_rows", "set_mapping", "sheets_of", "start_commit",
+           "undo_import", "upload"]
