@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from groundswell.programs import stats
@@ -15,6 +15,7 @@ quantities = st.integers(min_value=1, max_value=50)
 days = st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 12, 31))
 
 
+@settings(deadline=None)  # a loaded CI machine must not fail a timing
 @given(st.dictionaries(ids, st.integers(min_value=-5, max_value=60)),
        st.dictionaries(ids, quantities))
 def test_shortages_are_exactly_what_would_go_below_zero(on_hand, wanted):
@@ -35,6 +36,7 @@ def test_shortages_refuse_non_positive_quantities():
         stats.shortages({1: 5}, {1: -2})
 
 
+@settings(deadline=None)  # a loaded CI machine must not fail a timing
 @given(st.dictionaries(ids, st.integers(min_value=0, max_value=100)),
        st.dictionaries(ids, st.integers(min_value=0, max_value=100)))
 def test_low_stock_is_at_or_below_the_threshold(on_hand, thresholds):
@@ -43,6 +45,7 @@ def test_low_stock_is_at_or_below_the_threshold(on_hand, thresholds):
         assert (item in low) == (have <= thresholds.get(item, 0))
 
 
+@settings(deadline=None)  # a loaded CI machine must not fail a timing
 @given(st.lists(st.sampled_from(["present", "late", "absent"]), max_size=60))
 def test_roll_call_counts_and_rate(statuses):
     counts = stats.roll_call(statuses)
@@ -61,6 +64,7 @@ def test_roll_call_refuses_unknown_statuses():
         stats.roll_call(["present", "asleep"])
 
 
+@settings(deadline=None)  # a loaded CI machine must not fail a timing
 @given(st.lists(st.tuples(ids, st.one_of(st.none(), ids)), max_size=40),
        st.dictionaries(ids, days), days)
 def test_reach_counts_distinct_people_and_households(contacts, first_seen, since):
@@ -73,6 +77,7 @@ def test_reach_counts_distinct_people_and_households(contacts, first_seen, since
     assert result.new_people == sum(1 for p in people if first_seen.get(p, since) >= since)
 
 
+@settings(deadline=None)  # a loaded CI machine must not fail a timing
 @given(st.dictionaries(ids, days), st.lists(st.tuples(ids, days), max_size=40))
 def test_converted_means_something_on_or_after_first_reach(first, later):
     result = stats.converted(first, later)

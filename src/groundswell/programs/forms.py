@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from groundswell.core.models import Membership
@@ -171,9 +172,10 @@ class ItemsField(forms.Form):
     def __init__(self, *args: Any, items: list[Item], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.items = items
+        language = get_language() or "en"
         for item in items:
             self.fields[f"qty_{item.pk}"] = forms.IntegerField(
-                label=str(item), required=False, min_value=0, max_value=1000,
+                label=item.label(language), required=False, min_value=0, max_value=1000,
                 widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0,
                                                 "max": 1000}),
                 error_messages={
