@@ -6,3 +6,46 @@ class RapidresponseConfig(AppConfig):
     name = "groundswell.rapidresponse"
     label = "rapidresponse"
     verbose_name = _("Rapid response")
+
+    def ready(self) -> None:
+        from groundswell.core.audit import register_events
+        from groundswell.core.models import Role
+        from groundswell.core.permissions import register_capabilities
+
+        register_capabilities({
+            # The board, reports, verification and alerts: dispatchers, and the
+            # organizers and admins who back them up.
+            "rapidresponse.view": frozenset({Role.ADMIN, Role.ORGANIZER, Role.DISPATCHER}),
+            "rapidresponse.dispatch": frozenset({Role.ADMIN, Role.ORGANIZER,
+                                                 Role.DISPATCHER}),
+            # Networks, zones and subscribers.
+            "rapidresponse.manage": frozenset({Role.ADMIN, Role.ORGANIZER}),
+            # Who reported: nobody but an admin, and audited.
+            "rapidresponse.reveal_reporter": frozenset({Role.ADMIN}),
+        })
+        register_events({
+            "rapidresponse.network.created": _("Rapid-response network created"),
+            "rapidresponse.network.updated": _("Rapid-response network edited"),
+            "rapidresponse.zone.created": _("Alert zone drawn"),
+            "rapidresponse.zone.updated": _("Alert zone edited"),
+            "rapidresponse.zone.deleted": _("Alert zone deleted"),
+            "rapidresponse.subscribers.synced": _("Subscribers updated from consents"),
+            "rapidresponse.subscriber.updated": _("Subscriber edited"),
+            "rapidresponse.subscriber.joined": _("Subscriber joined by text"),
+            "rapidresponse.subscriber.left": _("Subscriber left"),
+            "rapidresponse.report.received": _("Report received"),
+            "rapidresponse.report.located": _("Report placed on the map"),
+            "rapidresponse.report.closed": _("Report closed"),
+            "rapidresponse.report.overridden": _("Report overridden (unverified alerts)"),
+            "rapidresponse.report.expired": _("Report expired"),
+            "rapidresponse.report.verification_requested": _("Responders asked to verify"),
+            "rapidresponse.report.purged": _("Report purged"),
+            "rapidresponse.reporter.revealed": _("Reporter's number revealed"),
+            "rapidresponse.verification.replied": _("Responder replied"),
+            "rapidresponse.verification.late_reply": _("Late reply from a responder"),
+            "rapidresponse.verification.on_the_way": _("Responder on the way"),
+            "rapidresponse.alert.sent": _("Alert sent"),
+            "rapidresponse.alert.all_clear": _("All-clear sent"),
+            "rapidresponse.retention.purged": _("Old reports purged"),
+        })
+        from groundswell.rapidresponse import receivers  # noqa: F401  (texts to the hotline)

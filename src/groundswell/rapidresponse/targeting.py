@@ -1,0 +1,109 @@
+"""Who gets an alert, and in what order (pure: no Django import).
+
+At real carrier rates a broadcast to thousands takes minutes, so the order matters:
+the families closest to the sighting hear first. Recipients are the subscribers
+inside the target (a zone polygon, or a circle around the report), sorted by their
+distance to the sighting; ties keep a stable order by id. Responders asked to verify
+are the nearest available ones, the same way.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from shapely import Point, prepared
+from shapely.geometry.base import BaseGeometry
+
+from groundswell.geo.geometry import distance_m
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: int
+    lat: float | None
+    lon: float | None
+
+
+@dataclass(frozen=True)
+class Ranked:
+    id: int
+    distance_m: int | None
+
+
+def _distance(c: Candidate, lat: float | None, lon: float | None) -> float | None:
+    if c.lat is None or c.lon is None or lat is None or lon is None:
+        return None
+    return distance_m(lat, lon, c.lat, c.lon)
+
+
+def _order(items: list[tuple[float | None, int]]) -> list[Ranked]:
+    # Unknown distances last, then by id so the order is the same every time.
+    items.sort(key=lambda item: (item[0] is None, item[0] if item[0] is not None else 0.0,
+                                 item[1]))
+    return [Ranked(i, None if d is None else int(round(d))) for d, i in items]
+
+
+def in_radius(candidates: Iterable[Candidate], lat: float, lon: float,
+              radius_m: float) -> list[Ranked]:
+    """Subscribers within ``radius_m`` of the point, nearest first."""
+    if not (math.isfinite(lat) and math.isfinite(lon) and radius_m > 0):
+        return []
+    chosen: list[tuple[float | None, int]] = []
+    for c in candidates:
+        d = _distance(c, lat, lon)
+        if d is not None and d <= radius_m:
+            chosen.append((d, c.id))
+    return _order(chosen)
+
+
+def in_shape(candidates: Iterable[Candidate], shape: BaseGeometry,
+             lat: float | None = None, lon: float | None = None) -> list[Ranked]:
+    """Subscribers inside (or on the edge of) the shape, nearest to the point first;
+    without a point, nearest to the shape's centre."""
+    if lat is None or lon is None:
+        centre = shape.representative_point() if shape.is_empty is False else None
+        if centre is None:
+            return []
+        lat, lon = centre.y, centre.x
+    fast = prepared.prep(shape)
+    chosen: list[tuple[float | None, int]] = []
+    for c in candidates:
+        if c.lat is None or c.lon is None:
+            continue
+        if fast.covers(Point(c.lon, c.lat)):
+            chosen.append((_distance(c, lat, lon), c.id))
+    return _order(chosen)
+
+
+def nearest(candidates: Iterable[Candidate], lat: float | None, lon: float | None,
+            count: int) -> list[Ranked]:
+    """The ``count`` nearest candidates to the point (those without a location come
+    last, so a report without a pin still reaches someone)."""
+    if count <= 0:
+        return []
+    return _order([(_distance(c, lat, lon), c.id) for c in candidates])[:count]
+
+
+def median(values: Sequence[float]) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        raise ValueError("median of nothing")
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return float(ordered[middle])
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def fallback_point(seed: int, centre_lat: float, centre_lon: float,
+                   spread_m: float = 600.0) -> tuple[float, float]:
+    """A deterministic point near the centre for a subscriber whose address has no
+    map point yet (the demo before geocoding): the same seed always lands in the same
+    place, spread evenly on a disc (golden-angle spiral)."""
+    golden = math.pi * (3 - math.sqrt(5))
+    r = spread_m * math.sqrt(((seed * 7919) % 1000 + 0.5) / 1000)
+    theta = seed * golden
+    dlat = (r * math.cos(theta)) / 111_320.0
+    dlon = (r * math.sin(theta)) / (111_320.0 * max(0.01, math.cos(math.radians(centre_lat))))
+    return centre_lat + dlat, centre_lon + dlon

@@ -1,0 +1,68 @@
+"""Property tests of alert targeting (rapidresponse/targeting.py): nearest first,
+nobody outside the target, drills and zones."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely.geometry import Polygon
+
+from groundswell.geo.geometry import distance_m
+from groundswell.rapidresponse import targeting
+from groundswell.rapidresponse.targeting import Candidate
+
+LAT, LON = 39.99, -75.13
+points = st.lists(st.tuples(st.floats(min_value=-0.02, max_value=0.02),
+                            st.floats(min_value=-0.02, max_value=0.02)), max_size=60)
+
+
+def candidates(offsets):
+    return [Candidate(i + 1, LAT + dlat, LON + dlon) for i, (dlat, dlon) in enumerate(offsets)]
+
+
+@given(points, st.integers(min_value=50, max_value=3000))
+@settings(max_examples=200, deadline=None)
+def test_radius_is_nearest_first_and_nobody_outside(offsets, radius):
+    people = candidates(offsets)
+    ranked = targeting.in_radius(people, LAT, LON, radius)
+    distances = [r.distance_m for r in ranked]
+    assert distances == sorted(distances)
+    chosen = {r.id for r in ranked}
+    for c in people:
+        inside = distance_m(LAT, LON, c.lat, c.lon) <= radius
+        assert (c.id in chosen) == inside
+
+
+@given(points)
+@settings(max_examples=150, deadline=None)
+def test_zone_takes_exactly_those_inside(offsets):
+    square = Polygon([(LON - 0.01, LAT - 0.01), (LON + 0.01, LAT - 0.01),
+                      (LON + 0.01, LAT + 0.01), (LON - 0.01, LAT + 0.01)])
+    people = candidates(offsets)
+    ranked = targeting.in_shape(people, square, LAT, LON)
+    chosen = {r.id for r in ranked}
+    for c in people:
+        inside = abs(c.lat - LAT) <= 0.01 and abs(c.lon - LON) <= 0.01
+        assert (c.id in chosen) == inside
+    distances = [r.distance_m for r in ranked]
+    assert distances == sorted(distances)
+
+
+@given(points, st.integers(min_value=0, max_value=10))
+def test_nearest_takes_the_closest(offsets, count):
+    people = candidates(offsets)
+    ranked = targeting.nearest(people, LAT, LON, count)
+    assert len(ranked) == min(count, len(people))
+    if ranked:
+        worst = max(r.distance_m for r in ranked)
+        others = {c.id for c in people} - {r.id for r in ranked}
+        for c in people:
+            if c.id in others:
+                assert distance_m(LAT, LON, c.lat, c.lon) >= worst - 1
+
+
+@given(st.integers(min_value=0, max_value=10**6))
+def test_fallback_point_is_deterministic_and_near(seed):
+    a = targeting.fallback_point(seed, LAT, LON)
+    assert a == targeting.fallback_point(seed, LAT, LON)
+    assert distance_m(LAT, LON, *a) <= 650
