@@ -1,3 +1,4 @@
+"""Efforts, scripts, walk lists and door visits; the offline canvasser app."""
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -6,3 +7,26 @@ class CanvassConfig(AppConfig):
     name = "groundswell.canvass"
     label = "canvass"
     verbose_name = _("Door knocking")
+
+    def ready(self) -> None:
+        from groundswell.core.audit import register_events
+        from groundswell.core.models import Role
+        from groundswell.core.permissions import register_capabilities
+
+        organizers = frozenset({Role.ADMIN, Role.ORGANIZER})
+        register_capabilities({
+            "canvass.view": organizers,  # efforts, walk lists, progress
+            "canvass.manage": organizers,  # scripts, building and assigning walk lists
+            # The canvasser app: canvassers see only the walk lists assigned to them.
+            "canvass.knock": frozenset({Role.ADMIN, Role.ORGANIZER, Role.CANVASSER}),
+        })
+        register_events({
+            "canvass.effort.created": _("Effort created"),
+            "canvass.effort.updated": _("Effort edited"),
+            "canvass.question.added": _("Script question added"),
+            "canvass.question.removed": _("Script question removed"),
+            "canvass.walklist.created": _("Walk list created"),
+            "canvass.walklist.updated": _("Walk list edited"),
+            "canvass.visits.synced": _("Door visits synced"),
+            "canvass.visit.recorded": _("Door visit recorded"),
+        })

@@ -1,0 +1,181 @@
+"""Door knocking: efforts (why we knock) with their scripts, walk lists (a turf's
+households for an effort, in walking order, assigned to canvassers) and door visits
+(one knock and its outcome, recorded on a phone, often offline)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from groundswell.core.crypto import EncryptedFieldsModel, EncryptedTextField
+from groundswell.core.models import Base, Membership, Role
+from groundswell.geo.models import Turf
+from groundswell.people.models import Household, OrgOwned, Person, scoped
+
+
+class Effort(OrgOwned):
+    name = models.CharField(_("name"), max_length=120)
+    purpose = models.TextField(_("why we knock"), blank=True)
+    base = models.ForeignKey(Base, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+", verbose_name=_("base"))
+    needs_phone = models.BooleanField(
+        _("canvassers see phone numbers"), default=False,
+        help_text=_("Only when the effort needs them, e.g. to confirm a number for alerts."))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+
+    objects = scoped()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("effort")
+        verbose_name_plural = _("efforts")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Question(OrgOwned):
+    """One question of an effort's script, in English and Spanish, and the action an
+    answer triggers through the people services."""
+
+    class Kind(models.TextChoices):
+        YES_NO = "yes_no", _("Yes or no")
+        CHOICE = "choice", _("Choice")
+        SCALE = "scale", _("Scale from 1 to 5")
+        TEXT = "text", _("Free text")
+
+    class Action(models.TextChoices):
+        NONE = "", _("Nothing")
+        TAG = "tag", _("Tag the person")
+        GRIEVANCE = "grievance", _("Record a grievance")
+        ASSESSMENT = "assessment", _("Rate engagement")
+        CONSENT = "consent_rapid_response", _("Sign up for rapid-response alerts")
+
+    effort = models.ForeignKey(Effort, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(_("kind of answer"), max_length=10, choices=Kind.choices)
+    text_en = models.CharField(_("question in English"), max_length=300)
+    text_es = models.CharField(_("question in Spanish"), max_length=300)
+    choices = models.JSONField(_("choices"), default=list, blank=True)  # [{"en", "es"}]
+    action = models.CharField(_("when answered"), max_length=30, choices=Action.choices,
+                              blank=True)
+    # The answer that triggers the action ("yes", a choice's English text; empty: any
+    # answer) and its argument (a tag name, a grievance category).
+    trigger = models.CharField(_("answer that triggers it"), max_length=100, blank=True)
+    action_value = models.CharField(_("tag or category"), max_length=60, blank=True)
+
+    objects = scoped()
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+
+    def __str__(self) -> str:
+        return self.text_en
+
+    def text(self, language: str) -> str:
+        return self.text_es if language == "es" and self.text_es else self.text_en
+
+
+class WalkListQuerySet(models.QuerySet["WalkList"]):
+    def active(self) -> WalkListQuerySet:
+        return self.filter(archived_at__isnull=True)
+
+    def visible_to(self, membership: Membership) -> WalkListQuerySet:
+        """A canvasser sees only the active lists assigned to them; organizers all."""
+        if membership.role == Role.CANVASSER:
+            return self.active().filter(canvassers=membership)
+        return self.all()
+
+
+class WalkList(OrgOwned):
+    effort = models.ForeignKey(Effort, on_delete=models.PROTECT, related_name="walk_lists")
+    turf = models.ForeignKey(Turf, on_delete=models.PROTECT, related_name="walk_lists")
+    name = models.CharField(_("name"), max_length=120)
+    canvassers = models.ManyToManyField(Membership, blank=True, related_name="walk_lists",
+                                        verbose_name=_("canvassers"))
+    revisit_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="revisits")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+
+    objects = scoped(WalkListQuerySet)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("walk list")
+        verbose_name_plural = _("walk lists")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WalkListEntry(OrgOwned):
+    walk_list = models.ForeignKey(WalkList, on_delete=models.CASCADE, related_name="entries")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveIntegerField()
+    added_at_door = models.BooleanField(default=False)
+
+    objects = scoped()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["walk_list", "household"],
+                                               name="walklistentry_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.walk_list_id}#{self.position}"
+
+
+class DoorVisit(OrgOwned, EncryptedFieldsModel):
+    """One knock. ``client_id`` is made by the phone that recorded it, so a repeated
+    sync finds it instead of adding it again; two canvassers at one door make two."""
+
+    class Outcome(models.TextChoices):
+        TALKED = "talked", _("Talked")
+        NOT_HOME = "not_home", _("Not home")
+        REFUSED = "refused", _("Refused")
+        MOVED = "moved", _("Moved")
+        VACANT = "vacant", _("Vacant")
+        INACCESSIBLE = "inaccessible", _("Inaccessible")
+        COME_BACK = "come_back", _("Come back later")
+
+    client_id = models.UUIDField(default=uuid.uuid4, editable=False)
+    walk_list = models.ForeignKey(WalkList, on_delete=models.PROTECT, related_name="visits")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="+", verbose_name=_("talked with"))
+    canvasser = models.ForeignKey(Membership, null=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    answers = models.JSONField(default=dict, blank=True)  # {question id: answer}
+    notes = EncryptedTextField(_("notes"), blank=True)
+    occurred_at = models.DateTimeField(_("when"), default=timezone.now)
+    synced_at = models.DateTimeField(default=timezone.now)
+    added_person = models.BooleanField(default=False)
+
+    objects = scoped()
+
+    class Meta:
+        ordering = ["-occurred_at", "-pk"]
+        verbose_name = _("door visit")
+        verbose_name_plural = _("door visits")
+        constraints = [models.UniqueConstraint(fields=["organization", "client_id"],
+                                               name="doorvisit_unique_client_id")]
+        indexes = [models.Index(fields=["household", "-occurred_at"])]
+
+    def __str__(self) -> str:
+        return self.get_outcome_display()
+
+
+REACHED = frozenset({DoorVisit.Outcome.TALKED, DoorVisit.Outcome.REFUSED})
+SKIPPED_FOR_GOOD = frozenset({DoorVisit.Outcome.REFUSED, DoorVisit.Outcome.MOVED,
+                              DoorVisit.Outcome.VACANT})

@@ -1,3 +1,3 @@
 """URLs of this area, under /o/<org_slug>/canvass/."""
 
-urlpatterns: list = []
+from groundswell.canvass.views import urlpatterns  # noqa: F401

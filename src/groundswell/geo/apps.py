@@ -1,3 +1,5 @@
+"""Address points, turfs, turf cutting and walking order. The algorithms
+(`turfcut.py`, `routing.py`, `geometry.py`) are pure Python."""
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -6,3 +8,22 @@ class GeoConfig(AppConfig):
     name = "groundswell.geo"
     label = "geo"
     verbose_name = _("Geography")
+
+    def ready(self) -> None:
+        from groundswell.core.audit import register_events
+        from groundswell.core.models import Role
+        from groundswell.core.permissions import register_capabilities
+
+        organizers = frozenset({Role.ADMIN, Role.ORGANIZER})
+        register_capabilities({
+            "geo.view": organizers,  # the households map and the turfs
+            "geo.manage": organizers,  # address files, geocoding, drawing and cutting turfs
+        })
+        register_events({
+            "geo.addresses.loaded": _("Address points loaded"),
+            "geo.households.geocoded": _("Households placed on the map"),
+            "geo.turf.created": _("Turf created"),
+            "geo.turf.updated": _("Turf edited"),
+            "geo.turf.archived": _("Turf archived"),
+            "geo.turfs.cut": _("Area cut into turfs"),
+        })

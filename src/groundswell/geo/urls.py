@@ -1,3 +1,3 @@
 """URLs of this area, under /o/<org_slug>/geo/."""
 
-urlpatterns: list = []
+from groundswell.geo.views import urlpatterns  # noqa: F401

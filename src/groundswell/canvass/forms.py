@@ -1,0 +1,97 @@
+"""Forms of the door-knocking screens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from groundswell.canvass.models import Question
+from groundswell.core.models import Base, Membership, Role
+from groundswell.geo.models import Turf
+
+
+def _member_label(m: Membership) -> str:
+    return f"{m.user.name or m.user.email} · {m.get_role_display()}"
+
+
+class EffortForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120,
+                           help_text=_("Why we knock, e.g. “Block party outreach”."))
+    purpose = forms.CharField(label=_("What canvassers should know"), required=False,
+                              max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    base = forms.ModelChoiceField(label=_("Base"), queryset=Base.objects.none(),
+                                  required=False, empty_label="—")
+    needs_phone = forms.BooleanField(
+        label=_("Canvassers see phone numbers"), required=False,
+        help_text=_("Only when the effort needs them, e.g. to confirm a number for alerts."))
+
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["base"].queryset = Base.objects.visible_to(membership).active()
+
+
+class EffortEditForm(EffortForm):
+    archived = forms.BooleanField(label=_("Archived"), required=False)
+
+
+class QuestionForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind of answer"), choices=Question.Kind.choices)
+    text_en = forms.CharField(label=_("Question in English"), max_length=300)
+    text_es = forms.CharField(label=_("Question in Spanish"), max_length=300)
+    choices = forms.CharField(
+        label=_("Choices"), required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For a choice question: one per line, English | Spanish."))
+    action = forms.ChoiceField(label=_("When answered"), choices=Question.Action.choices,
+                               required=False)
+    trigger = forms.CharField(
+        label=_("Only for this answer"), max_length=100, required=False,
+        help_text=_("yes or no, or one of the choices in English; empty for any answer."))
+    action_value = forms.CharField(
+        label=_("Tag or grievance category"), max_length=60, required=False,
+        help_text=_("The tag to add, or a category: housing, rent, immigration_enforcement, "
+                    "development, trash, safety, schools, other."))
+
+    def parsed_choices(self) -> list[dict[str, str]]:
+        rows = []
+        for line in (self.cleaned_data.get("choices") or "").splitlines():
+            en, _sep, es = line.partition("|")
+            if en.strip():
+                rows.append({"en": en.strip(), "es": es.strip()})
+        return rows
+
+
+class WalkListForm(forms.Form):
+    turf = forms.ModelChoiceField(label=_("Turf"), queryset=Turf.objects.none())
+    name = forms.CharField(label=_("Name"), max_length=120)
+    canvassers = forms.ModelMultipleChoiceField(
+        label=_("Canvassers"), queryset=Membership.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple)
+    skip_done = forms.BooleanField(
+        label=_("Skip doors that refused, moved or are vacant"), required=False, initial=True)
+
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["turf"].queryset = Turf.objects.visible_to(membership).active()
+        self.fields["canvassers"].queryset = _knockers()
+        self.fields["canvassers"].label_from_instance = _member_label
+
+
+class WalkListEditForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    canvassers = forms.ModelMultipleChoiceField(
+        label=_("Canvassers"), queryset=Membership.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple)
+    archived = forms.BooleanField(label=_("Archived"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["canvassers"].queryset = _knockers()
+        self.fields["canvassers"].label_from_instance = _member_label
+
+
+def _knockers() -> Any:
+    return Membership.objects.filter(role__in=[Role.CANVASSER, Role.ORGANIZER, Role.ADMIN]) \
+        .select_related("user").order_by("user__name", "user__email")

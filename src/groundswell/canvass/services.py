@@ -1,0 +1,707 @@
+"""Door-knocking writes: efforts and their scripts, walk lists in walking order,
+revisit lists, and syncing door visits recorded on phones (idempotent by the phone's
+own id). Every visit with a person lands on that person's timeline, and script
+answers act through the people services (tags, grievances, engagement ratings,
+consent to rapid-response alerts with the exact wording shown)."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from groundswell.canvass.models import (
+    SKIPPED_FOR_GOOD,
+    DoorVisit,
+    Effort,
+    Question,
+    WalkList,
+    WalkListEntry,
+)
+from groundswell.core import audit
+from groundswell.core.models import Base, Membership, Role
+from groundswell.core.permissions import can, require
+from groundswell.core.services import DomainError
+from groundswell.geo import geometry as geo
+from groundswell.geo import routing, turfcut
+from groundswell.geo.models import Turf
+from groundswell.geo.services import households_in
+from groundswell.people import services as people
+from groundswell.people.forms import rapid_response_wording
+from groundswell.people.models import (
+    LANGUAGE_CHOICES,
+    Consent,
+    Grievance,
+    Household,
+    Interaction,
+    Person,
+    Residence,
+)
+
+MAX_VISITS_PER_SYNC = 500
+MAX_NOTES = 2000
+MAX_ANSWER = 1000
+MAX_AGE = timedelta(days=60)
+REVISIT_OUTCOMES = (DoorVisit.Outcome.NOT_HOME, DoorVisit.Outcome.COME_BACK)
+
+
+class InvalidInput(DomainError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _record(code: str, actor: Membership, obj: Any = None,
+            data: dict[str, Any] | None = None) -> None:
+    audit.record(code, organization=actor.organization, actor=actor.user, obj=obj, data=data)
+
+
+def _at_the_door(actor: Membership) -> Membership:
+    """What a canvasser records at a door goes through the people services, which ask
+    for ``people.edit`` — a capability canvassers do not hold, because it would open
+    every person's record to them. Here the canvass service has already checked
+    ``canvass.knock``, that the walk list is assigned to them and that the household
+    is on it, so the people services are called with an unsaved copy of the
+    canvasser's membership holding the organizer role for these writes only; audit
+    entries and ``recorded_by`` still name the canvasser."""
+    if can(actor, "people.edit"):
+        return actor
+    delegated = copy.copy(actor)
+    delegated.role = Role.ORGANIZER
+    return delegated
+
+
+# --- efforts and scripts -------------------------------------------------------------------
+
+
+def _clean(value: str, field: str, limit: int, required: bool = True) -> str:
+    value = " ".join((value or "").split())
+    if required and not value:
+        raise InvalidInput(field, _("This is required."))
+    if len(value) > limit:
+        raise InvalidInput(field, _("That is too long (%(limit)s characters at most).")
+                           % {"limit": limit})
+    return value
+
+
+def create_effort(actor: Membership, *, name: str, purpose: str = "", base: Base | None = None,
+                  needs_phone: bool = False) -> Effort:
+    require(actor, "canvass.manage")
+    name = _clean(name, "name", 120)
+    if base is not None and base.organization_id != actor.organization_id:
+        raise InvalidInput("base", _("That base is not part of this organization."))
+    with transaction.atomic():
+        effort = Effort.objects.create(organization=actor.organization, name=name,
+                                       purpose=(purpose or "").strip()[:2000], base=base,
+                                       needs_phone=needs_phone, created_by=actor.user)
+        _record("canvass.effort.created", actor, effort, {"needs_phone": needs_phone})
+    return effort
+
+
+def update_effort(actor: Membership, effort: Effort, *, name: str, purpose: str = "",
+                  base: Base | None = None, needs_phone: bool = False,
+                  archived: bool = False) -> Effort:
+    require(actor, "canvass.manage")
+    name = _clean(name, "name", 120)
+    if base is not None and base.organization_id != actor.organization_id:
+        raise InvalidInput("base", _("That base is not part of this organization."))
+    with transaction.atomic():
+        effort.name, effort.purpose, effort.base = name, (purpose or "").strip()[:2000], base
+        effort.needs_phone = needs_phone
+        if archived and effort.archived_at is None:
+            effort.archived_at = timezone.now()
+        elif not archived:
+            effort.archived_at = None
+        effort.save()
+        _record("canvass.effort.updated", actor, effort,
+                {"needs_phone": needs_phone, "archived": archived})
+    return effort
+
+
+def add_question(actor: Membership, effort: Effort, *, kind: str, text_en: str, text_es: str,
+                 choices: list[dict[str, str]] | None = None, action: str = "",
+                 trigger: str = "", action_value: str = "") -> Question:
+    require(actor, "canvass.manage")
+    if kind not in Question.Kind.values:
+        raise InvalidInput("kind", _("Choose a kind of answer."))
+    text_en = _clean(text_en, "text_en", 300)
+    text_es = _clean(text_es, "text_es", 300)
+    choices = choices or []
+    if kind == Question.Kind.CHOICE:
+        cleaned = []
+        for choice in choices:
+            en = _clean(choice.get("en", ""), "choices", 100, required=False)
+            es = _clean(choice.get("es", ""), "choices", 100, required=False) or en
+            if en:
+                cleaned.append({"en": en, "es": es})
+        if len(cleaned) < 2:
+            raise InvalidInput("choices", _("A choice question needs at least two choices, "
+                                            "one per line: English | Spanish."))
+        choices = cleaned
+    else:
+        choices = []
+    if action not in Question.Action.values:
+        raise InvalidInput("action", _("Choose what an answer does."))
+    trigger = _clean(trigger, "trigger", 100, required=False)
+    action_value = _clean(action_value, "action_value", 60, required=False)
+    if action == Question.Action.TAG and not action_value:
+        raise InvalidInput("action_value", _("Name the tag to add."))
+    if action == Question.Action.GRIEVANCE:
+        if action_value not in Grievance.Category.values:
+            raise InvalidInput("action_value", _("Choose the grievance category: %(list)s.")
+                               % {"list": ", ".join(Grievance.Category.values)})
+    if action == Question.Action.ASSESSMENT and kind != Question.Kind.SCALE:
+        raise InvalidInput("action", _("Only a 1 to 5 scale question can rate engagement."))
+    if action == Question.Action.CONSENT and kind != Question.Kind.YES_NO:
+        raise InvalidInput("action", _("Consent to alerts needs a yes or no question."))
+    if action == Question.Action.CONSENT:
+        trigger = "yes"  # consent is only ever a yes
+    if kind == Question.Kind.YES_NO and trigger and trigger not in ("yes", "no"):
+        raise InvalidInput("trigger", _("For a yes or no question write yes or no."))
+    if kind == Question.Kind.CHOICE and trigger and trigger not in [c["en"] for c in choices]:
+        raise InvalidInput("trigger", _("Write one of the choices, in English."))
+    with transaction.atomic():
+        position = (effort.questions.aggregate(m=Max("position"))["m"] or 0) + 1
+        question = Question.objects.create(
+            organization=effort.organization, effort=effort, position=position, kind=kind,
+            text_en=text_en, text_es=text_es, choices=choices, action=action, trigger=trigger,
+            action_value=action_value)
+        _record("canvass.question.added", actor, question,
+                {"effort": effort.pk, "kind": kind, "action": action})
+    return question
+
+
+def remove_question(actor: Membership, question: Question) -> None:
+    require(actor, "canvass.manage")
+    with transaction.atomic():
+        _record("canvass.question.removed", actor, question.effort,
+                {"question": question.pk})
+        question.delete()
+
+
+# --- walk lists ------------------------------------------------------------------------------
+
+
+def _doors(households: list[Household]) -> list[routing.Door]:
+    doors = []
+    for h in households:
+        face = turfcut.block_face(h.address.street)
+        doors.append(routing.Door(
+            key=h.pk, lat=float(h.address.latitude), lon=float(h.address.longitude),  # type: ignore[arg-type]
+            face=face[0] if face else (), number=face[1] if face else 0, unit=h.unit))
+    return doors
+
+
+def last_outcomes(household_ids: list[int], walk_lists: QuerySet[WalkList] | None = None
+                  ) -> dict[int, DoorVisit]:
+    """The latest visit of each household (within these walk lists, when given)."""
+    qs = DoorVisit.objects.filter(household_id__in=household_ids)
+    if walk_lists is not None:
+        qs = qs.filter(walk_list__in=walk_lists)
+    latest: dict[int, DoorVisit] = {}
+    for visit in qs.order_by("household_id", "-occurred_at", "-pk"):
+        latest.setdefault(visit.household_id, visit)
+    return latest
+
+
+def _check_canvassers(actor: Membership, canvassers: list[Membership]) -> None:
+    for member in canvassers:
+        if member.organization_id != actor.organization_id:
+            raise InvalidInput("canvassers", _("Choose members of this organization."))
+
+
+def _fill(walk_list: WalkList, households: list[Household]) -> None:
+    placed = [h for h in households if h.address.latitude is not None]
+    unplaced = sorted((h for h in households if h.address.latitude is None),
+                      key=lambda h: (h.address.street, h.unit))
+    order = routing.walk_order(_doors(placed)) + [h.pk for h in unplaced]
+    WalkListEntry.objects.bulk_create([
+        WalkListEntry(organization=walk_list.organization, walk_list=walk_list,
+                      household_id=pk, position=position)
+        for position, pk in enumerate(order, start=1)])
+
+
+def create_walk_list(actor: Membership, *, effort: Effort, turf: Turf, name: str,
+                     canvassers: list[Membership] | None = None,
+                     skip_done: bool = True) -> WalkList:
+    """The turf's households for the effort, in walking order. Households already on
+    another open list of the effort are left out (each door once per effort), and with
+    ``skip_done`` so are those whose last visit found them refused, moved or vacant."""
+    require(actor, "canvass.manage")
+    name = _clean(name, "name", 120)
+    canvassers = canvassers or []
+    _check_canvassers(actor, canvassers)
+    if effort.archived_at is not None:
+        raise InvalidInput("effort", _("That effort is archived."))
+    if turf.archived_at is not None:
+        raise InvalidInput("turf", _("That turf is archived."))
+    shape = geo.parse_polygon(turf.geometry)
+    with transaction.atomic():
+        taken = WalkListEntry.objects.filter(walk_list__effort=effort,
+                                             walk_list__archived_at__isnull=True) \
+            .values_list("household_id", flat=True)
+        households = list(households_in(shape).exclude(pk__in=taken).select_related("address"))
+        if skip_done:
+            latest = last_outcomes([h.pk for h in households])
+            households = [h for h in households
+                          if h.pk not in latest or latest[h.pk].outcome not in SKIPPED_FOR_GOOD]
+        if not households:
+            raise InvalidInput("turf", _("No households of that turf are left to visit for "
+                                         "this effort."))
+        walk_list = WalkList.objects.create(organization=actor.organization, effort=effort,
+                                            turf=turf, name=name, created_by=actor.user)
+        walk_list.canvassers.set(canvassers)
+        _fill(walk_list, households)
+        _record("canvass.walklist.created", actor, walk_list,
+                {"effort": effort.pk, "turf": turf.pk, "households": len(households),
+                 "canvassers": sorted(m.pk for m in canvassers)})
+    return walk_list
+
+
+def create_revisit_list(actor: Membership, walk_list: WalkList) -> WalkList:
+    """One click: a new list of the doors whose last knock on this list found nobody
+    home or asked to come back later, in walking order, for the same canvassers."""
+    require(actor, "canvass.manage")
+    ids = list(walk_list.entries.values_list("household_id", flat=True))
+    latest = last_outcomes(ids, WalkList.objects.filter(pk=walk_list.pk))
+    again = [pk for pk, visit in latest.items() if visit.outcome in REVISIT_OUTCOMES]
+    if not again:
+        raise InvalidInput("walk_list", _("No door on this list is waiting for another "
+                                          "knock."))
+    with transaction.atomic():
+        revisit = WalkList.objects.create(
+            organization=actor.organization, effort=walk_list.effort, turf=walk_list.turf,
+            name=(_("%(name)s — revisit") % {"name": walk_list.name})[:120],
+            revisit_of=walk_list, created_by=actor.user)
+        revisit.canvassers.set(walk_list.canvassers.all())
+        _fill(revisit, list(Household.objects.filter(pk__in=again).select_related("address")))
+        _record("canvass.walklist.created", actor, revisit,
+                {"effort": walk_list.effort_id, "revisit_of": walk_list.pk,
+                 "households": len(again)})
+    return revisit
+
+
+def update_walk_list(actor: Membership, walk_list: WalkList, *, name: str,
+                     canvassers: list[Membership], archived: bool = False) -> WalkList:
+    require(actor, "canvass.manage")
+    name = _clean(name, "name", 120)
+    _check_canvassers(actor, canvassers)
+    with transaction.atomic():
+        walk_list.name = name
+        walk_list.archived_at = (walk_list.archived_at or timezone.now()) if archived else None
+        walk_list.save(update_fields=["name", "archived_at"])
+        walk_list.canvassers.set(canvassers)
+        _record("canvass.walklist.updated", actor, walk_list,
+                {"canvassers": sorted(m.pk for m in canvassers), "archived": archived})
+    return walk_list
+
+
+# --- what a canvasser may see ------------------------------------------------------------------
+
+
+def visible_households(membership: Membership) -> QuerySet[Household]:
+    """The households on the walk lists this member may see (a canvasser: only theirs)."""
+    lists = WalkList.objects.visible_to(membership)
+    return Household.objects.filter(
+        pk__in=WalkListEntry.objects.filter(walk_list__in=lists).values("household_id"))
+
+
+def app_data(membership: Membership, walk_list: WalkList, language: str) -> dict[str, Any]:
+    """Everything the canvasser app needs to work offline for one list: the doors in
+    order with who lives there and what happened last time, and the script. Phone
+    numbers only when the effort needs them."""
+    effort = walk_list.effort
+    entries = list(walk_list.entries.select_related("household__address"))
+    ids = [e.household_id for e in entries]
+    residents: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    current = Residence.objects.filter(household_id__in=ids, ended_on__isnull=True,
+                                       person__merged_into__isnull=True,
+                                       person__forgotten_at__isnull=True) \
+        .select_related("person").order_by("person__given_name")
+    person_ids = []
+    for residence in current:
+        person = residence.person
+        person_ids.append(person.pk)
+        residents[residence.household_id].append({
+            "id": person.pk, "name": person.display_name, "language": person.language})
+    if effort.needs_phone:
+        from groundswell.people.models import ContactPoint
+        from groundswell.people.normalize import format_phone
+
+        phones: dict[int, list[str]] = defaultdict(list)
+        for contact in ContactPoint.objects.filter(person_id__in=person_ids,
+                                                   kind=ContactPoint.Kind.PHONE,
+                                                   opted_out_at__isnull=True):
+            phones[contact.person_id].append(format_phone(contact.value))
+        for people_here in residents.values():
+            for person in people_here:
+                person["phones"] = phones.get(person["id"], [])
+    latest = last_outcomes(ids)
+    outcome_labels = dict(DoorVisit.Outcome.choices)
+    doors = []
+    for entry in entries:
+        h = entry.household
+        last = latest.get(h.pk)
+        doors.append({
+            "id": h.pk, "position": entry.position, "street": h.address.street,
+            "unit": h.unit,
+            "lat": float(h.address.latitude) if h.address.latitude is not None else None,
+            "lon": float(h.address.longitude) if h.address.longitude is not None else None,
+            "residents": residents.get(h.pk, []),
+            "last": {"outcome": last.outcome, "label": str(outcome_labels[last.outcome]),
+                     "date": timezone.localtime(last.occurred_at).date().isoformat(),
+                     "notes": last.notes} if last else None,
+        })
+    questions = [{
+        "id": q.pk, "kind": q.kind, "text": q.text(language),
+        "choices": [{"value": c["en"], "label": c["es"] if language == "es" else c["en"]}
+                    for c in q.choices],
+        "consent_wording": rapid_response_wording(language)
+        if q.action == Question.Action.CONSENT else "",
+    } for q in effort.questions.all()]
+    return {"walk_list": walk_list.pk, "effort": effort.name, "name": walk_list.name,
+            "language": language, "needs_phone": effort.needs_phone, "doors": doors,
+            "questions": questions}
+
+
+# --- syncing visits ------------------------------------------------------------------------------
+
+
+class MalformedPayload(DomainError):
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__(_("The visits could not be read, so none was saved."))
+        self.errors = errors
+
+
+@dataclass
+class VisitIn:
+    client_id: uuid.UUID
+    walk_list: int
+    household: int | None
+    outcome: str
+    occurred_at: datetime
+    answers: dict[str, Any] = field(default_factory=dict)
+    notes: str = ""
+    person: int | None = None
+    new_person: dict[str, str] | None = None
+    new_unit: str | None = None
+    address_of: int | None = None
+    language: str = "en"
+
+
+def _int_or_none(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError
+    return int(value)
+
+
+def parse_payload(payload: Any) -> list[VisitIn]:
+    """Check the shape of a whole sync before anything is written: a payload that
+    is not {"visits": [...]}, or any visit in it that is not well formed, refuses
+    the whole sync (nothing is saved) with the reasons."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("visits"), list):
+        raise MalformedPayload([_("Expected an object with a list of visits.")])
+    raw_visits = payload["visits"]
+    if len(raw_visits) > MAX_VISITS_PER_SYNC:
+        raise MalformedPayload([_("At most 500 visits per sync.")])
+    errors: list[str] = []
+    visits: list[VisitIn] = []
+    now = timezone.now()
+    outcomes = set(DoorVisit.Outcome.values)
+    languages = {code for code, _label in LANGUAGE_CHOICES}
+    for index, raw in enumerate(raw_visits, start=1):
+        where = _("Visit %(n)s") % {"n": index}
+        if not isinstance(raw, dict):
+            errors.append(_("%(where)s is not an object.") % {"where": where})
+            continue
+        try:
+            client_id = uuid.UUID(str(raw.get("id", "")))
+        except ValueError:
+            errors.append(_("%(where)s has no valid id.") % {"where": where})
+            continue
+        try:
+            walk_list = _int_or_none(raw.get("walk_list"))
+            household = _int_or_none(raw.get("household"))
+            person = _int_or_none(raw.get("person"))
+            address_of = _int_or_none(raw.get("address_of"))
+        except (ValueError, TypeError):
+            errors.append(_("%(where)s has an id that is not a number.") % {"where": where})
+            continue
+        occurred = parse_datetime(str(raw.get("occurred_at", ""))) \
+            if isinstance(raw.get("occurred_at"), str) else None
+        if occurred is not None and timezone.is_naive(occurred):
+            occurred = timezone.make_aware(occurred)
+        problems = []
+        if walk_list is None:
+            problems.append(_("no walk list"))
+        if raw.get("outcome") not in outcomes:
+            problems.append(_("an unknown outcome"))
+        if occurred is None:
+            problems.append(_("no time"))
+        elif occurred > now + timedelta(minutes=5) or occurred < now - MAX_AGE:
+            problems.append(_("a time in the future or more than 60 days ago"))
+        answers = raw.get("answers") or {}
+        if not isinstance(answers, dict) or any(
+                not isinstance(v, str | int) or isinstance(v, bool) or len(str(v)) > MAX_ANSWER
+                for v in answers.values()):
+            problems.append(_("answers that are not a list of short texts"))
+        notes = raw.get("notes") or ""
+        if not isinstance(notes, str) or len(notes) > MAX_NOTES:
+            problems.append(_("notes longer than 2,000 characters"))
+        new_person = raw.get("new_person")
+        if new_person is not None and (not isinstance(new_person, dict) or any(
+                not isinstance(v, str) or len(v) > 100 for v in new_person.values())):
+            problems.append(_("a new person that cannot be read"))
+        new_unit = raw.get("new_unit")
+        if new_unit is not None and (not isinstance(new_unit, str) or len(new_unit) > 60):
+            problems.append(_("a new household that cannot be read"))
+        if household is None and (new_unit is None or address_of is None):
+            problems.append(_("no household"))
+        language = raw.get("language") if raw.get("language") in languages else "en"
+        if problems:
+            errors.append(_("%(where)s has %(problems)s.")
+                          % {"where": where, "problems": ", ".join(str(p) for p in problems)})
+            continue
+        visits.append(VisitIn(
+            client_id=client_id, walk_list=walk_list, household=household,  # type: ignore[arg-type]
+            outcome=raw["outcome"], occurred_at=occurred,  # type: ignore[arg-type]
+            answers={str(k): v for k, v in answers.items()}, notes=notes.strip(),
+            person=person, new_person=new_person, new_unit=new_unit, address_of=address_of,
+            language=language))
+    if errors:
+        raise MalformedPayload(errors)
+    if len({v.client_id for v in visits}) != len(visits):
+        raise MalformedPayload([_("Two visits have the same id.")])
+    return visits
+
+
+@dataclass
+class SyncResult:
+    id: str
+    status: str  # "saved", "already_saved", "rejected"
+    error: str = ""
+    visit: int | None = None
+
+
+def sync_visits(actor: Membership, payload: Any) -> list[SyncResult]:
+    """Save the visits a phone queued. Idempotent: a visit whose id was already saved
+    is reported as such and changes nothing. Each visit is saved whole or not at all;
+    one refused (not on the canvasser's list, say) leaves the others alone."""
+    require(actor, "canvass.knock")
+    visits = parse_payload(payload)
+    results = []
+    saved = 0
+    for visit in visits:
+        result = _sync_one(actor, visit)
+        saved += result.status == "saved"
+        results.append(result)
+    if visits:
+        with transaction.atomic():
+            _record("canvass.visits.synced", actor, data={
+                "saved": saved, "already_saved": sum(r.status == "already_saved"
+                                                     for r in results),
+                "rejected": sum(r.status == "rejected" for r in results)})
+    return results
+
+
+def _sync_one(actor: Membership, visit: VisitIn) -> SyncResult:
+    key = str(visit.client_id)
+    existing = DoorVisit.objects.filter(client_id=visit.client_id).first()
+    if existing is not None:
+        return SyncResult(key, "already_saved", visit=existing.pk)
+    walk_list = WalkList.objects.visible_to(actor).select_related("effort") \
+        .filter(pk=visit.walk_list).first()
+    if walk_list is None:
+        return SyncResult(key, "rejected", _("That walk list is not assigned to you."))
+    try:
+        with transaction.atomic():
+            household = _household_for(actor, walk_list, visit)
+            person = _person_for(actor, household, visit)
+            door_visit = DoorVisit.objects.create(
+                organization=actor.organization, client_id=visit.client_id,
+                walk_list=walk_list, household=household, person=person,
+                canvasser=actor, outcome=visit.outcome,
+                answers=_clean_answers(walk_list.effort, visit.answers), notes=visit.notes,
+                occurred_at=visit.occurred_at, added_person=visit.new_person is not None)
+            if person is not None:
+                label = DoorVisit.Outcome(visit.outcome).label
+                summary = f"{walk_list.effort.name}: {label}"
+                if visit.notes:
+                    summary += f"\n{visit.notes}"
+                people.record_interaction(actor, person, kind=Interaction.Kind.DOOR_VISIT,
+                                          occurred_at=visit.occurred_at, summary=summary,
+                                          source=("canvass.doorvisit", str(door_visit.pk)))
+                if visit.outcome == DoorVisit.Outcome.TALKED:
+                    _act_on_answers(actor, walk_list.effort, person, door_visit.answers,
+                                    visit.language)
+            audit.record("canvass.visit.recorded", organization=actor.organization,
+                         actor=actor.user, obj=door_visit,
+                         data={"walk_list": walk_list.pk, "household": household.pk,
+                               "outcome": visit.outcome,
+                               "person": person.pk if person else None})
+    except (InvalidInput, people.InvalidInput, DomainError) as error:
+        return SyncResult(key, "rejected", error.message)
+    return SyncResult(key, "saved", visit=door_visit.pk)
+
+
+def _household_for(actor: Membership, walk_list: WalkList, visit: VisitIn) -> Household:
+    entries = WalkListEntry.objects.filter(walk_list=walk_list)
+    if visit.household is not None:
+        entry = entries.filter(household_id=visit.household).select_related(
+            "household").first()
+        if entry is None:
+            raise InvalidInput("household", _("That household is not on this walk list."))
+        return entry.household
+    # A household found at the door: another unit of a building on the list.
+    entry = entries.filter(household_id=visit.address_of).select_related(
+        "household__address").first()
+    if entry is None:
+        raise InvalidInput("household", _("That building is not on this walk list."))
+    address = entry.household.address
+    household = people.find_or_create_household(
+        actor.organization, street=address.street, unit=visit.new_unit or "",
+        city=address.city, state=address.state, postal_code=address.postal_code,
+        base=address.base)
+    if not entries.filter(household=household).exists():
+        WalkListEntry.objects.create(
+            organization=actor.organization, walk_list=walk_list, household=household,
+            position=entry.position, added_at_door=True)
+    return household
+
+
+def _person_for(actor: Membership, household: Household, visit: VisitIn) -> Person | None:
+    if visit.new_person is not None:
+        data = visit.new_person
+        address = household.address
+        return people.create_person(
+            _at_the_door(actor), given_name=data.get("given_name", ""),
+            family_name=data.get("family_name", ""),
+            language=data.get("language", "") if data.get("language") in
+            {c for c, _label in LANGUAGE_CHOICES} else "",
+            phone=data.get("phone", ""), street=address.street, unit=household.unit,
+            city=address.city, state=address.state, postal_code=address.postal_code,
+            base=address.base)
+    if visit.person is None:
+        return None
+    residence = Residence.objects.filter(household=household, person_id=visit.person,
+                                         ended_on__isnull=True).select_related("person").first()
+    if residence is None:
+        raise InvalidInput("person", _("That person does not live in this household."))
+    return residence.person
+
+
+def _clean_answers(effort: Effort, answers: dict[str, Any]) -> dict[str, Any]:
+    questions = {str(q.pk): q for q in effort.questions.all()}
+    cleaned: dict[str, Any] = {}
+    for key, value in answers.items():
+        question = questions.get(key)
+        if question is None:
+            raise InvalidInput("answers", _("An answer is for a question this effort does "
+                                            "not ask."))
+        text = str(value).strip()
+        if text == "":
+            continue
+        if question.kind == Question.Kind.YES_NO and text not in ("yes", "no"):
+            raise InvalidInput("answers", _("A yes or no question was answered with "
+                                            "something else."))
+        if question.kind == Question.Kind.CHOICE and text not in \
+                [c["en"] for c in question.choices]:
+            raise InvalidInput("answers", _("A choice question was answered with something "
+                                            "not offered."))
+        if question.kind == Question.Kind.SCALE:
+            if text not in {"1", "2", "3", "4", "5"}:
+                raise InvalidInput("answers", _("A scale question needs a number from 1 "
+                                                "to 5."))
+            cleaned[key] = int(text)
+            continue
+        cleaned[key] = text
+    return cleaned
+
+
+def _act_on_answers(actor: Membership, effort: Effort, person: Person,
+                    answers: dict[str, Any], language: str) -> None:
+    acting = _at_the_door(actor)
+    for question in effort.questions.exclude(action=""):
+        answer = answers.get(str(question.pk))
+        if answer is None or (question.trigger and str(answer) != question.trigger):
+            continue
+        if question.action == Question.Action.TAG:
+            people.tag_people(acting, [person], question.action_value)
+        elif question.action == Question.Action.GRIEVANCE:
+            text = str(answer) if question.kind == Question.Kind.TEXT else question.text_en
+            people.record_grievance(acting, person, category=question.action_value,
+                                    text=text)
+        elif question.action == Question.Action.ASSESSMENT:
+            people.rate_engagement(acting, person, level=int(answer),
+                                   reason=_("At the door: %(effort)s") % {"effort": effort.name})
+        elif question.action == Question.Action.CONSENT:
+            # The exact wording the canvasser's screen showed, in the language shown.
+            people.record_consent(acting, person, channel=Consent.Channel.SMS,
+                                  purpose=Consent.Purpose.RAPID_RESPONSE,
+                                  source=Consent.Source.DOOR,
+                                  wording=rapid_response_wording(language))
+
+
+# --- progress ------------------------------------------------------------------------------------
+
+
+def progress(walk_lists: QuerySet[WalkList]) -> dict[str, Any]:
+    """Doors knocked, contact rate, outcomes, answers tally, sign-ups and per-canvasser
+    figures for these walk lists."""
+    entries = WalkListEntry.objects.filter(walk_list__in=walk_lists)
+    households = entries.values("household_id").distinct().count()
+    visits = list(DoorVisit.objects.filter(walk_list__in=walk_lists)
+                  .select_related("canvasser__user"))
+    knocked = {v.household_id for v in visits}
+    reached = {v.household_id for v in visits if v.outcome == DoorVisit.Outcome.TALKED}
+    outcomes = Counter(v.outcome for v in visits)
+    questions = list(Question.objects.filter(effort__walk_lists__in=walk_lists).distinct())
+    tally: dict[int, Counter[str]] = {q.pk: Counter() for q in questions}
+    signups = 0
+    consent_ids = {str(q.pk) for q in questions if q.action == Question.Action.CONSENT}
+    for visit in visits:
+        for key, value in visit.answers.items():
+            if key.isdigit() and int(key) in tally:
+                tally[int(key)][str(value)] += 1
+            if key in consent_ids and value == "yes" and visit.person_id:
+                signups += 1
+    per_canvasser: dict[int | None, dict[str, Any]] = {}
+    for visit in visits:
+        row = per_canvasser.setdefault(visit.canvasser_id, {
+            "name": str(visit.canvasser.user) if visit.canvasser else _("Former member"),
+            "visits": 0, "talked": 0, "added": 0})
+        row["visits"] += 1
+        row["talked"] += visit.outcome == DoorVisit.Outcome.TALKED
+        row["added"] += visit.added_person
+    outcome_labels = dict(DoorVisit.Outcome.choices)
+    return {
+        "households": households,
+        "visits": len(visits),
+        "knocked": len(knocked),
+        "reached": len(reached),
+        "contact_rate": round(100 * len(reached) / len(knocked)) if knocked else 0,
+        "done_percent": round(100 * len(knocked) / households) if households else 0,
+        "outcomes": [(outcome_labels[key], outcomes[key]) for key in DoorVisit.Outcome.values
+                     if outcomes[key]],
+        "answers": [(q, [(_choice_label(q, a), n) for a, n in tally[q.pk].most_common()])
+                    for q in questions],
+        "signups": signups,
+        "canvassers": sorted(per_canvasser.values(), key=lambda r: -r["visits"]),
+    }
+
+
+def _choice_label(question: Question, answer: str) -> str:
+    if question.kind == Question.Kind.YES_NO:
+        return str(_("Yes") if answer == "yes" else _("No"))
+    return answer

@@ -1,0 +1,330 @@
+"""The door-knocking screens: efforts and scripts, walk lists and their progress for
+organizers; the offline canvasser app (page, service worker, manifest) and its sync
+endpoint. Thin: parse, call one service, render."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import URLPattern, path, reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from groundswell.canvass import services
+from groundswell.canvass.forms import (
+    EffortEditForm,
+    EffortForm,
+    QuestionForm,
+    WalkListEditForm,
+    WalkListForm,
+)
+from groundswell.canvass.models import DoorVisit, Effort, Question, WalkList
+from groundswell.core.models import Membership
+from groundswell.core.permissions import can
+from groundswell.core.views import org_view
+from groundswell.geo.views import household_features, map_context
+
+MAX_SYNC_BYTES = 2 * 1024 * 1024
+
+
+def _membership(request: HttpRequest) -> Membership:
+    return request.membership  # type: ignore[attr-defined]
+
+
+def _slug(request: HttpRequest) -> str:
+    return request.organization.slug  # type: ignore[attr-defined]
+
+
+def _field_error(form: Any, error: services.InvalidInput) -> None:
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+# --- efforts ------------------------------------------------------------------------------------
+
+
+@org_view("canvass.view")
+def efforts(request: HttpRequest) -> HttpResponse:
+    show_archived = request.GET.get("archived") == "1"
+    items = Effort.objects.filter(archived_at__isnull=not show_archived)
+    return render(request, "canvass/efforts.html", {"efforts": items,
+                                                    "show_archived": show_archived})
+
+
+@org_view("canvass.manage")
+@require_http_methods(["GET", "POST"])
+def effort_create(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    form = EffortForm(request.POST or None, membership=membership)
+    if request.method == "POST" and form.is_valid():
+        try:
+            effort = services.create_effort(membership, **form.cleaned_data)
+        except services.InvalidInput as exc:
+            _field_error(form, exc)
+        else:
+            messages.success(request, _("Effort created. Now write its script."))
+            return redirect("effort", org_slug=_slug(request), pk=effort.pk)
+    return render(request, "canvass/effort_form.html", {"form": form, "effort": None},
+                  status=400 if request.method == "POST" else 200)
+
+
+@org_view("canvass.manage")
+@require_http_methods(["GET", "POST"])
+def effort_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = _membership(request)
+    effort = get_object_or_404(Effort, pk=pk)
+    initial = {"name": effort.name, "purpose": effort.purpose, "base": effort.base,
+               "needs_phone": effort.needs_phone, "archived": effort.archived_at is not None}
+    form = EffortEditForm(request.POST or None, membership=membership, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_effort(membership, effort, **form.cleaned_data)
+        except services.InvalidInput as exc:
+            _field_error(form, exc)
+        else:
+            messages.success(request, _("Effort saved."))
+            return redirect("effort", org_slug=_slug(request), pk=effort.pk)
+    return render(request, "canvass/effort_form.html", {"form": form, "effort": effort},
+                  status=400 if request.method == "POST" else 200)
+
+
+def _effort_page(request: HttpRequest, effort: Effort, question_form: QuestionForm,
+                 status: int = 200) -> HttpResponse:
+    lists = effort.walk_lists.select_related("turf").prefetch_related("canvassers__user")
+    return render(request, "canvass/effort.html", {
+        "effort": effort, "questions": effort.questions.all(), "walk_lists": lists,
+        "progress": services.progress(effort.walk_lists.all()),
+        "question_form": question_form,
+    }, status=status)
+
+
+def _get_only(request: HttpRequest) -> HttpResponse | None:
+    """After the lookup, so a POST with another organization's id is a 404 too."""
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    return None
+
+
+@org_view("canvass.view")
+def effort(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(Effort, pk=pk)
+    if (refused := _get_only(request)) is not None:
+        return refused
+    return _effort_page(request, item, QuestionForm())
+
+
+@org_view("canvass.manage")
+@require_POST
+def question_add(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(Effort, pk=pk)
+    form = QuestionForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.add_question(_membership(request), item, kind=data["kind"],
+                                  text_en=data["text_en"], text_es=data["text_es"],
+                                  choices=form.parsed_choices(), action=data["action"],
+                                  trigger=data["trigger"], action_value=data["action_value"])
+        except services.InvalidInput as exc:
+            _field_error(form, exc)
+        else:
+            messages.success(request, _("Question added to the script."))
+            return redirect("effort", org_slug=_slug(request), pk=item.pk)
+    return _effort_page(request, item, form, status=400)
+
+
+@org_view("canvass.manage")
+@require_POST
+def question_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    question = get_object_or_404(Question, pk=pk)
+    effort_pk = question.effort_id
+    services.remove_question(_membership(request), question)
+    messages.success(request, _("Question removed from the script."))
+    return redirect("effort", org_slug=_slug(request), pk=effort_pk)
+
+
+# --- walk lists ---------------------------------------------------------------------------------
+
+
+@org_view("canvass.manage")
+@require_http_methods(["GET", "POST"])
+def walklist_create(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = _membership(request)
+    item = get_object_or_404(Effort, pk=pk)
+    form = WalkListForm(request.POST or None, membership=membership)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            walk_list = services.create_walk_list(
+                membership, effort=item, turf=data["turf"], name=data["name"],
+                canvassers=list(data["canvassers"]), skip_done=data["skip_done"])
+        except services.InvalidInput as exc:
+            _field_error(form, exc)
+        else:
+            messages.success(request, _("Walk list created with %(count)s doors.")
+                             % {"count": walk_list.entries.count()})
+            return redirect("walklist", org_slug=_slug(request), pk=walk_list.pk)
+    return render(request, "canvass/walklist_form.html", {"form": form, "effort": item},
+                  status=400 if request.method == "POST" else 200)
+
+
+@org_view("canvass.view")
+@require_http_methods(["GET", "POST"])
+def walklist(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = _membership(request)
+    item = get_object_or_404(WalkList.objects.select_related("effort", "turf"), pk=pk)
+    form = WalkListEditForm(request.POST or None, initial={
+        "name": item.name, "canvassers": list(item.canvassers.all()),
+        "archived": item.archived_at is not None})
+    if request.method == "POST":
+        if not can(membership, "canvass.manage"):
+            raise PermissionDenied
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.update_walk_list(membership, item, name=data["name"],
+                                          canvassers=list(data["canvassers"]),
+                                          archived=data["archived"])
+            except services.InvalidInput as exc:
+                _field_error(form, exc)
+            else:
+                messages.success(request, _("Walk list saved."))
+                return redirect("walklist", org_slug=_slug(request), pk=item.pk)
+    entries = list(item.entries.select_related("household__address"))
+    households = [e.household for e in entries]
+    collection, legend = household_features(households, "outcome", _slug(request),
+                                            link=can(membership, "people.view"))
+    latest = services.last_outcomes([h.pk for h in households],
+                                    WalkList.objects.filter(pk=item.pk))
+    rows = [(e, latest.get(e.household_id)) for e in entries]
+    return render(request, "canvass/walklist.html", {
+        "walk_list": item, "rows": rows, "features": collection, "legend": legend,
+        "progress": services.progress(WalkList.objects.filter(pk=item.pk)), "form": form,
+        "visits": item.visits.select_related("household__address", "person",
+                                             "canvasser__user")[:200],
+        **map_context(),
+    }, status=400 if request.method == "POST" else 200)
+
+
+@org_view("canvass.manage")
+@require_POST
+def walklist_revisit(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(WalkList, pk=pk)
+    try:
+        revisit = services.create_revisit_list(_membership(request), item)
+    except services.InvalidInput as exc:
+        messages.error(request, exc.message)
+        return redirect("walklist", org_slug=_slug(request), pk=item.pk)
+    messages.success(request, _("Revisit list created with %(count)s doors.")
+                     % {"count": revisit.entries.count()})
+    return redirect("walklist", org_slug=_slug(request), pk=revisit.pk)
+
+
+# --- the canvasser app ----------------------------------------------------------------------------
+
+
+@org_view("canvass.knock")
+def my_lists(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    lists = WalkList.objects.active().filter(canvassers=membership) \
+        .select_related("effort", "turf")
+    return render(request, "canvass/mine.html", {"walk_lists": lists})
+
+
+@org_view("canvass.knock")
+@never_cache
+def canvass_app(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = _membership(request)
+    item = get_object_or_404(WalkList.objects.visible_to(membership).select_related("effort"),
+                             pk=pk)
+    if (refused := _get_only(request)) is not None:
+        return refused
+    language = "es" if (get_language() or "en").startswith("es") else "en"
+    data = services.app_data(membership, item, language)
+    features = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"label": f"{d['position']}. {d['street']} {d['unit']}",
+                                           "color": "#1a5fb4", "kind": "door"},
+         "geometry": {"type": "Point", "coordinates": [d["lon"], d["lat"]]}}
+        for d in data["doors"] if d["lat"] is not None]}
+    return render(request, "canvass/app.html", {
+        "walk_list": item, "data": data, "features": features,
+        "questions": item.effort.questions.all(), "language": language,
+        "outcomes": DoorVisit.Outcome.choices,
+        "sync_url": reverse("canvass_sync", args=[_slug(request)]),
+        "sw_url": reverse("canvass_sw", args=[_slug(request)]),
+        "scope_url": reverse("my_lists", args=[_slug(request)]).rsplit("mine/", 1)[0],
+        "language_choices": [("es", "Español"), ("en", "English")],
+        **map_context(),
+    })
+
+
+@org_view("canvass.knock")
+@require_POST
+def canvass_sync(request: HttpRequest) -> HttpResponse:
+    """The phone's queue, as JSON: {"visits": [...]}. Answers per visit, so the phone
+    can keep what was refused and drop what was saved (or saved before)."""
+    if len(request.body) > MAX_SYNC_BYTES:
+        return JsonResponse({"error": _("Too many visits at once: send fewer.")}, status=413)
+    try:
+        payload = json.loads(request.body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return JsonResponse({"error": _("The visits could not be read, so none was saved."),
+                             "details": [_("That is not JSON.")]}, status=400)
+    try:
+        results = services.sync_visits(_membership(request), payload)
+    except services.MalformedPayload as exc:
+        return JsonResponse({"error": exc.message, "details": exc.errors}, status=400)
+    return JsonResponse({"results": [
+        {"id": r.id, "status": r.status, "error": r.error} for r in results]})
+
+
+@org_view("canvass.knock")
+@require_GET
+def canvass_sw(request: HttpRequest) -> HttpResponse:
+    """The service worker, served under /o/<org>/canvass/ so that its scope covers the
+    app's pages (a worker only controls pages under its own path)."""
+    response = render(request, "canvass/sw.js", {}, content_type="text/javascript")
+    response["Cache-Control"] = "no-cache"
+    response["Service-Worker-Allowed"] = reverse("my_lists", args=[_slug(request)]) \
+        .rsplit("mine/", 1)[0]
+    return response
+
+
+@org_view("canvass.knock")
+@require_GET
+def canvass_manifest(request: HttpRequest) -> HttpResponse:
+    slug = _slug(request)
+    from django.templatetags.static import static
+
+    return JsonResponse({
+        "name": _("Door knocking"), "short_name": _("Doors"),
+        "start_url": reverse("my_lists", args=[slug]),
+        "scope": reverse("my_lists", args=[slug]).rsplit("mine/", 1)[0],
+        "display": "standalone", "background_color": "#f6f6f3", "theme_color": "#1d1f24",
+        "icons": [{"src": static("groundswell/icon.svg"), "sizes": "any",
+                   "type": "image/svg+xml"}],
+    }, content_type="application/manifest+json")
+
+
+urlpatterns: list[URLPattern] = [
+    path("", efforts, name="efforts"),
+    path("efforts/new/", effort_create, name="effort_create"),
+    path("efforts/<int:pk>/", effort, name="effort"),
+    path("efforts/<int:pk>/edit/", effort_edit, name="effort_edit"),
+    path("efforts/<int:pk>/questions/", question_add, name="question_add"),
+    path("efforts/<int:pk>/lists/new/", walklist_create, name="walklist_create"),
+    path("questions/<int:pk>/remove/", question_remove, name="question_remove"),
+    path("lists/<int:pk>/", walklist, name="walklist"),
+    path("lists/<int:pk>/revisit/", walklist_revisit, name="walklist_revisit"),
+    path("lists/<int:pk>/app/", canvass_app, name="canvass_app"),
+    path("mine/", my_lists, name="my_lists"),
+    path("sync/", canvass_sync, name="canvass_sync"),
+    path("sw.js", canvass_sw, name="canvass_sw"),
+    path("manifest.webmanifest", canvass_manifest, name="canvass_manifest"),
+]

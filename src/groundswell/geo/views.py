@@ -1,0 +1,280 @@
+"""The geography screens: the households map, address points, and turfs (draw,
+edit, assign, archive, auto-cut). Thin: parse with a form, call one service, render."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import URLPattern, path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from groundswell.core.models import Membership
+from groundswell.core.permissions import can
+from groundswell.core.services import DomainError
+from groundswell.core.views import org_view
+from groundswell.geo import services
+from groundswell.geo.forms import AddressFileForm, CutForm, TurfForm
+from groundswell.geo.models import AddressPoint, Turf
+from groundswell.people.models import Household, Person, Residence
+
+# Colours for the map (stage by position on the ladder; outcome by code).
+STAGE_COLORS = ["#9aa0ac", "#6a8fd0", "#2f7fb5", "#1e6b3a", "#b36b00", "#b3261e", "#6b2fb3"]
+OUTCOME_COLORS = {
+    "talked": "#1e6b3a", "not_home": "#b36b00", "come_back": "#d9a400", "refused": "#b3261e",
+    "moved": "#6b2fb3", "vacant": "#5b6170", "inaccessible": "#2c2c2c",
+}
+NO_DATA_COLOR = "#c9ccd3"
+
+
+def _membership(request: HttpRequest) -> Membership:
+    return request.membership  # type: ignore[attr-defined]
+
+
+def _slug(request: HttpRequest) -> str:
+    return request.organization.slug  # type: ignore[attr-defined]
+
+
+def map_context() -> dict[str, str]:
+    return {"map_tile_url": settings.MAP_TILE_URL, "map_attribution": settings.MAP_ATTRIBUTION}
+
+
+def _stage_colors(household_ids: list[int]) -> dict[int, tuple[int, str]]:
+    """The highest stage of anyone living in each household: (position, name)."""
+    best: dict[int, tuple[int, str]] = {}
+    residences = Residence.objects.filter(household_id__in=household_ids, ended_on__isnull=True,
+                                          person__in=Person.objects.active()) \
+        .select_related("person__stage", "person__computed_stage")
+    for residence in residences:
+        stage = residence.person.current_stage
+        if stage is None:
+            continue
+        if residence.household_id not in best or best[residence.household_id][0] < stage.position:
+            best[residence.household_id] = (stage.position, stage.name)
+    return best
+
+
+def household_features(households: list[Household], color_by: str, slug: str,
+                       link: bool = True) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """A GeoJSON FeatureCollection of placed households and the legend for it."""
+    from django.urls import reverse
+
+    from groundswell.canvass.models import DoorVisit
+    from groundswell.canvass.services import last_outcomes
+
+    ids = [h.pk for h in households]
+    legend: dict[str, str] = {}
+    if color_by == "outcome":
+        latest = last_outcomes(ids)
+        labels = dict(DoorVisit.Outcome.choices)
+
+        def color(h: Household) -> tuple[str, str]:
+            visit = latest.get(h.pk)
+            if visit is None:
+                return NO_DATA_COLOR, _("Not visited")
+            return OUTCOME_COLORS.get(visit.outcome, NO_DATA_COLOR), str(labels[visit.outcome])
+    else:
+        stages = _stage_colors(ids)
+
+        def color(h: Household) -> tuple[str, str]:
+            stage = stages.get(h.pk)
+            if stage is None:
+                return NO_DATA_COLOR, _("Nobody known")
+            return STAGE_COLORS[min(stage[0], len(STAGE_COLORS) - 1)], stage[1]
+    features = []
+    for h in households:
+        if h.address.latitude is None:
+            continue
+        fill, label = color(h)
+        legend[label] = fill
+        props = {"label": f"{h} · {label}", "color": fill, "kind": "household"}
+        if link:
+            props["href"] = reverse("household", args=[slug, h.pk])
+        features.append({"type": "Feature", "properties": props, "geometry": {
+            "type": "Point", "coordinates": [float(h.address.longitude),  # type: ignore
+                                             float(h.address.latitude)]}})
+    return {"type": "FeatureCollection", "features": features}, sorted(legend.items())
+
+
+def turf_features(turfs: list[Turf], slug: str) -> list[dict[str, Any]]:
+    from django.urls import reverse
+
+    return [{"type": "Feature", "geometry": t.geometry, "properties": {
+        "label": f"{t.name} · {t.door_count}", "color": "#1a5fb4", "kind": "turf",
+        "href": reverse("turf", args=[slug, t.pk])}} for t in turfs]
+
+
+@org_view("geo.view")
+def geo_map(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    color_by = "outcome" if request.GET.get("color") == "outcome" else "stage"
+    households = list(Household.objects.filter(address__latitude__isnull=False)
+                      .filter(address__base__in=_bases(membership))
+                      .select_related("address")) if membership.bases.exists() else \
+        list(Household.objects.filter(address__latitude__isnull=False).select_related("address"))
+    collection, legend = household_features(households, color_by, _slug(request),
+                                            link=can(membership, "people.view"))
+    turfs = list(Turf.objects.visible_to(membership).active())
+    collection["features"] = turf_features(turfs, _slug(request)) + collection["features"]
+    unplaced = Household.objects.filter(address__latitude__isnull=True).count()
+    return render(request, "geo/map.html", {
+        "features": collection, "legend": legend, "color_by": color_by,
+        "placed": len(households), "unplaced": unplaced, **map_context()})
+
+
+def _bases(membership: Membership) -> Any:
+    return membership.bases.all()
+
+
+@org_view("geo.manage")
+@require_http_methods(["GET", "POST"])
+def address_points(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    form = AddressFileForm(request.POST or None, request.FILES or None)
+    rows: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            count = services.load_address_points(membership, upload.read(), upload.name)
+        except services.AddressFileError as exc:
+            form.add_error("file", exc.message)
+            rows = exc.rows
+        else:
+            messages.success(request, _("%(count)s address points loaded. Now place the "
+                                        "households on the map.") % {"count": count})
+            return redirect("address_points", org_slug=_slug(request))
+    return render(request, "geo/addresses.html", {
+        "form": form, "rows": rows, "points": AddressPoint.objects.count(),
+        "unplaced": Household.objects.filter(address__latitude__isnull=True).count(),
+    }, status=400 if request.method == "POST" else 200)
+
+
+@org_view("geo.manage")
+@require_POST
+def address_geocode(request: HttpRequest) -> HttpResponse:
+    result = services.geocode_households(_membership(request),
+                                         replace=request.POST.get("replace") == "1")
+    messages.success(request, _("Placed on the map: %(exact)s exactly, %(fuzzy)s by a close "
+                                "match. Not found: %(missing)s.")
+                     % {"exact": result.exact, "fuzzy": result.fuzzy, "missing": result.missing})
+    return redirect("address_points", org_slug=_slug(request))
+
+
+@org_view("geo.view")
+def turfs(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    show_archived = request.GET.get("archived") == "1"
+    qs = Turf.objects.visible_to(membership).prefetch_related("assigned_to__user")
+    qs = qs.filter(archived_at__isnull=not show_archived)
+    items = list(qs)
+    return render(request, "geo/turfs.html", {
+        "turfs": items, "show_archived": show_archived,
+        "features": {"type": "FeatureCollection",
+                     "features": turf_features(items, _slug(request))},
+        **map_context()})
+
+
+def _turf_form_page(request: HttpRequest, turf: Turf | None) -> HttpResponse:
+    membership = _membership(request)
+    if request.method == "POST" and not can(membership, "geo.manage"):
+        raise PermissionDenied
+    initial = {}
+    if turf is not None:
+        initial = {"name": turf.name, "base": turf.base, "geometry": json.dumps(turf.geometry),
+                   "assigned_to": list(turf.assigned_to.all())}
+    form = TurfForm(request.POST or None, membership=membership, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if turf is None:
+                turf = services.create_turf(membership, name=data["name"],
+                                            geometry=data["geometry"], base=data["base"],
+                                            assigned_to=list(data["assigned_to"]))
+                messages.success(request, _("Turf “%(name)s” created with %(doors)s doors.")
+                                 % {"name": turf.name, "doors": turf.door_count})
+            else:
+                services.update_turf(membership, turf, name=data["name"],
+                                     geometry=data["geometry"], base=data["base"],
+                                     assigned_to=list(data["assigned_to"]))
+                messages.success(request, _("Turf saved: %(doors)s doors.")
+                                 % {"doors": turf.door_count})
+        except services.InvalidTurf as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            return redirect("turf", org_slug=_slug(request), pk=turf.pk)
+    households = list(Household.objects.filter(address__latitude__isnull=False)
+                      .select_related("address")[:5000])
+    collection, _legend = household_features(households, "stage", _slug(request), link=False)
+    walk_lists = turf.walk_lists.select_related("effort") if turf is not None else []
+    return render(request, "geo/turf.html", {
+        "turf": turf, "form": form, "features": collection, "walk_lists": walk_lists,
+        "can_manage": can(membership, "geo.manage"), **map_context(),
+    }, status=400 if request.method == "POST" else 200)
+
+
+@org_view("geo.manage")
+@require_http_methods(["GET", "POST"])
+def turf_create(request: HttpRequest) -> HttpResponse:
+    return _turf_form_page(request, None)
+
+
+@org_view("geo.view")
+@require_http_methods(["GET", "POST"])
+def turf(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(Turf.objects.visible_to(_membership(request)), pk=pk)
+    return _turf_form_page(request, item)
+
+
+@org_view("geo.manage")
+@require_POST
+def turf_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(Turf.objects.visible_to(_membership(request)), pk=pk)
+    services.archive_turf(_membership(request), item)
+    messages.success(request, _("Turf “%(name)s” archived.") % {"name": item.name})
+    return redirect("turfs", org_slug=_slug(request))
+
+
+@org_view("geo.manage")
+@require_http_methods(["GET", "POST"])
+def turf_cut(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    form = CutForm(request.POST or None, membership=membership)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            made = services.cut_turfs(membership, parts=data["parts"], name=data["name"],
+                                      base=data["base"], geometry=data["geometry"] or None)
+        except services.InvalidTurf as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            sizes = [t.door_count for t in made]
+            messages.success(request, _("%(count)s turfs made, from %(small)s to %(large)s "
+                                        "doors each.")
+                             % {"count": len(made), "small": min(sizes), "large": max(sizes)})
+            return redirect("turfs", org_slug=_slug(request))
+    households = list(Household.objects.filter(address__latitude__isnull=False)
+                      .select_related("address")[:5000])
+    collection, _legend = household_features(households, "stage", _slug(request), link=False)
+    return render(request, "geo/cut.html", {"form": form, "features": collection,
+                                            **map_context()},
+                  status=400 if request.method == "POST" else 200)
+
+
+urlpatterns: list[URLPattern] = [
+    path("", geo_map, name="geo_map"),
+    path("addresses/", address_points, name="address_points"),
+    path("addresses/geocode/", address_geocode, name="address_geocode"),
+    path("turfs/", turfs, name="turfs"),
+    path("turfs/new/", turf_create, name="turf_create"),
+    path("turfs/cut/", turf_cut, name="turf_cut"),
+    path("turfs/<int:pk>/", turf, name="turf"),
+    path("turfs/<int:pk>/archive/", turf_archive, name="turf_archive"),
+]

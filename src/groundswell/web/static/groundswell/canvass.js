@@ -1,0 +1,295 @@
+/* Groundswell canvasser app: a walk list that works offline.
+ *
+ * The page carries the list (json_script "canvass-data"): doors in walking order,
+ * who lives there, what happened last time, the script. Each visit recorded here gets
+ * an id made on the phone (a UUID) and goes into an IndexedDB queue; the queue is sent
+ * to the sync endpoint when the phone is online (at once, when the connection comes
+ * back, or with "Send now"). The server answers per visit: saved, already saved (a
+ * repeated sync), or refused with a reason. Nothing here uses innerHTML with data.
+ */
+(function () {
+  "use strict";
+
+  var DB_NAME = "groundswell-canvass";
+  var STORE = "visits";
+  var CACHE = "groundswell-canvass-v1";  // the same name as in the service worker
+
+  function openDb() {
+    return new Promise(function (resolve, reject) {
+      var request = indexedDB.open(DB_NAME, 1);
+      request.onupgradeneeded = function () {
+        var store = request.result.createObjectStore(STORE, { keyPath: "id" });
+        store.createIndex("walk_list", "walk_list");
+      };
+      request.onsuccess = function () { resolve(request.result); };
+      request.onerror = function () { reject(request.error); };
+    });
+  }
+
+  function tx(db, mode, work) {
+    return new Promise(function (resolve, reject) {
+      var t = db.transaction(STORE, mode);
+      var result = work(t.objectStore(STORE));
+      t.oncomplete = function () { resolve(result && result.result !== undefined ? result.result : result); };
+      t.onerror = function () { reject(t.error); };
+    });
+  }
+
+  function allVisits(db, walkList) {
+    return new Promise(function (resolve, reject) {
+      var request = db.transaction(STORE).objectStore(STORE).index("walk_list").getAll(walkList);
+      request.onsuccess = function () { resolve(request.result || []); };
+      request.onerror = function () { reject(request.error); };
+    });
+  }
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  function el(tag, text, className) {
+    var node = document.createElement(tag);
+    if (text) node.textContent = text;
+    if (className) node.className = className;
+    return node;
+  }
+
+  function init(app) {
+    var data = JSON.parse(document.getElementById("canvass-data").textContent);
+    var msg = app.dataset;
+    var walkList = Number(app.dataset.walkList);
+    var doors = {};
+    data.doors.forEach(function (d) { doors[d.id] = d; });
+    var db = null;
+    var current = null;
+    var syncing = false;
+    var form = document.getElementById("visit-form");
+    var visitSection = document.getElementById("visit");
+    var listSection = document.getElementById("door-list");
+    var mapSection = document.getElementById("door-map");
+
+    function setNet() {
+      document.getElementById("net-status").textContent = navigator.onLine ? msg.msgOnline : msg.msgOffline;
+      app.classList.toggle("is-offline", !navigator.onLine);
+    }
+
+    function refresh() {
+      if (!db) return Promise.resolve();
+      return allVisits(db, walkList).then(function (visits) {
+        var waiting = visits.filter(function (v) { return v.status === "queued"; });
+        var status = document.getElementById("queue-status");
+        status.textContent = waiting.length ? msg.msgWaiting + " " + waiting.length : msg.msgAllSent;
+        status.dataset.waiting = String(waiting.length);
+        var rejected = document.getElementById("rejected");
+        rejected.textContent = "";
+        visits.filter(function (v) { return v.status === "rejected"; }).forEach(function (v) {
+          var door = doors[v.household || v.address_of];
+          rejected.appendChild(el("li", msg.msgRejected + " " + (door ? door.street : "") + " — " + (v.error || "")));
+        });
+        rejected.hidden = !rejected.children.length;
+        var visited = {};
+        visits.forEach(function (v) { visited[v.household || v.address_of] = true; });
+        document.querySelectorAll("button.door").forEach(function (button) {
+          var done = !!visited[button.dataset.door];
+          button.classList.toggle("visited", done);
+          var state = button.querySelector(".door-state");
+          if (done) state.textContent = msg.msgVisited;
+        });
+      });
+    }
+
+    function show(id) {
+      listSection.hidden = id !== "door-list";
+      mapSection.hidden = id !== "door-map";
+      visitSection.hidden = id !== "visit";
+      document.querySelectorAll("[data-show]").forEach(function (b) {
+        b.setAttribute("aria-pressed", b.dataset.show === id ? "true" : "false");
+      });
+      if (id === "door-map") {
+        var mapEl = mapSection.querySelector("[data-map]");
+        if (window.GroundswellMap) window.GroundswellMap.init(mapEl);
+        if (mapEl.groundswellMap) mapEl.groundswellMap.invalidateSize();
+      }
+    }
+
+    function openDoor(id) {
+      current = doors[id];
+      form.reset();
+      document.getElementById("visit-error").hidden = true;
+      document.getElementById("new-person").hidden = true;
+      document.getElementById("visit-title").textContent =
+        current.position + ". " + current.street + (current.unit ? ", " + current.unit : "");
+      var residents = document.getElementById("visit-residents");
+      residents.textContent = "";
+      if (!current.residents.length) residents.appendChild(el("p", msg.msgNobody, "muted"));
+      var ul = el("ul", "", "residents");
+      current.residents.forEach(function (r) {
+        var li = el("li", r.name + (r.language ? " (" + r.language + ")" : ""));
+        (r.phones || []).forEach(function (p) { li.appendChild(el("span", " · " + p, "phone")); });
+        ul.appendChild(li);
+      });
+      if (current.residents.length) residents.appendChild(ul);
+      var last = document.getElementById("visit-last");
+      last.textContent = current.last ? msg.msgLast + " " + current.last.label + " (" + current.last.date + ")" +
+        (current.last.notes ? " — " + current.last.notes : "") : "";
+      var who = document.getElementById("who-choices");
+      who.textContent = "";
+      function option(value, label) {
+        var l = el("label", "", "choice");
+        var input = document.createElement("input");
+        input.type = "radio"; input.name = "person"; input.value = value;
+        l.appendChild(input);
+        l.appendChild(document.createTextNode(" " + label));
+        who.appendChild(l);
+      }
+      current.residents.forEach(function (r) { option(String(r.id), r.name); });
+      option("new", msg.msgSomeoneNew);
+      option("", msg.msgNotNamed);
+      show("visit");
+      window.scrollTo(0, 0);
+    }
+
+    function fail(text) {
+      var error = document.getElementById("visit-error");
+      error.textContent = text;
+      error.hidden = false;
+      error.scrollIntoView();
+    }
+
+    form.addEventListener("change", function (event) {
+      if (event.target.name === "person") {
+        document.getElementById("new-person").hidden = event.target.value !== "new";
+      }
+    });
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var fd = new FormData(form);
+      var outcome = fd.get("outcome");
+      if (!outcome) { fail(msg.msgNeedOutcome); return; }
+      var who = fd.get("person") || "";
+      var visit = {
+        id: uuid(), walk_list: walkList, household: current.id, outcome: outcome,
+        occurred_at: new Date().toISOString(), answers: {}, notes: (fd.get("notes") || "").trim(),
+        person: null, new_person: null, language: data.language, status: "queued"
+      };
+      if (who === "new") {
+        var given = (fd.get("np_given") || "").trim();
+        var family = (fd.get("np_family") || "").trim();
+        if (!given && !family) { fail(msg.msgNeedName); return; }
+        visit.new_person = { given_name: given, family_name: family,
+                             language: fd.get("np_language") || "", phone: (fd.get("np_phone") || "").trim() };
+      } else if (who) {
+        visit.person = Number(who);
+      }
+      var unit = (fd.get("new_unit") || "").trim();
+      if (unit) {
+        visit.new_unit = unit; visit.address_of = current.id; visit.household = null;
+        visit.person = null;  // the people known here live behind the other door
+      }
+      form.querySelectorAll(".question").forEach(function (q) {
+        var value = fd.get("q-" + q.dataset.question);
+        if (value !== null && String(value).trim() !== "") visit.answers[q.dataset.question] = String(value).trim();
+      });
+      tx(db, "readwrite", function (store) { return store.put(visit); }).then(function () {
+        show("door-list");
+        return refresh();
+      }).then(function () {
+        var status = document.getElementById("queue-status");
+        status.dataset.saved = String(Number(status.dataset.saved || 0) + 1);
+        if (navigator.onLine) sync();
+      });
+    });
+
+    function sync() {
+      if (syncing || !db) return Promise.resolve();
+      syncing = true;
+      var status = document.getElementById("queue-status");
+      return allVisits(db, walkList).then(function (visits) {
+        var queued = visits.filter(function (v) { return v.status === "queued"; });
+        if (!queued.length) return null;
+        status.textContent = msg.msgSending;
+        var body = JSON.stringify({ visits: queued.map(function (v) {
+          var copy = Object.assign({}, v); delete copy.status; delete copy.error; return copy;
+        }) });
+        return fetch(app.dataset.sync, {
+          method: "POST", credentials: "same-origin", body: body,
+          headers: { "Content-Type": "application/json", "X-CSRFToken": app.dataset.csrf,
+                     "Accept": "application/json" }
+        }).then(function (response) {
+          var type = response.headers.get("Content-Type") || "";
+          if (response.redirected || type.indexOf("application/json") !== 0) {
+            status.textContent = msg.msgLogin;
+            return null;
+          }
+          return response.json().then(function (answer) {
+            if (!response.ok) {
+              var reason = (answer.error || "") + " " + (answer.details || []).join(" ");
+              return tx(db, "readwrite", function (store) {
+                queued.forEach(function (v) { v.status = "rejected"; v.error = reason; store.put(v); });
+              });
+            }
+            var byId = {};
+            queued.forEach(function (v) { byId[v.id] = v; });
+            return tx(db, "readwrite", function (store) {
+              (answer.results || []).forEach(function (r) {
+                var v = byId[r.id];
+                if (!v) return;
+                v.status = r.status === "rejected" ? "rejected" : "saved";
+                v.error = r.error || "";
+                store.put(v);
+              });
+            });
+          });
+        });
+      }).catch(function () {
+        status.textContent = msg.msgFailed;
+        status.dataset.failed = "1";
+      }).then(function () {
+        syncing = false;
+        if (status.textContent !== msg.msgFailed && status.textContent !== msg.msgLogin) {
+          return refresh();
+        }
+      });
+    }
+
+    document.querySelectorAll("button.door").forEach(function (button) {
+      button.addEventListener("click", function () { openDoor(Number(button.dataset.door)); });
+    });
+    document.querySelectorAll("[data-show]").forEach(function (button) {
+      button.addEventListener("click", function () { show(button.dataset.show); });
+    });
+    document.getElementById("cancel-visit").addEventListener("click", function () { show("door-list"); });
+    document.getElementById("sync-now").addEventListener("click", function () { sync(); });
+    window.addEventListener("online", function () { setNet(); sync(); });
+    window.addEventListener("offline", setNet);
+    setNet();
+
+    if ("serviceWorker" in navigator && app.dataset.sw && navigator.onLine) {
+      navigator.serviceWorker.register(app.dataset.sw, { scope: app.dataset.scope }).then(function () {
+        return navigator.serviceWorker.ready;
+      }).then(function () {
+        // Keep this list's page for opening it again without signal (the worker
+        // answers from this copy when the network fails).
+        return caches.open(CACHE).then(function (cache) {
+          return cache.add(new Request(window.location.href, { credentials: "same-origin" }));
+        });
+      }).then(function () { app.dataset.offlineReady = "1"; }).catch(function () {});
+    }
+    openDb().then(function (opened) {
+      db = opened;
+      app.dataset.ready = "1";
+      return refresh();
+    }).then(function () { if (navigator.onLine) sync(); });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var app = document.getElementById("canvass-app");
+    if (app) init(app);
+  });
+})();

@@ -1,0 +1,124 @@
+"""The canvasser app on a phone, offline (issue 6 acceptance): log in as a canvasser,
+open the walk list, lose the signal, record 5 visits including a new person at the
+door, get the signal back and sync; the organizer sees exactly 5 visits, and sending
+the same queue again (its answer lost on the way back) changes nothing. In English
+and in Spanish, with screenshots."""
+
+from __future__ import annotations
+
+import pytest
+from django_scopes import scope, scopes_disabled
+from playwright.sync_api import expect
+
+from groundswell.canvass.models import DoorVisit
+from groundswell.people.models import Interaction, Person
+from tests.browser.conftest import PHONE, check_and_capture, log_in, submit_password
+from tests.canvass.helpers import walk_list
+
+pytestmark = pytest.mark.browser
+
+LOCALES = {"en": "en-US", "es": "es-ES"}
+
+
+def record(page, door: int, outcome: str, *, who: str | None = None,
+           answers: dict[int, str] | None = None, new_person: tuple[str, str] | None = None,
+           notes: str = "") -> None:
+    page.locator("button.door").nth(door).click()
+    expect(page.locator("#visit")).to_be_visible()
+    page.check(f"input[name=outcome][value={outcome}]")
+    if new_person:
+        page.check("input[name=person][value=new]")
+        page.fill("#np-given", new_person[0])
+        page.fill("#np-family", new_person[1])
+    elif who is not None:
+        page.check(f"input[name=person][value='{who}']")
+    for question, value in (answers or {}).items():
+        page.check(f"input[name=q-{question}][value='{value}']")
+    if notes:
+        page.fill("#visit-notes", notes)
+    page.click("#save-visit")
+    expect(page.locator("#door-list")).to_be_visible()
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_five_visits_offline_then_one_sync(new_context, personas, language):
+    canvasser, organizer = personas.member("canvasser"), personas.member("organizer")
+    for member in (canvasser, organizer):
+        member.user.language = language
+        member.user.save(update_fields=["language"])
+    with scope(organization=personas.org):
+        wl, residents, q = walk_list(personas.member("admin"), [canvasser], count=5)
+        first_resident = {d.pk: d for d in residents}
+        order = list(wl.entries.values_list("household_id", flat=True))
+    del first_resident
+
+    context = new_context(viewport=PHONE, locale=LOCALES[language])
+    page = context.new_page()
+    submit_password(page, canvasser.user.email)
+    page.goto(f"/o/front-street/canvass/lists/{wl.pk}/app/")
+    app = page.locator("#canvass-app")
+    expect(app).to_have_attribute("data-ready", "1")
+    expect(app).to_have_attribute("data-offline-ready", "1")  # the page is kept for offline
+    expect(page.locator("button.door")).to_have_count(5)
+
+    context.set_offline(True)
+    expect(app).to_have_class("is-offline")
+    consent, party = q["consent"].pk, q["party"].pk
+    with scope(organization=personas.org):
+        talker = Person.objects.get(residences__household_id=order[0],
+                                    residences__ended_on__isnull=True)
+    record(page, 0, "talked", who=str(talker.pk), answers={consent: "yes", party: "yes"},
+           notes="Rent went up")
+    record(page, 1, "not_home")
+    # Without signal the page opens again from the phone (service worker + IndexedDB).
+    page.reload()
+    expect(app).to_have_attribute("data-ready", "1")
+    expect(page.locator("#queue-status")).to_have_attribute("data-waiting", "2")
+    record(page, 2, "talked", new_person=("Marisol", "Nueva"), answers={consent: "yes"})
+    record(page, 3, "refused")
+    record(page, 4, "come_back", notes="Baby sleeping")
+    expect(page.locator("#queue-status")).to_have_attribute("data-waiting", "5")
+    expect(page.locator("button.door.visited")).to_have_count(5)
+    check_and_capture(page, f"canvass-offline-{language}")
+    with scopes_disabled():
+        assert DoorVisit.objects.count() == 0
+
+    # Back online: the first sync reaches the server but its answer is lost on the way
+    # back, so the phone keeps the queue and sends the same visits again.
+    answered = []
+
+    def lose_the_answer(route):
+        route.fetch()
+        answered.append(True)
+        route.abort()
+
+    context.route("**/canvass/sync/", lose_the_answer)
+    context.set_offline(False)
+    failed = "() => document.querySelector('#queue-status').dataset.failed === '1'"
+    page.wait_for_function(failed)
+    for _attempt in range(3):  # the first try may come before the network is back up
+        if answered:
+            break
+        page.evaluate("document.querySelector('#queue-status').dataset.failed = ''")
+        page.click("#sync-now")
+        page.wait_for_function(failed)
+    assert answered, page.locator("#queue-status").text_content()
+    expect(page.locator("#queue-status")).not_to_have_attribute("data-waiting", "0")
+    with scopes_disabled():
+        assert DoorVisit.objects.count() == 5
+        counts = (Interaction.objects.count(), Person.objects.count())
+    context.unroute("**/canvass/sync/")
+    page.click("#sync-now")
+    expect(page.locator("#queue-status")).to_have_attribute("data-waiting", "0")
+    with scopes_disabled():
+        assert DoorVisit.objects.count() == 5  # the repeated sync changed nothing
+        assert (Interaction.objects.count(), Person.objects.count()) == counts
+        assert Person.objects.filter(given_name="Marisol", family_name="Nueva").count() == 1
+        assert DoorVisit.objects.filter(added_person=True).count() == 1
+    check_and_capture(page, f"canvass-synced-{language}")
+
+    org_page = new_context(viewport=PHONE, locale=LOCALES[language]).new_page()
+    log_in(org_page, organizer.user)
+    org_page.goto(f"/o/front-street/canvass/lists/{wl.pk}/")
+    expect(org_page.locator("tr.visit-row")).to_have_count(5)
+    check_and_capture(org_page, f"canvass-progress-{language}")

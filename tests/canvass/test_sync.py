@@ -1,0 +1,225 @@
+"""Syncing door visits from phones (canvass/services.py): idempotent, per-visit
+all-or-nothing, two canvassers at one door, people added at the door, script answers
+acting through the people services, and every visit on the person's timeline."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from groundswell.canvass import services
+from groundswell.canvass.models import DoorVisit, WalkListEntry
+from groundswell.core.models import AuditEvent, Role
+from groundswell.people.forms import rapid_response_wording
+from groundswell.people.models import (
+    Assessment,
+    Consent,
+    Grievance,
+    Household,
+    Interaction,
+    Person,
+)
+from tests.canvass.helpers import walk_list
+from tests.factories import make_member
+
+
+@pytest.fixture
+def door(in_org):
+    canvasser = in_org.member(Role.CANVASSER)
+    wl, residents, questions = walk_list(in_org.member(Role.ADMIN), [canvasser], count=4)
+    return wl, residents, questions, canvasser
+
+
+def visit(wl, household, **extra):
+    return {"id": str(uuid.uuid4()), "walk_list": wl.pk, "household": household,
+            "outcome": "talked", "occurred_at": timezone.now().isoformat(), **extra}
+
+
+def household_of(person):
+    from groundswell.people.services import current_residence
+
+    return current_residence(person).household_id
+
+
+def test_a_visit_lands_on_the_timeline_and_answers_act(door):
+    wl, residents, q, canvasser = door
+    ana = residents[0]
+    payload = {"visits": [visit(wl, household_of(ana), person=ana.pk, language="es",
+                                notes="Rent went up again", answers={
+                                    str(q["consent"].pk): "yes", str(q["party"].pk): "yes",
+                                    str(q["issue"].pk): "The landlord raised the rent",
+                                    str(q["level"].pk): "4", str(q["when"].pk): "Evening"})]}
+    [result] = services.sync_visits(canvasser, payload)
+    assert result.status == "saved"
+    v = DoorVisit.objects.get()
+    assert v.canvasser == canvasser and v.person == ana and v.notes == "Rent went up again"
+    entry = Interaction.objects.get(person=ana, kind=Interaction.Kind.DOOR_VISIT)
+    assert entry.source_type == "canvass.doorvisit" and entry.source_id == str(v.pk)
+    assert entry.recorded_by == canvasser.user
+    consent = Consent.objects.get(person=ana, purpose=Consent.Purpose.RAPID_RESPONSE)
+    assert consent.source == Consent.Source.DOOR
+    assert consent.wording == rapid_response_wording("es")
+    assert consent.recorded_by == canvasser.user
+    assert ana.tags.filter(name="Block party 2026").exists()
+    grievance = Grievance.objects.get(person=ana)
+    assert grievance.category == "rent" and grievance.text == "The landlord raised the rent"
+    assert Assessment.objects.get(person=ana).level == 4
+    assert AuditEvent.objects.filter(code="canvass.visit.recorded").count() == 1
+
+
+def test_syncing_the_same_queue_again_changes_nothing(door):
+    wl, residents, _q, canvasser = door
+    payload = {"visits": [visit(wl, household_of(p), person=p.pk) for p in residents[:3]]}
+    first = services.sync_visits(canvasser, payload)
+    assert [r.status for r in first] == ["saved"] * 3
+    counts = (DoorVisit.objects.count(), Interaction.objects.count(), Person.objects.count())
+    again = services.sync_visits(canvasser, payload)
+    assert [r.status for r in again] == ["already_saved"] * 3
+    assert (DoorVisit.objects.count(), Interaction.objects.count(),
+            Person.objects.count()) == counts
+
+
+def test_two_canvassers_at_the_same_door_both_keep_their_visits(in_org, door):
+    wl, residents, _q, canvasser = door
+    other = make_member(in_org.org, Role.CANVASSER, mfa=False)
+    wl.canvassers.add(other)
+    home = household_of(residents[1])
+    services.sync_visits(canvasser, {"visits": [visit(wl, home, outcome="not_home")]})
+    services.sync_visits(other, {"visits": [visit(wl, home, outcome="talked")]})
+    assert DoorVisit.objects.filter(household_id=home).count() == 2
+
+
+def test_a_new_person_and_a_new_household_at_the_door(door):
+    wl, residents, _q, canvasser = door
+    home = household_of(residents[0])
+    payload = {"visits": [
+        visit(wl, home, new_person={"given_name": "Marisol", "family_name": "Nueva",
+                                    "language": "es", "phone": "215-555-0199"}),
+        {**visit(wl, None, new_unit="Fl 2", address_of=home,
+                 new_person={"given_name": "Kwame", "family_name": "Upstairs"}),
+         "household": None},
+    ]}
+    results = services.sync_visits(canvasser, payload)
+    assert [r.status for r in results] == ["saved", "saved"]
+    marisol = Person.objects.get(given_name="Marisol")
+    assert household_of(marisol) == home
+    assert marisol.contacts.count() == 1
+    kwame = Person.objects.get(given_name="Kwame")
+    upstairs = Household.objects.get(pk=household_of(kwame))
+    assert upstairs.unit == "FL 2" and upstairs.address_id == Household.objects.get(
+        pk=home).address_id
+    assert WalkListEntry.objects.get(walk_list=wl, household=upstairs).added_at_door
+    assert Interaction.objects.filter(person__in=[marisol, kwame],
+                                      kind="door_visit").count() == 2
+
+
+def test_a_visit_for_a_household_not_on_the_list_is_refused_and_saves_nothing(in_org, door):
+    wl, _residents, _q, canvasser = door
+    from groundswell.people import services as people
+
+    stranger = people.create_person(in_org.member(Role.ADMIN), given_name="Far",
+                                    street="100 E Somerset St")
+    before = (Person.objects.count(), Interaction.objects.count())
+    good = visit(wl, household_of(_residents[0]))
+    bad = visit(wl, household_of(stranger), new_person={"given_name": "Ghost"})
+    results = services.sync_visits(canvasser, {"visits": [bad, good]})
+    assert [r.status for r in results] == ["rejected", "saved"]
+    assert "not on this walk list" in results[0].error
+    assert DoorVisit.objects.count() == 1
+    assert not Person.objects.filter(given_name="Ghost").exists()
+    assert Person.objects.count() == before[0]
+
+
+def test_a_person_from_another_household_is_refused(door):
+    wl, residents, _q, canvasser = door
+    v = visit(wl, household_of(residents[0]), person=residents[1].pk)
+    [result] = services.sync_visits(canvasser, {"visits": [v]})
+    assert result.status == "rejected"
+    assert DoorVisit.objects.count() == 0
+
+
+def test_a_list_not_assigned_to_the_canvasser_is_refused(in_org, door):
+    wl, residents, _q, _canvasser = door
+    other = make_member(in_org.org, Role.CANVASSER, mfa=False)
+    [result] = services.sync_visits(other, {"visits": [visit(wl, household_of(residents[0]))]})
+    assert result.status == "rejected"
+    assert DoorVisit.objects.count() == 0
+
+
+@pytest.mark.parametrize("payload", [
+    None, [], {"visits": "x"}, {"visits": [1]},
+    {"visits": [{"id": "not-a-uuid", "walk_list": 1, "household": 1, "outcome": "talked",
+                 "occurred_at": "2026-01-01T00:00:00Z"}]},
+])
+def test_a_malformed_payload_saves_nothing(door, payload):
+    _wl, _residents, _q, canvasser = door
+    with pytest.raises(services.MalformedPayload):
+        services.sync_visits(canvasser, payload)
+    assert DoorVisit.objects.count() == 0
+
+
+def test_one_malformed_visit_refuses_the_whole_sync(door):
+    wl, residents, _q, canvasser = door
+    good = visit(wl, household_of(residents[0]))
+    future = visit(wl, household_of(residents[1]),
+                   occurred_at=(timezone.now() + timedelta(days=1)).isoformat())
+    unknown = visit(wl, household_of(residents[1]), outcome="abducted by aliens")
+    for bad in (future, unknown, {**good, "answers": ["x"]}, {**good, "notes": "x" * 3000}):
+        with pytest.raises(services.MalformedPayload) as caught:
+            services.sync_visits(canvasser, {"visits": [good, bad]})
+        assert caught.value.errors
+    assert DoorVisit.objects.count() == 0
+
+
+def test_answers_must_fit_the_question(door):
+    wl, residents, q, canvasser = door
+    for answers in ({str(q["level"].pk): "9"}, {str(q["when"].pk): "Midnight"},
+                    {str(q["party"].pk): "maybe"}, {"999999": "yes"}):
+        [result] = services.sync_visits(canvasser, {"visits": [
+            visit(wl, household_of(residents[0]), person=residents[0].pk, answers=answers)]})
+        assert result.status == "rejected"
+    assert DoorVisit.objects.count() == 0 and Assessment.objects.count() == 0
+
+
+def test_revisit_list_has_the_not_home_doors_in_one_click(in_org, door):
+    wl, residents, _q, canvasser = door
+    homes = [household_of(p) for p in residents]
+    services.sync_visits(canvasser, {"visits": [
+        visit(wl, homes[0], outcome="not_home"), visit(wl, homes[1], outcome="talked"),
+        visit(wl, homes[2], outcome="come_back"), visit(wl, homes[3], outcome="refused")]})
+    revisit = services.create_revisit_list(in_org.member(Role.ADMIN), wl)
+    assert sorted(revisit.entries.values_list("household_id", flat=True)) == \
+        sorted([homes[0], homes[2]])
+    assert list(revisit.canvassers.all()) == [canvasser]
+
+
+def test_progress_counts_doors_contacts_answers_and_signups(door):
+    wl, residents, q, canvasser = door
+    homes = [household_of(p) for p in residents]
+    services.sync_visits(canvasser, {"visits": [
+        visit(wl, homes[0], person=residents[0].pk, answers={str(q["consent"].pk): "yes"}),
+        visit(wl, homes[1], outcome="not_home"),
+        visit(wl, homes[1], person=residents[1].pk, answers={str(q["consent"].pk): "no"}),
+    ]})
+    figures = services.progress(type(wl).objects.filter(pk=wl.pk))
+    assert figures["households"] == 4 and figures["knocked"] == 2 and figures["visits"] == 3
+    assert figures["contact_rate"] == 100 and figures["signups"] == 1
+    assert figures["canvassers"][0]["visits"] == 3
+    tally = dict((question.pk, dict(counts)) for question, counts in figures["answers"])
+    assert tally[q["consent"].pk] == {"Yes": 1, "No": 1}
+
+
+def test_walk_list_skips_doors_on_other_lists_and_refused_ones(in_org, door):
+    wl, residents, _q, canvasser = door
+    admin = in_org.member(Role.ADMIN)
+    with pytest.raises(services.InvalidInput):
+        services.create_walk_list(admin, effort=wl.effort, turf=wl.turf, name="Again")
+    services.sync_visits(canvasser, {"visits": [
+        visit(wl, household_of(residents[0]), outcome="moved")]})
+    wl.archived_at = timezone.now()
+    wl.save()
+    again = services.create_walk_list(admin, effort=wl.effort, turf=wl.turf, name="Again")
+    assert again.entries.count() == 3  # the moved household is skipped

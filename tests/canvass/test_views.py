@@ -1,0 +1,174 @@
+"""The door-knocking screens: what a canvasser may see, the sync endpoint, and the
+organizer pages."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+
+from groundswell.canvass.models import DoorVisit, WalkList
+from groundswell.core.models import Role
+from groundswell.people.services import current_residence
+from tests.canvass.helpers import walk_list
+from tests.conftest import login
+from tests.factories import make_member
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def setup(personas):
+    canvasser = personas.member(Role.CANVASSER)
+    with scope(organization=personas.org):
+        wl, residents, questions = walk_list(personas.member(Role.ADMIN), [canvasser], count=3)
+        homes = [current_residence(p).household_id for p in residents]
+    return wl, residents, homes, questions, canvasser
+
+
+def app_url(wl):
+    return reverse("canvass_app", args=["front-street", wl.pk])
+
+
+def test_the_canvasser_sees_their_list_without_phone_numbers(personas, setup):
+    wl, residents, _homes, _q, canvasser = setup
+    client = login(Client(), canvasser)
+    page = client.get(app_url(wl))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert residents[0].display_name in text
+    assert "555" not in text  # no phone digits anywhere on the page
+    data = json.loads(page.context["data"] and json.dumps(page.context["data"]))
+    assert all("phones" not in r for d in data["doors"] for r in d["residents"])
+    mine = client.get(reverse("my_lists", args=["front-street"]))
+    assert wl.name in mine.content.decode()
+
+
+def test_phone_numbers_show_only_when_the_effort_needs_them(personas, setup):
+    wl, _residents, _homes, _q, canvasser = setup
+    with scope(organization=personas.org):
+        wl.effort.needs_phone = True
+        wl.effort.save()
+    page = login(Client(), canvasser).get(app_url(wl))
+    phones = [p for d in page.context["data"]["doors"] for r in d["residents"]
+              for p in r["phones"]]
+    assert phones and all("555" in p for p in phones)
+
+
+def test_a_canvasser_cannot_open_another_canvassers_list_nor_the_people_screens(
+        personas, setup):
+    wl, _residents, homes, _q, _canvasser = setup
+    other = make_member(personas.org, Role.CANVASSER, mfa=False)
+    client = login(Client(), other)
+    assert client.get(app_url(wl)).status_code == 404
+    assert client.get(reverse("household", args=["front-street", homes[0]])).status_code == 403
+    assert client.get(reverse("people", args=["front-street"])).status_code == 403
+    assert client.get(reverse("walklist", args=["front-street", wl.pk])).status_code == 403
+
+
+def test_visible_households_are_only_those_on_the_canvassers_lists(personas, setup):
+    from groundswell.canvass.services import visible_households
+
+    wl, _residents, homes, _q, canvasser = setup
+    other = make_member(personas.org, Role.CANVASSER, mfa=False)
+    with scope(organization=personas.org):
+        assert sorted(visible_households(canvasser).values_list("pk", flat=True)) == \
+            sorted(homes)
+        assert not visible_households(other).exists()
+        wl.archived_at = timezone.now()
+        wl.save()
+        assert not visible_households(canvasser).exists()
+
+
+def test_another_organizations_member_gets_404(personas, setup):
+    wl, *_rest = setup
+    client = login(Client(), personas.outsider)
+    assert client.get(app_url(wl)).status_code == 404
+    assert client.post(reverse("canvass_sync", args=["front-street"]), "{}",
+                       content_type="application/json").status_code == 404
+
+
+def test_the_sync_endpoint_is_idempotent_and_answers_per_visit(personas, setup):
+    wl, residents, homes, _q, canvasser = setup
+    client = login(Client(), canvasser)
+    url = reverse("canvass_sync", args=["front-street"])
+    payload = {"visits": [{"id": str(uuid.uuid4()), "walk_list": wl.pk, "household": homes[0],
+                           "outcome": "talked", "person": residents[0].pk,
+                           "occurred_at": timezone.now().isoformat()}]}
+    first = client.post(url, json.dumps(payload), content_type="application/json")
+    assert first.status_code == 200 and first.json()["results"][0]["status"] == "saved"
+    again = client.post(url, json.dumps(payload), content_type="application/json")
+    assert again.json()["results"][0]["status"] == "already_saved"
+    with scopes_disabled():
+        assert DoorVisit.objects.count() == 1
+
+
+@pytest.mark.parametrize("body", ["not json", "[]", '{"visits": [{"id": 1}]}', "\xff"])
+def test_a_malformed_sync_is_a_clear_400_and_saves_nothing(personas, setup, body):
+    _wl, _r, _h, _q, canvasser = setup
+    response = login(Client(), canvasser).post(
+        reverse("canvass_sync", args=["front-street"]), body,
+        content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]
+    with scopes_disabled():
+        assert DoorVisit.objects.count() == 0
+
+
+def test_organizer_pages_show_progress(personas, setup):
+    wl, residents, homes, _q, canvasser = setup
+    client = login(Client(), personas.member(Role.ORGANIZER))
+    login(Client(), canvasser).post(
+        reverse("canvass_sync", args=["front-street"]),
+        json.dumps({"visits": [{"id": str(uuid.uuid4()), "walk_list": wl.pk,
+                                "household": homes[0], "outcome": "not_home",
+                                "occurred_at": timezone.now().isoformat()}]}),
+        content_type="application/json")
+    page = client.get(reverse("walklist", args=["front-street", wl.pk]))
+    assert page.status_code == 200
+    assert page.context["progress"]["knocked"] == 1
+    assert b"visit-row" in page.content
+    effort = client.get(reverse("effort", args=["front-street", wl.effort_id]))
+    assert effort.status_code == 200 and effort.context["progress"]["visits"] == 1
+    assert client.get(reverse("geo_map", args=["front-street"]) + "?color=outcome") \
+        .status_code == 200
+
+
+def test_organizer_builds_an_effort_script_and_list_through_the_screens(personas, setup):
+    wl, *_rest = setup
+    client = login(Client(), personas.member(Role.ORGANIZER))
+    created = client.post(reverse("effort_create", args=["front-street"]),
+                          {"name": "Rapid-response network sign-up"})
+    assert created.status_code == 302
+    with scope(organization=personas.org):
+        from groundswell.canvass.models import Effort
+        effort = Effort.objects.get(name="Rapid-response network sign-up")
+    bad = client.post(reverse("question_add", args=["front-street", effort.pk]),
+                      {"kind": "choice", "text_en": "Which?", "text_es": "¿Cuál?",
+                       "choices": "only one"})
+    assert bad.status_code == 400
+    good = client.post(reverse("question_add", args=["front-street", effort.pk]),
+                       {"kind": "yes_no", "text_en": "Alerts?", "text_es": "¿Alertas?",
+                        "action": "consent_rapid_response"})
+    assert good.status_code == 302
+    made = client.post(reverse("walklist_create", args=["front-street", effort.pk]),
+                       {"turf": wl.turf_id, "name": "RR list", "skip_done": "on",
+                        "canvassers": [personas.member(Role.CANVASSER).pk]})
+    assert made.status_code == 302
+    with scope(organization=personas.org):
+        assert WalkList.objects.get(name="RR list").entries.count() == 3
+
+
+def test_service_worker_and_manifest(personas, setup):
+    _wl, _r, _h, _q, canvasser = setup
+    client = login(Client(), canvasser)
+    sw = client.get(reverse("canvass_sw", args=["front-street"]))
+    assert sw.status_code == 200 and sw["Content-Type"].startswith("text/javascript")
+    assert b"groundswell-canvass" in sw.content
+    manifest = client.get(reverse("canvass_manifest", args=["front-street"])).json()
+    assert manifest["scope"] == "/o/front-street/canvass/"

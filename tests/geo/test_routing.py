@@ -1,0 +1,96 @@
+"""Walking order (geo/routing.py): property tests on random doors, and the shape of
+the order on a street."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from groundswell.geo import routing
+
+coords = st.floats(min_value=0, max_value=2000, allow_nan=False, allow_infinity=False)
+points = st.lists(st.tuples(coords, coords), min_size=0, max_size=60)
+
+
+@settings(max_examples=60, deadline=None)
+@given(points)
+def test_solve_returns_every_door_exactly_once(pts):
+    order = routing.solve(pts, max_kicks=20)
+    assert sorted(order) == list(range(len(pts)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(coords, coords), min_size=5, max_size=60))
+def test_solve_is_never_longer_than_nearest_neighbour(pts):
+    order = routing.solve(pts, max_kicks=20)
+    nn = routing.nearest_neighbour(pts)
+    assert routing.tour_length(pts, order) <= routing.tour_length(pts, nn) + 1e-6
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(coords, coords), min_size=5, max_size=40), st.integers(0, 5))
+def test_solve_is_deterministic_for_a_seed_and_kick_count(pts, seed):
+    assert routing.solve(pts, max_kicks=10, seed=seed) == \
+        routing.solve(pts, max_kicks=10, seed=seed)
+
+
+def test_points_on_a_circle_are_walked_around_it():
+    n = 40
+    pts = [(100 * math.cos(2 * math.pi * i / n), 100 * math.sin(2 * math.pi * i / n))
+           for i in range(n)]
+    order = routing.solve(pts, max_kicks=50)
+    perimeter = n * math.dist(pts[0], pts[1])
+    assert routing.tour_length(pts, order) == pytest_approx(perimeter)
+
+
+def pytest_approx(value: float):
+    import pytest
+
+    return pytest.approx(value, rel=1e-6)
+
+
+def test_tiny_inputs():
+    assert routing.solve([]) == []
+    assert routing.solve([(0, 0)]) == [0]
+    assert sorted(routing.solve([(0, 0), (1, 1), (2, 0)])) == [0, 1, 2]
+    assert routing.walk_order([]) == []
+
+
+def test_walk_order_keeps_each_block_face_together_in_number_order():
+    doors = []
+    key = 0
+    # Two faces of one street (odd and even sides), doors 5 m apart, shuffled.
+    for side, offset in ((1, 0.00005), (0, -0.00005)):
+        for i in range(10):
+            number = 2401 + 2 * i if side else 2400 + 2 * i
+            doors.append(routing.Door(key=key, lat=39.983 + i * 0.000045,
+                                      lon=-75.133 + offset, face=("N FRONT ST", 24, side),
+                                      number=number))
+            key += 1
+    doors.reverse()
+    order = routing.walk_order(doors)
+    assert sorted(order) == list(range(20))
+    by_key = {d.key: d for d in doors}
+    faces = [by_key[k].face for k in order]
+    # Each face appears as one run.
+    runs = [faces[0]] + [f for prev, f in zip(faces, faces[1:], strict=False) if f != prev]
+    assert len(runs) == 2
+    for face in set(faces):
+        numbers = [by_key[k].number for k in order if by_key[k].face == face]
+        assert numbers in (sorted(numbers), sorted(numbers, reverse=True))
+
+
+def test_project_keeps_distances_close_to_haversine():
+    from groundswell.geo.geometry import distance_m
+
+    a, b = (39.983, -75.133), (39.990, -75.125)
+    (x1, y1), (x2, y2) = routing.project([a, b])
+    assert math.dist((x1, y1), (x2, y2)) == pytest_approx_rel(distance_m(*a, *b), 0.002)
+
+
+def pytest_approx_rel(value: float, rel: float):
+    import pytest
+
+    return pytest.approx(value, rel=rel)

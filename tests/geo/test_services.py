@@ -1,0 +1,151 @@
+"""Address points, offline geocoding and turfs (geo/services.py), with bad input."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from groundswell.core.models import AuditEvent, Role
+from groundswell.core.permissions import PermissionDenied
+from groundswell.geo import services
+from groundswell.geo.models import AddressPoint, Turf
+from groundswell.people import services as people
+from groundswell.people.models import Address
+from tests.canvass.helpers import TURF, block
+
+CSV = (
+    "address,zip,latitude,longitude\n"
+    "2417 North Front Street,19133,39.983200,-75.133000\n"
+    "2419 N Front St,19133,39.983250,-75.133000\n"
+    "100 E Somerset St,19134,39.993000,-75.131500\n"
+)
+
+
+def test_an_address_file_loads_and_places_households_exactly_and_by_close_match(in_org):
+    admin = in_org.member(Role.ADMIN)
+    exact = people.create_person(admin, given_name="Ana", street="2417 N Front St",
+                                 postal_code="19133")
+    close = people.create_person(admin, given_name="Luis", street="100 Somerset Street",
+                                 postal_code="19134")
+    missing = people.create_person(admin, given_name="Rosa", street="9 Nowhere Ave")
+    assert services.load_address_points(admin, CSV.encode(), "points.csv") == 3
+    assert AddressPoint.objects.count() == 3
+    result = services.geocode_households(admin)
+    assert (result.exact, result.fuzzy, result.missing) == (1, 1, 1)
+    a = Address.objects.get(pk=people.current_residence(exact).household.address_id)
+    assert (a.latitude, a.longitude, a.geocode_source) == (
+        Decimal("39.983200"), Decimal("-75.133000"), "points:exact")
+    b = Address.objects.get(pk=people.current_residence(close).household.address_id)
+    assert b.geocode_source == "points:fuzzy"
+    c = Address.objects.get(pk=people.current_residence(missing).household.address_id)
+    assert c.latitude is None
+    assert AuditEvent.objects.filter(code="geo.households.geocoded").exists()
+
+
+def test_loading_again_updates_points_instead_of_duplicating(in_org):
+    admin = in_org.member(Role.ADMIN)
+    services.load_address_points(admin, CSV.encode(), "points.csv")
+    moved = CSV.replace("39.983200", "39.983300")
+    services.load_address_points(admin, moved.encode(), "points.csv")
+    assert AddressPoint.objects.count() == 3
+    assert AddressPoint.objects.get(street="2417 N FRONT ST").latitude == Decimal("39.983300")
+
+
+def test_geojson_points_load(in_org):
+    admin = in_org.member(Role.ADMIN)
+    doc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"address": "2417 N Front St", "zip": "19133"},
+         "geometry": {"type": "Point", "coordinates": [-75.133, 39.9832]}}]}
+    assert services.load_address_points(admin, json.dumps(doc).encode(), "p.geojson") == 1
+
+
+@pytest.mark.parametrize("content,needle", [
+    ("address,zip,latitude,longitude\n2417 N Front St,19133,39.98,-75.13\n"
+     "N Front St,19133,39.98,-75.13\n2419 N Front St,19133,abc,-75.13\n"
+     "2421 N Front St,19133,39.98\n", "Row 3"),
+    ("street,lat\n1 A St,1\n", "first row"),
+    ('{"type": "FeatureCollection", "features": [{"geometry": {"type": "Line"}}]}', "Feature 1"),
+    ("{not json", "GeoJSON"),
+])
+def test_a_file_with_broken_rows_is_refused_whole_naming_them(in_org, content, needle):
+    admin = in_org.member(Role.ADMIN)
+    with pytest.raises(services.AddressFileError) as caught:
+        services.load_address_points(admin, content.encode(), "bad.csv")
+    text = caught.value.message + " ".join(caught.value.rows)
+    assert needle in text
+    assert AddressPoint.objects.count() == 0
+    assert not AuditEvent.objects.filter(code="geo.addresses.loaded").exists()
+
+
+def test_a_file_that_is_not_utf8_is_refused(in_org):
+    with pytest.raises(services.AddressFileError):
+        services.load_address_points(in_org.member(Role.ADMIN), b"\xff\xfe\x00a", "x.csv")
+
+
+def test_only_organizers_load_points(in_org):
+    with pytest.raises(PermissionDenied):
+        services.load_address_points(in_org.member(Role.CANVASSER), CSV.encode(), "p.csv")
+
+
+def test_a_turf_counts_its_doors_and_a_self_intersecting_one_is_refused(in_org):
+    admin = in_org.member(Role.ADMIN)
+    block(admin, 4)
+    turf = services.create_turf(admin, name="Front", geometry=json.dumps(TURF))
+    assert turf.door_count == 4
+    bow_tie = {"type": "Polygon", "coordinates": [[[-75.134, 39.9825], [-75.132, 39.9845],
+                                                   [-75.132, 39.9825], [-75.134, 39.9845],
+                                                   [-75.134, 39.9825]]]}
+    with pytest.raises(services.InvalidTurf) as caught:
+        services.create_turf(admin, name="Bow tie", geometry=bow_tie)
+    assert "crosses itself" in caught.value.message
+    with pytest.raises(services.InvalidTurf):
+        services.update_turf(admin, turf, name="Front", geometry=bow_tie)
+    turf.refresh_from_db()
+    assert turf.geometry == TURF or turf.geometry["type"] == "Polygon"
+    assert Turf.objects.count() == 1
+
+
+def test_assign_and_archive_a_turf(in_org):
+    admin, canvasser = in_org.member(Role.ADMIN), in_org.member(Role.CANVASSER)
+    turf = services.create_turf(admin, name="Front", geometry=TURF)
+    services.update_turf(admin, turf, name="Front A", geometry=TURF, assigned_to=[canvasser])
+    assert list(turf.assigned_to.all()) == [canvasser]
+    services.archive_turf(admin, turf)
+    assert Turf.objects.active().count() == 0
+
+
+def test_cutting_a_base_makes_balanced_non_overlapping_turfs_covering_every_door(in_org):
+    admin = in_org.member(Role.ADMIN)
+    base = in_org.base
+    for i in range(40):
+        street = "N Front St" if i < 20 else "Jasper St"
+        number = 2400 + i % 20 + (0 if i < 20 else 100)
+        people.create_person(admin, given_name=f"P{i}", street=f"{number} {street}",
+                             base=base)
+    for n, address in enumerate(Address.objects.order_by("pk")):
+        address.latitude = Decimal(f"{39.983 + (n % 20) * 0.00005:.6f}")
+        address.longitude = Decimal(f"{-75.133 + (n // 20) * 0.002:.6f}")
+        address.save()
+    turfs = services.cut_turfs(admin, parts=4, name="Cut", base=base)
+    assert [t.name for t in turfs] == ["Cut 1", "Cut 2", "Cut 3", "Cut 4"]
+    counts = [t.door_count for t in turfs]
+    assert sum(counts) == 40
+    assert max(counts) - min(counts) <= 2
+    from groundswell.geo.geometry import parse_polygon
+    shapes = [parse_polygon(t.geometry) for t in turfs]
+    for i, a in enumerate(shapes):
+        for b in shapes[i + 1:]:
+            assert a.intersection(b).area < 1e-12
+
+
+def test_cutting_needs_an_area_and_a_sensible_count(in_org):
+    admin = in_org.member(Role.ADMIN)
+    with pytest.raises(services.InvalidTurf):
+        services.cut_turfs(admin, parts=3, name="X")
+    with pytest.raises(services.InvalidTurf):
+        services.cut_turfs(admin, parts=0, name="X", base=in_org.base)
+    with pytest.raises(services.InvalidTurf):
+        services.cut_turfs(admin, parts=3, name="X", base=in_org.base)  # no placed doors
+    assert Turf.objects.count() == 0
