@@ -98,6 +98,8 @@ class LocalGateway:
         self._server: asyncio.AbstractServer | None = None
         self._ready = threading.Event()
         self._callbacks = ThreadPoolExecutor(max_workers=4, thread_name_prefix="gw-callback")
+        self._pending = 0
+        self._settled = threading.Condition(self._lock)
         self.validator = RequestValidator(auth_token)
 
     # --- control --------------------------------------------------------------------------
@@ -307,6 +309,8 @@ class LocalGateway:
                 return None
             callbacks = b.callbacks
         if callbacks and callback:
+            with self._lock:
+                self._pending += 1
             self._callbacks.submit(self._deliver, message)
         return 201, self._resource(message)
 
@@ -324,13 +328,26 @@ class LocalGateway:
             return exc.code
 
     def _deliver(self, message: Received) -> None:
-        for status in ("sent", "delivered"):
-            code = self.send_status(message.status_callback, message, status)
+        try:
+            for status in ("sent", "delivered"):
+                try:
+                    code = self.send_status(message.status_callback, message, status)
+                except OSError:
+                    code = 0
+                with self._lock:
+                    if 200 <= code < 300:
+                        self.stats.callbacks_sent += 1
+                    else:
+                        self.stats.callbacks_failed += 1
+        finally:
             with self._lock:
-                if 200 <= code < 300:
-                    self.stats.callbacks_sent += 1
-                else:
-                    self.stats.callbacks_failed += 1
+                self._pending -= 1
+                self._settled.notify_all()
+
+    def settle(self, timeout: float = 10.0) -> bool:
+        """Wait until every status callback due has been posted."""
+        with self._lock:
+            return self._settled.wait_for(lambda: self._pending == 0, timeout)
 
     def send_status(self, url: str, message: Received, status: str,
                     error_code: str = "") -> int:

@@ -20,8 +20,9 @@ def release_time(local: datetime, start: time, end: time) -> datetime:
     time zone as ``local``)."""
     if not in_quiet_hours(local.timetz().replace(tzinfo=None), start, end):
         return local
-    candidate = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+    at_end = {"hour": end.hour, "minute": end.minute, "second": end.second,
+              "microsecond": end.microsecond}
+    candidate = local.replace(**at_end)
     if candidate <= local:
-        candidate = (local + timedelta(days=1)).replace(hour=end.hour, minute=end.minute,
-                                                        second=0, microsecond=0)
+        candidate = (local + timedelta(days=1)).replace(**at_end)
     return candidate

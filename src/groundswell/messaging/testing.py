@@ -51,6 +51,11 @@ class LiveSMS:
     def hook(self, org_slug: str, name: str = "incoming") -> str:
         return self.base_url + reverse(f"messaging_hook_{name}", kwargs={"organization": org_slug})
 
+    def deliver(self) -> None:
+        """Send everything due and wait for the gateway's delivery callbacks."""
+        deliver_outbox()
+        self.gateway.settle()
+
     def text(self, org_slug: str, from_: str, body: str, sid: str | None = None) -> int:
         """A resident texts the organization: a signed webhook over real HTTP."""
         return self.gateway.send_inbound(self.hook(org_slug), from_=from_, to=OUR_NUMBER,
@@ -58,8 +63,12 @@ class LiveSMS:
 
 
 @pytest.fixture
-def sms_live(sms_gateway: LocalGateway, live_server: Any, settings: Any) -> LiveSMS:
+def sms_live(sms_gateway: LocalGateway, live_server: Any, settings: Any) -> Iterator[LiveSMS]:
+    """Call ``sms_live.deliver()`` (not ``deliver_outbox``) to send and wait for the
+    delivery callbacks: on SQLite the live server shares the test's connection, so the
+    test must not query while a callback is being handled."""
     settings.SITE_URL = live_server.url
     settings.SMS_STATUS_CALLBACKS = True
     sms_gateway.configure(callbacks=True)
-    return LiveSMS(sms_gateway, live_server.url)
+    yield LiveSMS(sms_gateway, live_server.url)
+    sms_gateway.settle()
