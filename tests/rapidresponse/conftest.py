@@ -58,6 +58,10 @@ def add_person(world: World, name: str, *, dlat: float, language: str = "es",
 
 @pytest.fixture
 def world(personas):
+    return build_world(personas)
+
+
+def build_world(personas, extra=()):
     """A network with a zone; subscribers at known distances north of the centre:
     responders R1 (100 m), R2 (300 m), R3 (600 m, English); neighbors N1 (50 m, in the
     zone), N2 (200 m, English, in the zone, drills), N3 (1.5 km, outside the zone)."""
@@ -80,6 +84,8 @@ def world(personas):
         add_person(w, "N1", dlat=0.00045)
         add_person(w, "N2", dlat=0.0018, language="en", drills=True)
         add_person(w, "N3", dlat=0.0135)
+        for name, kwargs in extra:
+            add_person(w, name, **kwargs)
         services.sync_subscribers(admin, network)
         for name, (role, drills, language) in w._roles.items():
             services.update_subscriber(admin, w.subscriber(name), role=role,

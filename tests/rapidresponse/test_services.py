@@ -285,3 +285,31 @@ def test_consent_withdrawn_leaves_on_sync_and_leave_link(world):
     with scope(organization=world.org):
         assert world.subscriber("N2").left_at is not None
         assert not world.people["N2"].consents.filter(withdrawn_at__isnull=True).exists()
+
+
+def test_purge_command_expires_and_purges_with_a_controlled_clock(world):
+    import io
+
+    from django.core.management import call_command
+
+    with scope(organization=world.org):
+        _report(world)
+    out = io.StringIO()
+    with time_machine.travel(timezone.now() + timedelta(days=31)):
+        call_command("purge_rapid_response", stdout=out)
+    assert "1 expired, 1 reports" in out.getvalue()
+    with scope(organization=world.org):
+        assert not Report.objects.exists()
+        incident = Incident.objects.get()
+        assert incident.state == "expired" and incident.purged_at is not None
+
+
+def test_maintenance_task_runs_inline_without_rescheduling(world):
+    from groundswell.rapidresponse.tasks import maintain_rapid_response, schedule
+
+    with scope(organization=world.org):
+        _report(world)
+    with time_machine.travel(timezone.now() + timedelta(days=31)):
+        result = maintain_rapid_response.enqueue(world.org.pk)
+    assert result.return_value == 2  # expired, then purged
+    assert schedule(world.org.pk) is False  # the test backend runs tasks inline

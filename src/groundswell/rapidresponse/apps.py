@@ -47,5 +47,6 @@ class RapidresponseConfig(AppConfig):
             "rapidresponse.alert.sent": _("Alert sent"),
             "rapidresponse.alert.all_clear": _("All-clear sent"),
             "rapidresponse.retention.purged": _("Old reports purged"),
+            "rapidresponse.review.exported": _("Incident review exported"),
         })
         from groundswell.rapidresponse import receivers  # noqa: F401  (texts to the hotline)

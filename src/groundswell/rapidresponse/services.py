@@ -124,6 +124,12 @@ def save_network(actor: Membership, *, network: Network | None = None,
         _record("rapidresponse.network.created" if created
                 else "rapidresponse.network.updated", actor, actor.organization, network,
                 {"fields": sorted(fields)})
+        if created and Network.objects.filter(organization=actor.organization).count() == 1:
+            # One self-rescheduling maintenance chain per organization.
+            from groundswell.rapidresponse.tasks import schedule
+
+            org_id = actor.organization_id
+            transaction.on_commit(lambda: schedule(org_id))
     return network
 
 
@@ -954,6 +960,13 @@ def send_all_clear(actor: Membership, alert: Alert, *, details: str = "") -> Ale
         _record("rapidresponse.alert.all_clear", actor, org, clear,
                 {"follows": alert.pk, "recipients": len(rows)})
     return clear
+
+
+def record_review_export(actor: Membership, network: Network, rows: int) -> None:
+    """Exports are audited, even this one of times and counts only."""
+    require(actor, "rapidresponse.view")
+    _record("rapidresponse.review.exported", actor, network.organization, network,
+            {"rows": rows})
 
 
 # --- retention ------------------------------------------------------------------------------

@@ -683,7 +683,9 @@ def review_export(request: HttpRequest, pk: int) -> HttpResponse:
                      "seconds_to_confirm", "seconds_to_alert", "seconds_to_first_delivery",
                      "responders_asked", "responders_confirmed", "responders_on_the_way",
                      "alerts", "recipients"])
-    for row in review_rows(network):
+    rows = review_rows(network)
+    services.record_review_export(_membership(request), network, len(rows))
+    for row in rows:
         i = row["incident"]
         writer.writerow([i.pk, i.received_at.isoformat(), i.source, i.state, int(i.is_drill),
                          int(i.overridden), row["to_confirm"], row["to_alert"],
