@@ -22,6 +22,7 @@ EXPECTED = {
     "event_cancel": org(ORGANIZERS, ok=405),  # POST only
     "event_materials": org(VIEWERS),
     "shift_create": org(ORGANIZERS, ok=405),
+    "shift_reminders": org(ORGANIZERS, ok=405),  # POST queues texts
     "shift": org(SIGNERS),
     "shift_delete": org(ORGANIZERS, ok=405),
     "shift_sign_up": org(SIGNERS, ok=405),
@@ -49,7 +50,8 @@ EXPECTED = {
 
 _EVENT_PAGES = ("event", "event_edit", "event_cancel", "event_materials", "shift_create",
                 "kiosk", "kiosk_search", "kiosk_sign_in", "kiosk_add", "kiosk_exit",
-                "event_follow_up", "follow_up_assign", "follow_up_call_list", "event_report")
+                "event_follow_up", "follow_up_assign", "follow_up_call_list", "event_report",
+                "shift_reminders")
 PK_KINDS = {
     **dict.fromkeys(_EVENT_PAGES, "event"),
     "shift": "shift", "shift_delete": "shift", "shift_sign_up": "shift",

@@ -373,3 +373,43 @@ def test_report_figures(in_org):
             figures.joined_rapid_response) == (3, 2, 1, 1, 1)
     text = reports.to_csv(reports.overview([party, hearing]))
     assert text.startswith("\ufeffdate,event") and "Zoning hearing" in text
+
+
+def test_shift_reminders_go_through_the_outbox_once(in_org):
+    from groundswell.messaging.models import Message
+
+    organizer = org_member(in_org)
+    event = make_event(organizer, days=1, title_en="Party {x}")
+    shift = services.add_shift(organizer, event, role="music", starts_at=event.starts_at,
+                               ends_at=event.ends_at, slots=5)
+    ana = people.create_person(organizer, given_name="Ana", phone="215-555-0101",
+                               language="es")
+    people.record_consent(organizer, ana, channel="sms", purpose="events", source="event")
+    bo = people.create_person(organizer, given_name="Bo", phone="215-555-0102")
+    for person in (ana, bo):
+        services.sign_up_for_shift(organizer, shift, person)
+    result = services.send_shift_reminders(organizer, event)
+    assert (result.queued, result.unreachable) == (1, 1)
+    message = Message.objects.get(status="queued")
+    assert message.cause_key.startswith("events:shift-reminder:")
+    again = services.send_shift_reminders(organizer, event)
+    assert again.queued == 0 and Message.objects.filter(status="queued").count() == 1
+    with pytest.raises(PermissionDenied):
+        services.send_shift_reminders(in_org.member("program_staff"), event)
+
+
+def test_reminder_command_runs_for_every_organization(in_org):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    organizer = org_member(in_org)
+    event = make_event(organizer, days=0.5)
+    shift = services.add_shift(organizer, event, role="setup", starts_at=event.starts_at,
+                               ends_at=event.ends_at)
+    ana = people.create_person(organizer, given_name="Ana", phone="215-555-0101")
+    people.record_consent(organizer, ana, channel="sms", purpose="events", source="event")
+    services.sign_up_for_shift(organizer, shift, ana)
+    out = StringIO()
+    call_command("send_shift_reminders", "--hours", "24", stdout=out)
+    assert "queued 1" in out.getvalue()

@@ -21,7 +21,8 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from groundswell.core import audit
@@ -245,6 +246,63 @@ def cancel_shift_signup(actor: Membership, signup: ShiftSignup) -> None:
         signup.delete()
 
 
+@dataclass(frozen=True)
+class Reminders:
+    queued: int  # texts in the outbox
+    unreachable: int  # no consent to event texts, no phone, or opted out
+
+
+def _reminder_bodies(shift: Shift) -> tuple[str, str]:
+    """The reminder in English and Spanish. Braces are merge fields to the outbox, so
+    a title's own braces are softened."""
+    bodies = []
+    for language in ("en", "es"):
+        with translation.override(language):
+            when = date_format(timezone.localtime(shift.starts_at), "DATETIME_FORMAT")
+            text = _("Hi {first_name}: a reminder of your shift (%(role)s) at %(event)s, "
+                     "%(when)s. Thank you! {organization}") % {
+                "role": shift.get_role_display(), "when": when,
+                "event": shift.event.title_in(language).replace("{", "(").replace("}", ")")}
+        bodies.append(text)
+    return bodies[0], bodies[1]
+
+
+def send_shift_reminders(actor: Membership | None, event: Event, *,
+                         organization: Organization | None = None) -> Reminders:
+    """Queue a text reminder (through the messaging outbox, purpose "events") to each
+    volunteer of the event's shifts still to come who has not had one. ``actor`` None:
+    the scheduled command. People without consent to event texts are counted, not
+    texted (the outbox records why)."""
+    from groundswell.messaging import services as messaging
+
+    if actor is not None:
+        require(actor, "events.manage")
+    org = actor.organization if actor is not None else organization
+    if org is None or org.pk != event.organization_id:
+        raise ValueError("The reminders' organization must be the event's.")
+    queued = unreachable = 0
+    with transaction.atomic():
+        signups = (ShiftSignup.objects.select_for_update()
+                   .filter(shift__event=event, reminded_at__isnull=True,
+                           shift__starts_at__gt=timezone.now())
+                   .select_related("shift__event", "person"))
+        for signup in signups:
+            body_en, body_es = _reminder_bodies(signup.shift)
+            message = messaging.enqueue_sms(
+                actor, person=signup.person, purpose="events",
+                cause_key=f"events:shift-reminder:{signup.pk}", body_en=body_en,
+                body_es=body_es, organization=org)
+            if message.status == "suppressed":
+                unreachable += 1
+                continue
+            signup.reminded_at = timezone.now()
+            signup.save(update_fields=["reminded_at"])
+            queued += 1
+        _record("events.shift.reminded", actor, org, event,
+                {"queued": queued, "unreachable": unreachable})
+    return Reminders(queued, unreachable)
+
+
 # --- matching a resident to the one record --------------------------------------------------
 
 
@@ -421,6 +479,31 @@ def public_rsvp(event: Event, resident: Resident, *, guests: int = 0,
         _record("events.rsvp.created", None, org, rsvp,
                 {"event": event.pk, "person": person.pk, "guests": guests,
                  "new_person": created})
+    return rsvp
+
+
+def record_rsvp(actor: Membership, event: Event, person: Person, *, guests: int = 0) -> RSVP:
+    """Staff record an RSVP taken by phone or at the door (same limits as the page)."""
+    require(actor, "events.sign_in")
+    if not isinstance(guests, int) or not 0 <= guests <= MAX_GUESTS:
+        raise InvalidInput("guests", _("Bring at most %(max)s people with you.")
+                           % {"max": MAX_GUESTS})
+    if person.organization_id != event.organization_id:
+        raise InvalidInput("person", _("Choose someone from this organization."))
+    with transaction.atomic():
+        event = Event.objects.select_for_update().get(pk=event.pk)
+        if event.cancelled_at is not None:
+            raise DomainError(_("This event was cancelled."))
+        left = spots_left(event)
+        if left is not None and 1 + guests > left:
+            raise InvalidInput("guests", _("Sorry, this event is full."))
+        if RSVP.objects.filter(event=event, person=person, cancelled_at__isnull=True).exists():
+            raise DomainError(_("They have already RSVP'd for this event."))
+        rsvp, _new = RSVP.objects.update_or_create(
+            organization=event.organization, event=event, person=person,
+            defaults={"guests": guests, "source": RSVP.Source.STAFF, "cancelled_at": None})
+        _record("events.rsvp.created", actor, event.organization, rsvp,
+                {"event": event.pk, "person": person.pk, "guests": guests, "staff": True})
     return rsvp
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/cancel/", views.event_cancel, name="event_cancel"),
     path("<int:pk>/materials/", views.event_materials, name="event_materials"),
     path("<int:pk>/shifts/new/", views.shift_create, name="shift_create"),
+    path("<int:pk>/shifts/remind/", views.shift_reminders, name="shift_reminders"),
     path("shifts/<int:pk>/", views.shift_page, name="shift"),
     path("shifts/<int:pk>/delete/", views.shift_delete, name="shift_delete"),
     path("shifts/<int:pk>/sign-up/", views.shift_sign_up, name="shift_sign_up"),

@@ -242,6 +242,17 @@ def shift_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(reverse("event", args=[_slug(request), shift.event_id]) + "#shifts")
 
 
+@org_view("events.manage")
+@require_POST
+def shift_reminders(request: HttpRequest, pk: int) -> HttpResponse:
+    event = _event(request, pk)
+    result = services.send_shift_reminders(_membership(request), event)
+    messages.success(request, _("Reminders queued: %(queued)s. Without consent to event "
+                                "texts or a phone: %(unreachable)s.")
+                     % {"queued": result.queued, "unreachable": result.unreachable})
+    return redirect(reverse("event", args=[_slug(request), event.pk]) + "#shifts")
+
+
 @org_view("events.sign_in")
 @require_http_methods(["GET", "POST"])
 def shift_page(request: HttpRequest, pk: int) -> HttpResponse:
