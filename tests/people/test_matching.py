@@ -265,3 +265,114 @@ def test_members_of_one_household_are_not_proposed():
     assert compare_records(mother, daughter).score < THRESHOLD
     # the same person typed twice at that door still is
     assert compare_records(mother, home | {"given_name": "Ana"}).score >= THRESHOLD
+
+
+# --- linking two lists, EM weights, clusters (issue 5) ---------------------------------------
+
+LEFT = [
+    {"id": "a1", "given_name": "José", "family_name": "Rodríguez", "birth_date": "1984-03-02",
+     "postal_code": "19133", "national_id": "123456"},
+    {"id": "a2", "given_name": "Ana", "family_name": "Torres", "birth_date": "1990-11-20",
+     "postal_code": "19134", "national_id": "222333"},
+    {"id": "a3", "given_name": "Luz", "family_name": "Mejía", "birth_date": "1975-01-05",
+     "postal_code": "19125", "national_id": "987654"},
+]
+RIGHT = [
+    {"id": "b1", "given_name": "Pepe", "family_name": "Rodrigues", "birth_date": "19840302",
+     "postal_code": "19133", "national_id": "123465"},  # nickname, typo, transposed id
+    {"id": "b2", "given_name": "Anna", "family_name": "Torres", "birth_date": "1990-20-11",
+     "postal_code": "19134", "national_id": "222333"},  # day and month swapped
+    {"id": "b3", "given_name": "Pat", "family_name": "Kim", "birth_date": "1962-07-07",
+     "postal_code": "19106", "national_id": "555111"},
+]
+EXTRA = {name: name for name in ("id", "given_name", "family_name", "birth_date",
+                                 "postal_code", "national_id")}
+
+
+def test_link_finds_the_true_pairs_and_explains_each():
+    result = matching.link(LEFT, RIGHT, EXTRA, weights=None, threshold=10.0, one_to_one=True)
+    assert {(p.first, p.second) for p in result.pairs} == {("a1", "b1"), ("a2", "b2")}
+    for pair in result.pairs:
+        assert pair.reasons and pair.explain().endswith(f"= {pair.score:.1f}")
+        assert {r.field for r in pair.reasons} == set(EXTRA) - {"id"}
+    a1 = next(p for p in result.pairs if p.first == "a1").outcomes()
+    assert a1["national_id"] == CLOSE and a1["given_name"] == AGREE
+    assert next(p for p in result.pairs if p.first == "a2").outcomes()["birth_date"] == CLOSE
+    assert result.clusters == [frozenset({"a1", "b1"}), frozenset({"a2", "b2"})] or \
+        sorted(map(sorted, result.clusters)) == [["a1", "b1"], ["a2", "b2"]]
+
+
+def test_fields_may_join_several_keys():
+    record = {"number": "12", "street": "Front St"}
+    prepared = prepare(record, {"address_line_1": ("number", "street")})
+    assert dict(prepared.extra) == {"address_line_1": "12 front st"}
+
+
+def test_em_learns_that_agreement_is_evidence():
+    import random
+    rng = random.Random(4)
+    patterns = []
+    for _ in range(300):  # matches: mostly agree
+        patterns.append({f: AGREE if rng.random() < 0.9 else DISAGREE
+                         for f in ("given_name", "family_name", "birth_date")})
+    for _ in range(3000):  # non-matches: mostly disagree
+        patterns.append({f: AGREE if rng.random() < 0.05 else DISAGREE
+                         for f in ("given_name", "family_name", "birth_date")})
+    estimate = matching.estimate_weights(patterns)
+    assert 0.05 < estimate.match_share < 0.15
+    for field in ("given_name", "family_name", "birth_date"):
+        assert estimate.weights[field][AGREE] > 2 > 0 > estimate.weights[field][DISAGREE]
+        assert estimate.m[field][AGREE] == pytest.approx(0.9, abs=0.05)
+        assert estimate.u[field][AGREE] == pytest.approx(0.05, abs=0.02)
+
+
+def test_link_with_em_weights_on_generated_lists():
+    import random
+    rng = random.Random(7)
+    given = ["ana", "luz", "jose", "pedro", "maria", "carlos", "rosa", "juan", "lucia", "pablo"]
+    family = ["torres", "mejia", "cruz", "vega", "ruiz", "soto", "diaz", "lopez", "perez"]
+    left, right, truth = [], [], set()
+    for i in range(400):
+        person = {"given_name": rng.choice(given), "family_name": rng.choice(family),
+                  "birth_date": f"19{rng.randint(40, 99)}{rng.randint(1, 12):02d}"
+                                f"{rng.randint(1, 28):02d}",
+                  "national_id": str(rng.randint(100000, 999999))}
+        left.append({"id": f"l{i}", **person})
+        if i % 2 == 0:
+            copy = dict(person)
+            if i % 4 == 0:
+                copy["family_name"] = copy["family_name"][:-1] + "x"  # a typo
+            right.append({"id": f"r{i}", **copy})
+            truth.add((f"l{i}", f"r{i}"))
+    for i in range(200):
+        right.append({"id": f"s{i}", "given_name": rng.choice(given),
+                      "family_name": rng.choice(family),
+                      "birth_date": f"19{rng.randint(40, 99)}0101",
+                      "national_id": str(rng.randint(100000, 999999))})
+    result = matching.link(left, right, EXTRA, one_to_one=True)
+    found = {(p.first, p.second) for p in result.pairs}
+    assert result.estimate is not None
+    assert len(found & truth) / len(truth) > 0.97
+    assert len(found & truth) / len(found) > 0.97
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9)), max_size=20))
+def test_clusters_are_the_connected_components(edges):
+    pairs = [matching.ScoredPair(a, b, 1.0) for a, b in edges if a != b]
+    groups = matching.clusters(pairs)
+    seen = [x for g in groups for x in g]
+    assert len(seen) == len(set(seen))  # disjoint
+    for pair in pairs:
+        assert any(pair.first in g and pair.second in g for g in groups)
+    assert all(len(g) >= 2 for g in groups)
+
+
+@settings(max_examples=200, deadline=None)
+@given(records, records)
+def test_every_pair_is_explained_with_any_weights(a, b):
+    pa, pb = prepare(a, key=0), prepare(b, key=1)
+    fixed = compare(pa, pb)
+    given_weights = compare(pa, pb, matching.fixed_weights())
+    assert fixed == given_weights
+    assert {r.field for r in fixed.reasons} == set(matching.outcomes_of(pa, pb))

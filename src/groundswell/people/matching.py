@@ -24,7 +24,15 @@ canonical, phones to E.164, streets to their USPS abbreviations), then:
 
 Public functions: ``dedupe(records, fields=...)`` for the pairs within one list, and
 ``candidates(record, index)`` for the matches of one record in an ``Index`` built with
-``build_index(records, fields=...)``.
+``build_index(records, fields=...)`` (``add_to_index`` grows it one record at a time, as
+an import does). ``link(left, right, fields=...)`` links two lists and
+``dedupe_all(records, fields=...)`` deduplicates one, both with weights estimated from
+the compared pairs by EM (``estimate_weights``) unless fixed or given ones are asked
+for, returning scored pairs, their ``clusters`` and the weights used. Every pair
+carries its explanation: each compared field, its outcome and its weight
+(``ScoredPair.reasons``, ``explain()``). Beyond a neighborhood's people, ``EXTRA_FIELDS``
+(full birth date, an id number, street number, address lines, city, postal code,
+state) let it run on any data set, e.g. FEBRL (benchmarks/matching_febrl4.py).
 """
 
 from __future__ import annotations
@@ -34,9 +42,10 @@ import re
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache, cached_property, lru_cache
 from typing import Any
 
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
 from groundswell.people.normalize import (
     NormalizationError,
@@ -53,10 +62,22 @@ from groundswell.people.normalize import (
 #: ``unit`` together with ``street`` (as ``address``).
 FIELD_NAMES = ("id", "given_name", "preferred_name", "family_name", "phone", "email",
                "street", "unit", "birth_year")
+
+#: Further fields for data sets beyond a neighborhood's people (voter files, FEBRL...),
+#: each compared by its kind: "date" (digits; one typo or day and month swapped is
+#: close), "code" (exact; one typo is close), "text" (folded; Jaro-Winkler >= 0.9 is
+#: close). A field maps to one key of the record or to several joined by a space.
+EXTRA_FIELDS: dict[str, str] = {
+    "birth_date": "date", "national_id": "code", "street_number": "code",
+    "address_line_1": "text", "address_line_2": "text", "city": "text",
+    "postal_code": "code", "state": "code",
+}
+ALL_FIELDS = (*FIELD_NAMES, *EXTRA_FIELDS)
 DEFAULT_FIELDS: dict[str, str] = {name: name for name in FIELD_NAMES}
 
 #: What an explanation names, in order.
-COMPARED = ("given_name", "family_name", "phone", "email", "address", "birth_year")
+COMPARED = ("given_name", "family_name", "phone", "email", "address", "birth_year",
+            *EXTRA_FIELDS)
 
 AGREE, CLOSE, DISAGREE = "agree", "close", "disagree"
 
@@ -113,7 +134,25 @@ WEIGHTS: dict[str, FieldWeights] = {
     "email": FieldWeights(m=0.80, u=0.0001, close=0.0),
     "address": FieldWeights(m=0.70, u=0.001, close=2.0),
     "birth_year": FieldWeights(m=0.95, u=0.020, close=1.5),
+    # The further fields: set by hand, usually replaced by estimate_weights (EM).
+    "birth_date": FieldWeights(m=0.95, u=0.0005, close=4.0),
+    "national_id": FieldWeights(m=0.95, u=0.0001, close=5.0),
+    "street_number": FieldWeights(m=0.90, u=0.05, close=1.0),
+    "address_line_1": FieldWeights(m=0.85, u=0.005, close=3.0),
+    "address_line_2": FieldWeights(m=0.80, u=0.01, close=2.0),
+    "city": FieldWeights(m=0.90, u=0.01, close=2.5),
+    "postal_code": FieldWeights(m=0.90, u=0.01, close=2.0),
+    "state": FieldWeights(m=0.95, u=0.20, close=0.5),
 }
+
+#: Weights as the scorer uses them: field -> outcome -> log2 weight. ``WEIGHTS`` gives
+#: the fixed ones; ``estimate_weights`` estimates them from the data (EM).
+Weights = Mapping[str, Mapping[str, float]]
+
+
+def fixed_weights() -> dict[str, dict[str, float]]:
+    return {name: {AGREE: w.agree, CLOSE: w.close, DISAGREE: w.disagree}
+            for name, w in WEIGHTS.items()}
 
 #: Pairs scoring at least this are worth a human's look. The same full name alone
 #: (+13.98) passes; the same full name with another birth year (+9.69) does not; a
@@ -239,6 +278,11 @@ class Prepared:
     street: str = ""  # canonical_street
     unit: str = ""  # normalize_unit
     birth_year: int | None = None
+    extra: tuple[tuple[str, str], ...] = ()  # (EXTRA_FIELDS name, normalized value)
+
+    @cached_property
+    def extra_map(self) -> dict[str, str]:
+        return dict(self.extra)
 
     @property
     def family_words(self) -> tuple[str, ...]:
@@ -249,7 +293,8 @@ class Prepared:
         has = {"given_name": bool(self.given), "family_name": bool(self.family),
                "phone": bool(self.phones), "email": bool(self.emails),
                "address": bool(self.street), "birth_year": self.birth_year is not None}
-        return frozenset(name for name, present in has.items() if present)
+        return frozenset(name for name, present in has.items() if present) | frozenset(
+            name for name, _value in self.extra)
 
 
 def _values(raw: Any) -> list[str]:
@@ -300,35 +345,61 @@ def _unit(raw: str) -> str:
         return fold(raw).upper()
 
 
-def prepare(record: Mapping[str, Any], fields: Mapping[str, str] | None = None,
+_fold = lru_cache(maxsize=1 << 16)(fold)  # names, towns and states repeat a lot
+
+
+def _extra_value(kind: str, raw: Any) -> str:
+    if raw is None:
+        return ""
+    text = str(raw)
+    if kind == "date":
+        return re.sub(r"\D", "", text)
+    if kind == "code":
+        return _fold(text).replace(" ", "")
+    return _fold(text)
+
+
+def prepare(record: Mapping[str, Any], fields: Mapping[str, Any] | None = None,
             key: Hashable = None, region: str = "US") -> Prepared:
     """Normalize one record. ``fields`` maps matcher field names to the record's keys
-    (default: the same names); fields it does not map are not used."""
+    (default: the same names), or to a tuple of keys whose values are joined by a
+    space; fields it does not map are not used."""
     fields = DEFAULT_FIELDS if fields is None else fields
-    unknown = set(fields) - set(FIELD_NAMES)
+    unknown = set(fields) - set(ALL_FIELDS)
     if unknown:
         raise ValueError(f"Unknown matcher fields: {', '.join(sorted(unknown))}")
 
     def get(name: str) -> Any:
         source = fields.get(name)
+        if isinstance(source, tuple):
+            parts = [record.get(k) for k in source]
+            joined = " ".join(str(p) for p in parts if p not in (None, ""))
+            return joined or None
         return record.get(source) if source is not None else None
 
     def text(name: str) -> str:
         value = get(name)
-        return fold(str(value)) if value is not None else ""
+        return _fold(str(value)) if value is not None else ""
 
     given = tuple(dict.fromkeys(v for v in (text("given_name"), text("preferred_name")) if v))
-    street = canonical_street(str(get("street") or ""))
+    street = canonical_street(str(get("street") or "")) if "street" in fields else ""
     record_key = get("id") if fields.get("id") in record else None
+    extra = []
+    for name, kind in EXTRA_FIELDS.items():
+        if name in fields:
+            value = _extra_value(kind, get(name))
+            if value:
+                extra.append((name, value))
     return Prepared(
         key=record_key if record_key is not None else key,
         given=given,
         family=text("family_name"),
-        phones=_phones(get("phone"), region),
-        emails=_emails(get("email")),
+        phones=_phones(get("phone"), region) if "phone" in fields else frozenset(),
+        emails=_emails(get("email")) if "email" in fields else frozenset(),
         street=street,
         unit=_unit(str(get("unit") or "")) if street else "",
-        birth_year=_birth_year(get("birth_year")),
+        birth_year=_birth_year(get("birth_year")) if "birth_year" in fields else None,
+        extra=tuple(extra),
     )
 
 
@@ -354,6 +425,14 @@ class ScoredPair:
 
     def agreed(self) -> list[str]:
         return [r.field for r in self.reasons if r.outcome in (AGREE, CLOSE)]
+
+    def outcomes(self) -> dict[str, str]:
+        return {r.field: r.outcome for r in self.reasons}
+
+    def explain(self) -> str:
+        """In words: ``"given_name agree +6.5, phone disagree -2.3 = 4.2"``."""
+        parts = [f"{r.field} {r.outcome} {r.weight:+.1f}" for r in self.reasons]
+        return ", ".join(parts) + f" = {self.score:.1f}"
 
 
 def similarity(a: str, b: str) -> float:
@@ -397,38 +476,84 @@ def compare_family(a: str, b: str) -> str:
     return DISAGREE
 
 
-def compare(a: Prepared, b: Prepared) -> ScoredPair:
-    """Score a pair. Symmetric: compare(a, b) and compare(b, a) have the same score and
-    reasons. Only fields present on both sides are compared and explained."""
-    both = a.present() & b.present()
+def _close_code(a: str, b: str) -> bool:
+    return DamerauLevenshtein.distance(a, b, score_cutoff=1) <= 1
+
+
+def compare_extra(kind: str, a: str, b: str) -> str:
+    if a == b:
+        return AGREE
+    if kind == "date":
+        swapped = len(a) == 8 and len(b) == 8 and a[:4] == b[:4] and a[4:6] == b[6:8] \
+            and a[6:8] == b[4:6]
+        return CLOSE if swapped or _close_code(a, b) else DISAGREE
+    if kind == "code":
+        return CLOSE if len(a) > 2 and _close_code(a, b) else DISAGREE
+    return CLOSE if similarity(a, b) >= NAME_CLOSE else DISAGREE
+
+
+def outcomes_of(a: Prepared, b: Prepared) -> dict[str, str]:
+    """Each field present on both sides and its outcome (agree, close, disagree)."""
     outcomes: dict[str, str] = {}
-    if "given_name" in both:
+    if a.given and b.given:
         outcomes["given_name"] = compare_given(a.given, b.given)
-    if "family_name" in both:
+    if a.family and b.family:
         outcomes["family_name"] = compare_family(a.family, b.family)
-    if "phone" in both:
+    if a.phones and b.phones:
         outcomes["phone"] = AGREE if a.phones & b.phones else DISAGREE
-    if "email" in both:
+    if a.emails and b.emails:
         outcomes["email"] = AGREE if a.emails & b.emails else DISAGREE
-    if "address" in both:
+    if a.street and b.street:
         if a.street != b.street:
             outcomes["address"] = DISAGREE
         else:
             outcomes["address"] = AGREE if a.unit == b.unit else CLOSE
-    if "birth_year" in both:
-        assert a.birth_year is not None and b.birth_year is not None
+    if a.birth_year is not None and b.birth_year is not None:
         gap = abs(a.birth_year - b.birth_year)
         outcomes["birth_year"] = AGREE if gap == 0 else CLOSE if gap == 1 else DISAGREE
-    weights = {name: WEIGHTS[name].of(outcome) for name, outcome in outcomes.items()}
-    if outcomes.get("given_name") == DISAGREE and outcomes.get("address") in (AGREE, CLOSE):
-        # Relatives at one door share a family name and an address: the two agree
-        # together far more often than the independent weights assume. With given
-        # names that disagree, a shared address is what another member of the household
-        # looks like, so it counts for nothing (a shared phone or email still does).
-        weights["address"] = 0.0
-    reasons = tuple(FieldResult(name, outcomes[name], weights[name])
-                    for name in COMPARED if name in outcomes)
-    score = math.fsum(r.weight for r in reasons)
+    if a.extra and b.extra:
+        theirs = b.extra_map
+        for name, value in a.extra:
+            other = theirs.get(name)
+            if other is not None:
+                outcomes[name] = AGREE if value == other else \
+                    compare_extra(EXTRA_FIELDS[name], value, other)
+    return outcomes
+
+
+@cache
+def _fixed() -> dict[str, dict[str, float]]:
+    return fixed_weights()
+
+
+def _reasons(outcomes: Mapping[str, str], weights: Weights | None
+             ) -> tuple[tuple[FieldResult, ...], float]:
+    table = weights if weights is not None else _fixed()
+    household = outcomes.get("given_name") == DISAGREE and \
+        outcomes.get("address") in (AGREE, CLOSE)
+    reasons = []
+    for name in COMPARED:
+        outcome = outcomes.get(name)
+        if outcome is None:
+            continue
+        levels = table.get(name)
+        weight = levels[outcome] if levels is not None else WEIGHTS[name].of(outcome)
+        if household and name == "address":
+            # Relatives at one door share a family name and an address: the two agree
+            # together far more often than the independent weights assume. With given
+            # names that disagree, a shared address is what another member of the
+            # household looks like, so it counts for nothing (a shared phone or email
+            # still does).
+            weight = 0.0
+        reasons.append(FieldResult(name, outcome, weight))
+    return tuple(reasons), math.fsum(r.weight for r in reasons)
+
+
+def compare(a: Prepared, b: Prepared, weights: Weights | None = None) -> ScoredPair:
+    """Score a pair, with the fixed weights or the given ones (e.g. from
+    estimate_weights). Symmetric: compare(a, b) and compare(b, a) have the same score
+    and reasons. Only fields present on both sides are compared and explained."""
+    reasons, score = _reasons(outcomes_of(a, b), weights)
     return ScoredPair(a.key, b.key, score, reasons)
 
 
@@ -458,6 +583,12 @@ def blocking_keys(record: Prepared) -> frozenset[str]:
         groups = nickname_groups(first)
         names = [f"#{g}" for g in sorted(groups)] if groups else [first]
         keys.update(f"given:{name}:{initial}" for name in names if name)
+    extra = dict(record.extra)
+    for name in ("birth_date", "national_id"):
+        if extra.get(name):
+            keys.add(f"{name}:{extra[name]}")
+    if extra.get("postal_code") and extra.get("address_line_1"):
+        keys.add(f"place:{extra['postal_code']}:{extra['address_line_1'][:3]}")
     return frozenset(keys)
 
 
@@ -478,6 +609,27 @@ class Index:
             if len(block) <= MAX_BLOCK:
                 found.update(block)
         return sorted(found)
+
+    def strict_neighbours(self, record: Prepared) -> list[int]:
+        """Like ``neighbours``, but a record sharing only weak keys (a family-name
+        prefix, a given name with an initial) must share two of them: what ``link``
+        compares, where lists are large and a lone common surname says little."""
+        strong: set[int] = set()
+        weak: dict[int, int] = defaultdict(int)
+        for key in blocking_keys(record):
+            block = self.blocks.get(key, ())
+            if len(block) > MAX_BLOCK:
+                continue
+            if key.startswith(_WEAK_KEYS):
+                for position in block:
+                    weak[position] += 1
+            else:
+                strong.update(block)
+        strong.update(position for position, count in weak.items() if count >= 2)
+        return sorted(strong)
+
+
+_WEAK_KEYS = ("family:", "given:")
 
 
 def build_index(records: Iterable[Mapping[str, Any]], fields: Mapping[str, str] | None = None,
@@ -537,9 +689,217 @@ def dedupe(records: Sequence[Mapping[str, Any]], fields: Mapping[str, str] | Non
     return pairs
 
 
+# --- weights from the data (EM) -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What ``estimate_weights`` learned: the weights, the share of compared pairs that
+    are matches, and the per-field m and u probabilities of each outcome."""
+
+    weights: dict[str, dict[str, float]]
+    match_share: float
+    m: dict[str, dict[str, float]]
+    u: dict[str, dict[str, float]]
+    iterations: int
+
+    @property
+    def threshold(self) -> float:
+        """The score at which a pair is as likely a match as not."""
+        p = min(max(self.match_share, 1e-9), 1 - 1e-9)
+        return math.log2((1 - p) / p)
+
+
+_LEVELS = (AGREE, CLOSE, DISAGREE)
+
+
+def estimate_weights(patterns: Iterable[Mapping[str, str]], *, max_iterations: int = 100,
+                     tolerance: float = 1e-6, match_share: float = 0.1) -> Estimate:
+    """Fellegi-Sunter m and u probabilities by expectation-maximisation over the
+    outcomes of the compared pairs (each pattern: field -> agree/close/disagree; a
+    field missing from a pattern was not compared and counts for neither side).
+    Patterns that repeat are counted once with their number, so a few hundred thousand
+    pairs take a few milliseconds per iteration. Starts from the fixed weights' m and
+    u; probabilities are kept away from 0 so that every weight is finite."""
+    counts: dict[tuple[tuple[str, str], ...], int] = defaultdict(int)
+    for pattern in patterns:
+        counts[tuple(sorted(pattern.items()))] += 1
+    fields = sorted({name for pattern in counts for name, _ in pattern})
+    eps = 1e-6
+    m: dict[str, dict[str, float]] = {}
+    u: dict[str, dict[str, float]] = {}
+    for name in fields:
+        base = WEIGHTS.get(name, FieldWeights(0.9, 0.05, 1.0))
+        m[name] = {AGREE: base.m * 0.9, CLOSE: base.m * 0.1, DISAGREE: 1 - base.m}
+        u[name] = {AGREE: base.u, CLOSE: min(0.05, base.u * 5), DISAGREE: 0.0}
+        u[name][DISAGREE] = max(eps, 1 - u[name][AGREE] - u[name][CLOSE])
+    p = match_share
+    items = list(counts.items())
+    iterations = 0
+    for iterations in range(1, max_iterations + 1):  # noqa: B007 (reported)
+        m_sum = {n: dict.fromkeys(_LEVELS, 0.0) for n in fields}
+        u_sum = {n: dict.fromkeys(_LEVELS, 0.0) for n in fields}
+        matched = total = 0.0
+        for pattern, count in items:
+            log_m = math.log(p) + math.fsum(math.log(m[n][o]) for n, o in pattern)
+            log_u = math.log(1 - p) + math.fsum(math.log(u[n][o]) for n, o in pattern)
+            top = max(log_m, log_u)
+            g = math.exp(log_m - top) / (math.exp(log_m - top) + math.exp(log_u - top))
+            matched += g * count
+            total += count
+            for n, o in pattern:
+                m_sum[n][o] += g * count
+                u_sum[n][o] += (1 - g) * count
+        new_p = min(max(matched / total, eps), 1 - eps) if total else p
+        change = abs(new_p - p)
+        for n in fields:
+            for sums, probs in ((m_sum, m), (u_sum, u)):
+                level_total = sum(sums[n].values())
+                if level_total <= 0:
+                    continue
+                for level in _LEVELS:
+                    value = max(eps, sums[n][level] / level_total)
+                    change = max(change, abs(value - probs[n][level]))
+                    probs[n][level] = value
+        p = new_p
+        if change < tolerance:
+            break
+    weights = {n: {level: math.log2(m[n][level] / u[n][level]) for level in _LEVELS}
+               for n in fields}
+    return Estimate(weights, p, m, u, iterations)
+
+
+# --- linking two lists, deduplicating one, clusters -----------------------------------------
+
+
+@dataclass(frozen=True)
+class Linkage:
+    """Scored pairs (best first, each with its explanation), the clusters they form, and
+    the weights and threshold they were scored with."""
+
+    pairs: list[ScoredPair]
+    clusters: list[frozenset[Hashable]]
+    weights: dict[str, dict[str, float]]
+    threshold: float
+    estimate: Estimate | None = None
+
+
+def clusters(pairs: Iterable[ScoredPair]) -> list[frozenset[Hashable]]:
+    """Connected groups of records joined by ``pairs`` (union-find); groups of two or
+    more, largest first."""
+    parent: dict[Hashable, Hashable] = {}
+
+    def root(x: Hashable) -> Hashable:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for pair in pairs:
+        a, b = root(pair.first), root(pair.second)
+        if a != b:
+            parent[b] = a
+    groups: dict[Hashable, set[Hashable]] = defaultdict(set)
+    for x in parent:
+        groups[root(x)].add(x)
+    found = [frozenset(g) for g in groups.values() if len(g) > 1]
+    found.sort(key=lambda g: (-len(g), sorted(map(str, g))))
+    return found
+
+
+def _resolve_weights(weights: Weights | str | None, patterns: list[dict[str, str]],
+                     threshold: float | None) -> tuple[dict[str, dict[str, float]], float,
+                                                       Estimate | None]:
+    if weights == "em":
+        estimate = estimate_weights(patterns)
+        return estimate.weights, estimate.threshold if threshold is None else threshold, \
+            estimate
+    if weights is None:
+        return fixed_weights(), THRESHOLD if threshold is None else threshold, None
+    if isinstance(weights, str):
+        raise ValueError("weights must be None, 'em' or a mapping")
+    chosen = {name: dict(levels) for name, levels in weights.items()}
+    return chosen, THRESHOLD if threshold is None else threshold, None
+
+
+def _one_to_one(pairs: list[ScoredPair]) -> list[ScoredPair]:
+    """Each record in at most one pair, best scores first (for linking two lists that
+    each hold a person once)."""
+    used_left: set[Hashable] = set()
+    used_right: set[Hashable] = set()
+    kept = []
+    for pair in pairs:
+        if pair.first in used_left or pair.second in used_right:
+            continue
+        used_left.add(pair.first)
+        used_right.add(pair.second)
+        kept.append(pair)
+    return kept
+
+
+def link(left: Sequence[Mapping[str, Any]], right: Sequence[Mapping[str, Any]],
+         fields: Mapping[str, Any] | None = None, *, weights: Weights | str | None = "em",
+         threshold: float | None = None, one_to_one: bool = False,
+         region: str = "US") -> Linkage:
+    """Pairs (left record, right record) that may be one person. ``fields`` maps matcher
+    field names to keys of the records (both lists alike); records are identified by
+    their ``id`` field, else by their position. ``weights``: ``"em"`` estimates them
+    from the compared pairs (the default), None uses the fixed ones, or give a mapping
+    field -> outcome -> weight. ``threshold`` defaults to the estimate's (where a pair
+    is as likely a match as not) or THRESHOLD. ``one_to_one`` keeps each record in one
+    pair at most (best first). Blocking: pairs sharing a strong key (phone, email,
+    street, full birth date, id number, postal code with the street's first letters) or
+    two weak ones (family-name prefix, given name with the family initial)."""
+    fields = dict(DEFAULT_FIELDS if fields is None else fields)
+    index = build_index(right, fields, region)
+    prepared_left = [prepare(r, fields, key=position, region=region)
+                     for position, r in enumerate(left)]
+    compared: list[tuple[Prepared, Prepared]] = []
+    for record in prepared_left:
+        for other in index.strict_neighbours(record):
+            compared.append((record, index.records[other]))
+    return _score(compared, weights, threshold, one_to_one)
+
+
+def _score(compared: list[tuple[Prepared, Prepared]], weights: Weights | str | None,
+           threshold: float | None, one_to_one: bool) -> Linkage:
+    patterns = [outcomes_of(a, b) for a, b in compared]
+    chosen, cut, estimate = _resolve_weights(weights, patterns, threshold)
+    # Many pairs share a pattern of outcomes: score each pattern once.
+    scored: dict[tuple[tuple[str, str], ...], tuple[tuple[FieldResult, ...], float]] = {}
+    pairs = []
+    for (a, b), pattern in zip(compared, patterns, strict=True):
+        key = tuple(pattern.items())
+        if key not in scored:
+            scored[key] = _reasons(pattern, chosen)
+        reasons, score = scored[key]
+        if score >= cut:
+            pairs.append(ScoredPair(a.key, b.key, score, reasons))
+    pairs.sort(key=lambda p: (-p.score, str(p.first), str(p.second)))
+    if one_to_one:
+        pairs = _one_to_one(pairs)
+    return Linkage(pairs, clusters(pairs), chosen, cut, estimate)
+
+
+def dedupe_all(records: Sequence[Mapping[str, Any]], fields: Mapping[str, Any] | None = None,
+               *, weights: Weights | str | None = "em", threshold: float | None = None,
+               region: str = "US") -> Linkage:
+    """``dedupe`` with estimated (or given) weights, returning clusters as well."""
+    index = build_index(records, fields, region)
+    compared = []
+    for position, record in enumerate(index.records):
+        for other in index.neighbours(record):
+            if other > position:
+                compared.append((record, index.records[other]))
+    return _score(compared, weights, threshold, one_to_one=False)
+
+
 __all__ = [
-    "AGREE", "CLOSE", "COMPARED", "DEFAULT_FIELDS", "DISAGREE", "FIELD_NAMES", "MAX_BLOCK",
-    "NICKNAME_GROUPS", "THRESHOLD", "WEIGHTS", "FieldResult", "Index", "Prepared",
-    "ScoredPair", "add_to_index", "blocking_keys", "build_index", "candidates", "canonical_street",
-    "compare", "compare_records", "dedupe", "nickname_groups", "prepare",
+    "AGREE", "ALL_FIELDS", "CLOSE", "COMPARED", "DEFAULT_FIELDS", "DISAGREE", "EXTRA_FIELDS",
+    "FIELD_NAMES", "MAX_BLOCK", "NICKNAME_GROUPS", "THRESHOLD", "WEIGHTS", "Estimate",
+    "FieldResult", "Index", "Linkage", "Prepared", "ScoredPair", "Weights", "add_to_index",
+    "blocking_keys", "build_index", "candidates", "canonical_street", "clusters", "compare",
+    "compare_extra", "compare_records", "dedupe", "dedupe_all", "estimate_weights",
+    "fixed_weights", "link", "nickname_groups", "outcomes_of", "prepare",
 ]
