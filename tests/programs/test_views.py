@@ -300,3 +300,48 @@ def test_reports_and_their_csv(personas, setup):
     with scope(organization=personas.org):
         assert AuditEvent.objects.filter(code="programs.report.exported").exists()
     assert client.get(f"{PROGRAMS}/reports/?since=2026-13-01").status_code == 400
+
+
+def test_conversion_counts_campaign_actions_and_rapid_response_after_the_service(personas,
+                                                                                setup):
+    from groundswell.events.models import Attendance as EventAttendance
+    from groundswell.events.models import Event
+
+    organizer = personas.member("organizer")
+    guardian = setup["guardian"]
+    with scope(organization=personas.org):
+        services.serve_household(personas.member("program_staff"), setup["pantry"],
+                                 guardian, {setup["bags"]: 1})
+        hearing = Event.objects.create(organization=personas.org, kind="hearing",
+                                       title_en="Zoning hearing", starts_at=timezone.now(),
+                                       ends_at=timezone.now())
+        EventAttendance.objects.create(organization=personas.org, event=hearing,
+                                       person=guardian, source="staff")
+        people.record_consent(organizer, guardian, channel="sms", purpose="rapid_response",
+                              source="event", wording="yes")
+        people.record_interaction(organizer, guardian, kind="door_visit")
+        from groundswell.programs import reports
+
+        dist = reports.distribution_report(timezone.localdate() - timedelta(days=1),
+                                           timezone.localdate())
+        assert dist.reach.people == 1 and dist.reach.households == 1
+        assert dict(dist.conversion.rows()) == {"visited": 1, "grievance": 0,
+                                                "campaign_action": 1, "rapid_response": 1}
+        # The guardian of the enrolled child is the program's reach.
+        program = reports.program_report(setup["ours"], timezone.localdate()
+                                         - timedelta(days=1), timezone.localdate())
+        assert program.enrolled == 1 and program.guardians.people == 1
+        assert program.conversion.campaign_action == 1
+
+
+def test_the_csv_cannot_carry_a_formula(personas, setup):
+    with scope(organization=personas.org):
+        services.save_program(personas.member("admin"), name="=HYPERLINK(\"x\")")
+    csv = client_as(personas, "admin").post(f"{PROGRAMS}/reports/export/", {})
+    import csv as csv_module
+    import io
+
+    rows = list(csv_module.reader(io.StringIO(csv.content.decode("utf-8-sig"))))
+    sections = {row[0] for row in rows}
+    assert "'=HYPERLINK(\"x\")" in sections
+    assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row)

@@ -778,6 +778,18 @@ def program_reports(request: HttpRequest) -> HttpResponse:
     })
 
 
+class _SafeWriter:
+    """csv.writer whose text cells cannot start a spreadsheet formula (names of items
+    and programs are typed by members): = + - @ tab and CR get an apostrophe first."""
+
+    def __init__(self, out: HttpResponse) -> None:
+        self.writer = csv.writer(out)
+
+    def writerow(self, row: list[Any]) -> None:
+        self.writer.writerow([f"'{cell}" if isinstance(cell, str) and cell[:1] in
+                              ("=", "+", "-", "@", "\t", "\r") else cell for cell in row])
+
+
 @org_view("programs.reports")
 @require_POST
 def program_reports_export(request: HttpRequest) -> HttpResponse:
@@ -794,7 +806,7 @@ def program_reports_export(request: HttpRequest) -> HttpResponse:
         f'attachment; filename="programs-report-{data["since"]:%Y%m%d}-{data["until"]:%Y%m%d}'
         '.csv"')
     response.write("\ufeff")
-    writer = csv.writer(response)
+    writer = _SafeWriter(response)
     writer.writerow([_("Section"), _("Measure"), _("Value")])
     section = _("Distributions")
     for label, value in (

@@ -28,9 +28,10 @@
       });
     });
   }
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", draw);
-  } else {
+  // Deferred scripts (this one and Chart.js) all run before DOMContentLoaded.
+  if (document.readyState === "complete") {
     draw();
+  } else {
+    document.addEventListener("DOMContentLoaded", draw);
   }
 })();
