@@ -309,6 +309,7 @@ def send_shift_reminders(actor: Membership | None, event: Event, *,
 # A resident who typed their phone or email and a name that is theirs is the same
 # person; a name alone (two Marías García on one street) only goes to human review.
 SAME_PERSON_FIELDS = ("phone", "email")
+MATCH_NAME_CANDIDATES = 8  # people with a close name compared in full
 
 
 @dataclass(frozen=True)
@@ -327,32 +328,47 @@ def match_resident(org: Organization, *, given_name: str, family_name: str = "",
     record = {"id": "new", "given_name": given_name, "family_name": family_name,
               "phone": [phone] if phone else [], "email": [email] if email else [],
               "street": street, "unit": unit}
-    ids: list[int] = []
+    people_qs = Person.objects.filter(organization=org).active()
+
+    def scored_for(ids: Iterable[int]) -> list[tuple[Person, matching.ScoredPair]]:
+        found = list(people_qs.filter(pk__in=set(ids))
+                     .prefetch_related("contacts", "residences__household__address"))
+        pairs = [(c, matching.compare_records(record, person_record(c),
+                                              region=settings.PHONE_REGION)) for c in found]
+        return sorted(pairs, key=lambda item: -item[1].score)
+
+    def certain(pairs: list[tuple[Person, matching.ScoredPair]]) -> Person | None:
+        for candidate, pair in pairs:
+            outcomes = {r.field: r.outcome for r in pair.reasons}
+            if pair.score >= matching.THRESHOLD \
+                    and any(outcomes.get(f) == matching.AGREE for f in SAME_PERSON_FIELDS) \
+                    and outcomes.get("given_name") != matching.DISAGREE \
+                    and outcomes.get("family_name") != matching.DISAGREE:
+                return candidate
+        return None
+
+    # The blind indexes first: a phone or email that agrees with a name is the person,
+    # and then the name search is not needed at all.
+    exact: list[int] = []
     if phone:
-        ids += [p.pk for p in people.people_with_phone(org, phone)]
+        exact += [p.pk for p in people.people_with_phone(org, phone)]
     if email:
         index = ContactPoint._meta.get_field("value").index_for(email)  # type: ignore
-        ids += list(ContactPoint.objects.filter(organization=org, value_index=index)
-                    .values_list("person_id", flat=True))
+        exact += list(ContactPoint.objects.filter(organization=org, value_index=index)
+                      .values_list("person_id", flat=True))
+    scored = scored_for(exact) if exact else []
+    found = certain(scored)
+    if found is not None:
+        return Match(found)
     name = f"{given_name} {family_name}".strip()
     if name:
-        ids += list(search_people(Person.objects.filter(organization=org).active(), name,
-                                  limit=10).values_list("pk", flat=True))
-    candidates = list(Person.objects.filter(organization=org, pk__in=set(ids)).active()
-                      .prefetch_related("contacts", "residences__household__address"))
-    scored = []
-    for candidate in candidates:
-        pair = matching.compare_records(record, person_record(candidate),
-                                        region=settings.PHONE_REGION)
-        scored.append((candidate, pair))
-    scored.sort(key=lambda item: -item[1].score)
-    for candidate, pair in scored:
-        outcomes = {r.field: r.outcome for r in pair.reasons}
-        if pair.score >= matching.THRESHOLD \
-                and any(outcomes.get(f) == matching.AGREE for f in SAME_PERSON_FIELDS) \
-                and outcomes.get("given_name") != matching.DISAGREE \
-                and outcomes.get("family_name") != matching.DISAGREE:
-            return Match(candidate)
+        named = [pk for pk in search_people(people_qs, name, limit=MATCH_NAME_CANDIDATES)
+                 .values_list("pk", flat=True) if pk not in set(exact)]
+        if named:
+            scored = sorted([*scored, *scored_for(named)], key=lambda item: -item[1].score)
+    found = certain(scored)
+    if found is not None:
+        return Match(found)
     return Match(None, tuple((c, p) for c, p in scored if p.score >= matching.THRESHOLD))
 
 
@@ -719,7 +735,7 @@ def save_call_list(actor: Membership, event: Event, persons: Sequence[Person], *
                    name: str) -> SavedList:
     """Turn a follow-up list into a call list: the people get a tag named after the
     list and a saved people list selects that tag, so it opens from People like any
-    other list (and a walk list can be cut from it by the canvassing area)."""
+    other list."""
     require(actor, "events.follow_up")
     require(actor, "people.edit")
     name = " ".join((name or "").split())
