@@ -112,3 +112,24 @@ def test_merge_replaces_only_known_fields(first, org):
     assert merge.render("Hi {first_name} from {organization} {other}", values) == \
         f"Hi {first} from {org} {{other}}"
     assert merge.unknown_fields("Hi {first_name} {other} {x}") == ["other", "x"]
+
+
+def test_the_sender_pool_never_exceeds_a_cap_in_any_window(monkeypatch):
+    from groundswell.messaging import providers
+
+    clock = [1000.0]
+    monkeypatch.setattr(providers.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(providers.time, "sleep", lambda s: clock.__setitem__(0, clock[0] + s))
+    pool = providers.SenderPool(providers.parse_senders(["+12155550100:1", "+12155550101:1",
+                                                         "+12155550199:10"]))
+    sent: dict[str, list[float]] = {}
+    for _ in range(600):
+        number = pool.acquire()
+        sent.setdefault(number, []).append(clock[0])
+        clock[0] += 0.001
+    for number, cap in (("+12155550100", 1), ("+12155550101", 1), ("+12155550199", 10)):
+        times = sent[number]
+        for i, at in enumerate(times):
+            assert sum(1 for t in times[i:] if t < at + 1.0) <= cap
+    elapsed = clock[0] - 1000.0
+    assert 600 / elapsed >= 0.95 * 12

@@ -16,6 +16,7 @@ import json
 import logging
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -371,31 +372,43 @@ def parse_senders(items: list[str]) -> list[SenderNumber]:
 
 
 class SenderPool:
-    """Chooses our sender number for each text and paces each one under its cap (a
-    little under, so network jitter never pushes two texts into one window). Without
-    numbers, texts go through the messaging service and Twilio paces them."""
+    """Chooses our sender number for each text and keeps each number under its cap:
+    a number capped at ``r`` texts/s sends at most ``max(1, floor(r))`` texts in any
+    window of ``that / r`` seconds plus a small guard, counted from the moments texts
+    actually left (so a thread the scheduler delayed cannot push two texts into one
+    window at the provider). Without numbers, texts go through the messaging service
+    and the provider paces them."""
 
-    MARGIN = 0.98
+    GUARD_SECONDS = 0.03
 
     def __init__(self, senders: list[SenderNumber]) -> None:
         self.senders = senders
-        self._next = [0.0] * len(senders)
+        self._sent: list[deque[float]] = [deque() for _ in senders]
         self._lock = threading.Lock()
+
+    def _limits(self, sender: SenderNumber) -> tuple[int, float]:
+        burst = max(1, int(sender.per_second))
+        return burst, burst / sender.per_second + self.GUARD_SECONDS
 
     def acquire(self) -> str:
         if not self.senders:
             return ""
-        with self._lock:
-            now = time.monotonic()
-            best = min(range(len(self.senders)), key=lambda i: max(self._next[i], now))
-            sender = self.senders[best]
-            at = max(self._next[best], now)
-            if sender.per_second > 0:
-                self._next[best] = at + 1.0 / (sender.per_second * self.MARGIN)
-        delay = at - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
-        return sender.number
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                wait = float("inf")
+                for index, sender in enumerate(self.senders):
+                    if sender.per_second <= 0:
+                        return sender.number
+                    burst, span = self._limits(sender)
+                    window = self._sent[index]
+                    while window and window[0] <= now - span:
+                        window.popleft()
+                    if len(window) < burst:
+                        window.append(now)
+                        return sender.number
+                    wait = min(wait, window[0] + span - now)
+            time.sleep(max(wait, 0.001))
 
     @property
     def capacity(self) -> float:

@@ -25,7 +25,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -60,6 +60,7 @@ class Outcome:
 
 
 class Sender:
+    FIRST_BATCH = 10
     def __init__(self, *, batch: int = 200, threads: int = 16, lease_seconds: float = 60.0,
                  poll_seconds: float = 0.2, sms: providers.Provider | None = None,
                  email: providers.Provider | None = None,
@@ -75,20 +76,21 @@ class Sender:
         self.status_callbacks = (getattr(settings, "SMS_STATUS_CALLBACKS", True)
                                  if status_callbacks is None else status_callbacks)
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sender")
-        self._slugs: dict[int, str] = {}
+        self._warm = min(self.FIRST_BATCH, batch)
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)
 
     # --- claiming ----------------------------------------------------------------------------
 
-    def _claim(self, status: str, extra: dict[str, Any]) -> list[Message]:
+    def _claim(self, status: str, extra: dict[str, Any],
+               size: int | None = None) -> list[Message]:
         token = uuid.uuid4().hex
         now = timezone.now()
         with scopes_disabled(), transaction.atomic():
             qs = Message.objects.filter(status=status, **extra).order_by("priority", "pk")
             ids = list(qs.select_for_update(skip_locked=True).values_list("pk", flat=True)
-                       [:self.batch])
+                       [:size or self.batch])
             if not ids:
                 return []
             Message.objects.filter(pk__in=ids, status=status).update(
@@ -98,7 +100,13 @@ class Sender:
                 "organization").order_by("priority", "pk"))
 
     def claim(self) -> list[Message]:
-        return self._claim(Message.Status.QUEUED, {"next_attempt_at__lte": timezone.now()})
+        """A small first batch after an idle spell, so the first text leaves at once,
+        then batches growing to ``batch`` while the outbox stays busy."""
+        size = self._warm
+        claimed = self._claim(Message.Status.QUEUED, {"next_attempt_at__lte": timezone.now()},
+                              size)
+        self._warm = min(self.batch, size * 4) if len(claimed) == size else self.FIRST_BATCH
+        return claimed
 
     def claim_expired(self) -> list[Message]:
         return self._claim(Message.Status.SENDING, {"lease_expires_at__lt": timezone.now()})
@@ -119,7 +127,29 @@ class Sender:
             self.process(claimed)
         return handled
 
-    def run(self, stop: threading.Event, *, until_empty: bool = False) -> None:
+    def run(self, stop: threading.Event, *, until_empty: bool = False, lanes: int = 1) -> None:
+        """Loop until ``stop`` (or until nothing is due, with ``until_empty``). With
+        several lanes, each claims and records its own batches on its own database
+        connection while the others' texts are in flight."""
+        if lanes <= 1:
+            self._loop(stop, until_empty)
+            return
+
+        def lane() -> None:
+            try:
+                self._loop(stop, until_empty)
+            finally:
+                close_old_connections()
+                connection.close()
+
+        threads = [threading.Thread(target=lane, name=f"sender-lane-{n}", daemon=True)
+                   for n in range(lanes)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    def _loop(self, stop: threading.Event, until_empty: bool) -> None:
         while not stop.is_set():
             try:
                 handled = self.run_once()
@@ -255,20 +285,15 @@ class Sender:
 
         now = timezone.now()
         with scopes_disabled(), transaction.atomic():
+            self._record_sent([o for o in outcomes if o.sent is not None], now)
             for outcome in outcomes:
+                if outcome.sent is not None:
+                    continue
                 message = outcome.message
                 mine = Message.objects.filter(pk=message.pk, lease_token=message.lease_token,
                                               status=Message.Status.SENDING)
                 provider_name = self._provider(message).name
-                if outcome.sent is not None:
-                    values: dict[str, Any] = {
-                        "status": Message.Status.SENT, "provider_sid": outcome.sent.provider_sid,
-                        "sent_at": now, "provider": provider_name, "sender": outcome.sender,
-                        "lease_token": "", "lease_expires_at": None, "error_code": ""}
-                    if outcome.sent.delivered:
-                        values.update(status=Message.Status.DELIVERED, delivered_at=now)
-                    mine.update(**values)
-                elif isinstance(outcome.error, PermanentError):
+                if isinstance(outcome.error, PermanentError):
                     error = outcome.error
                     status = (Message.Status.SUPPRESSED if error.reason == "carrier_opt_out"
                               else Message.Status.FAILED)
@@ -292,6 +317,26 @@ class Sender:
                         mine.update(status=Message.Status.QUEUED, error_code=error.code,
                                     next_attempt_at=now + wait, provider=provider_name,
                                     lease_token="", lease_expires_at=None)
+
+
+    def _record_sent(self, outcomes: list[Outcome], now: Any) -> None:
+        """The common case, in one prepared statement for the whole batch (the ORM's
+        per-row update costs more than sending): only rows still held by this lease
+        and still "sending" (a status callback may already have said "delivered")."""
+        if not outcomes:
+            return
+        table = Message._meta.db_table
+        at = connection.ops.adapt_datetimefield_value(now)
+        rows = [(Message.Status.DELIVERED if o.sent.delivered else Message.Status.SENT,  # type: ignore[union-attr]
+                 o.sent.provider_sid[:64], at, at if o.sent.delivered else None,  # type: ignore[union-attr]
+                 self._provider(o.message).name, o.sender[:40], o.message.pk,
+                 o.message.lease_token) for o in outcomes]
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table} SET status = %s, provider_sid = %s, sent_at = %s, "  # noqa: S608
+                "delivered_at = %s, provider = %s, sender = %s, lease_token = '', "
+                "lease_expires_at = NULL, error_code = '' "
+                "WHERE id = %s AND lease_token = %s AND status = 'sending'", rows)
 
 
 def deliver_outbox(**options: Any) -> None:

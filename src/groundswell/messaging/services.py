@@ -153,15 +153,35 @@ def _address(channel: str, contact: ContactPoint) -> str:
                            ) from None
 
 
-def enqueue_many(actor: Membership | None, *, channel: str, purpose: str, cause_key: str,
-                 recipients: Iterable[Recipient], body: str | None = None, body_en: str = "",
-                 body_es: str = "", subject: str = "", html_en: str = "", html_es: str = "",
-                 emergency: bool = False, send_at: datetime | None = None,
-                 broadcast: Broadcast | None = None, conversation: Conversation | None = None,
-                 organization: Organization | None = None, audit_each: bool = False
-                 ) -> Enqueued:
-    """Queue one message per recipient (per-recipient rows, claimed in ``priority``
-    order, lowest first). Bad input raises InvalidInput and writes nothing."""
+@dataclass
+class Plan:
+    """What queueing would write: one unsaved row per reachable address, each with its
+    status ("queued" or "suppressed") and reason."""
+
+    organization: Organization
+    rows: list[Message]
+
+    @property
+    def sending(self) -> list[Message]:
+        return [m for m in self.rows if m.status == Message.Status.QUEUED]
+
+    def excluded(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for message in self.rows:
+            if message.status != Message.Status.QUEUED:
+                counts[message.reason] = counts.get(message.reason, 0) + 1
+        return counts
+
+
+def plan_messages(actor: Membership | None, *, channel: str, purpose: str, cause_key: str,
+                  recipients: Iterable[Recipient], body: str | None = None, body_en: str = "",
+                  body_es: str = "", subject: str = "", html_en: str = "", html_es: str = "",
+                  emergency: bool = False, send_at: datetime | None = None,
+                  broadcast: Broadcast | None = None, conversation: Conversation | None = None,
+                  organization: Organization | None = None) -> Plan:
+    """Check the input and decide, per recipient, the text and whether it may be sent
+    (``policy.blocked``), without writing anything: queueing and the compose preview
+    both use it. Raises InvalidInput for bad input."""
     org = _org(actor, organization)
     if channel not in Channel.values:
         raise InvalidInput("channel", _("Choose text message or email."))
@@ -174,6 +194,8 @@ def enqueue_many(actor: Membership | None, *, channel: str, purpose: str, cause_
         check_template(text, name)
     if not (body or "").strip() and not body_en.strip() and not body_es.strip():
         raise InvalidInput("body", _("Write the message."))
+    if channel == Channel.EMAIL and len(subject) > 200:
+        raise InvalidInput("subject", _("That subject is too long (200 characters at most)."))
     recipients = list(recipients)
     org_settings = settings_for(org)
     now = timezone.now()
@@ -193,7 +215,8 @@ def enqueue_many(actor: Membership | None, *, channel: str, purpose: str, cause_
         text = merge.render(text, merge_values(person, org)).strip()
         html = ""
         if channel == Channel.SMS:
-            counted = check_sms_body(text)
+            counted = check_sms_body(text, "body_es" if language == "es" and not body
+                                     else "body_en" if not body else "body")
             n_segments = counted.segments
         else:
             if not text:
@@ -228,6 +251,26 @@ def enqueue_many(actor: Membership | None, *, channel: str, purpose: str, cause_
     reasons = policy.blocked(org.pk, channel, purpose, candidates)
     for position, reason in reasons.items():
         rows[position].status, rows[position].reason = Message.Status.SUPPRESSED, reason
+    return Plan(org, rows)
+
+
+def enqueue_many(actor: Membership | None, *, channel: str, purpose: str, cause_key: str,
+                 recipients: Iterable[Recipient], body: str | None = None, body_en: str = "",
+                 body_es: str = "", subject: str = "", html_en: str = "", html_es: str = "",
+                 emergency: bool = False, send_at: datetime | None = None,
+                 broadcast: Broadcast | None = None, conversation: Conversation | None = None,
+                 organization: Organization | None = None, audit_each: bool = False
+                 ) -> Enqueued:
+    """Queue one message per recipient (per-recipient rows, claimed in ``priority``
+    order, lowest first). Bad input raises InvalidInput and writes nothing."""
+    plan = plan_messages(actor, channel=channel, purpose=purpose, cause_key=cause_key,
+                         recipients=recipients, body=body, body_en=body_en, body_es=body_es,
+                         subject=subject, html_en=html_en, html_es=html_es,
+                         emergency=emergency, send_at=send_at, broadcast=broadcast,
+                         conversation=conversation, organization=organization)
+    org, rows = plan.organization, plan.rows
+    cause_key = cause_key.strip()
+    user = actor.user if actor is not None else None
     result = Enqueued()
     with transaction.atomic():
         existing = set(Message.objects.filter(
@@ -249,9 +292,10 @@ def enqueue_many(actor: Membership | None, *, channel: str, purpose: str, cause_
                                     "suppressed": sum(result.suppressed.values())}
             if broadcast is not None:
                 data["broadcast"] = broadcast.pk
+            fresh_indexes = {m.to_index for m in fresh}
             if audit_each or len(fresh) == 1:
                 for message in result.messages:
-                    if message.to_index in {m.to_index for m in fresh}:
+                    if message.to_index in fresh_indexes:
                         audit.record("messaging.message.queued", organization=org, actor=user,
                                      obj=message, data={**data, "person": message.person_id})
             else:

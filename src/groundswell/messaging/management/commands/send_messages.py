@@ -27,11 +27,13 @@ class Command(BaseCommand):
                             help="Seconds a claimed message stays with this sender.")
         parser.add_argument("--poll", type=float, default=0.2,
                             help="Seconds between looks at an empty outbox.")
+        parser.add_argument("--lanes", type=int, default=2,
+                            help="Batches in flight at once (each claims its own).")
         parser.add_argument("--until-empty", action="store_true",
                             help="Stop when nothing is due (instead of running forever).")
 
     def handle(self, *args: Any, batch: int, threads: int, lease: float, poll: float,
-               until_empty: bool, **options: Any) -> None:
+               until_empty: bool, lanes: int, **options: Any) -> None:
         stop = threading.Event()
         worker_id = f"sender-{socket.gethostname()}-{os.getpid()}"[:64]
 
@@ -52,7 +54,7 @@ class Command(BaseCommand):
         threading.Thread(target=heartbeat, name="heartbeat", daemon=True).start()
         sender = Sender(batch=batch, threads=threads, lease_seconds=lease, poll_seconds=poll)
         try:
-            sender.run(stop, until_empty=until_empty)
+            sender.run(stop, until_empty=until_empty, lanes=lanes)
         finally:
             stop.set()
             sender.close()
