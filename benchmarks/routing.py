@@ -6,8 +6,9 @@ nearest-neighbour tour, on the same points, with the same distance, in the same 
 
 Two kinds of points for each size:
 
-* a row-house street grid: blocks of 100 m × 60 m, doors 5 m apart on both sides of
-  every block face (6 m either side of the street's centre line);
+* a row-house street grid: blocks of 100 m × 60 m with streets both ways, doors 5 m
+  apart on both sides of every block face (6 m either side of the street's centre
+  line);
 * uniform random points in a square holding the same density of doors.
 
 For each case it prints one JSON line per figure (ARCHITECTURE.md): our closed-tour
@@ -37,21 +38,24 @@ Point = tuple[float, float]
 
 
 def street_grid(n: int, seed: int) -> list[Point]:
-    """n doors on a grid of 100 m × 60 m blocks, 5 m apart on both sides of each
-    east-west block face, blocks filled in a roughly square area."""
+    """n row-house doors on a street grid: blocks of 100 m (east-west) by 60 m, streets
+    in both directions, doors 5 m apart on both sides of every block face (6 m either
+    side of the street's centre line), blocks taken in a roughly square area."""
     rng = random.Random(seed)
-    faces_needed = math.ceil(n / 40)  # 20 doors per side, two sides
-    cols = max(1, round(math.sqrt(faces_needed * 0.6)))
+    per_block = 2 * 20 + 2 * 12  # an east-west and a north-south face, both sides
+    blocks = math.ceil(n / per_block)
+    cols = max(1, math.ceil(math.sqrt(blocks * 0.6)))
     points: list[Point] = []
-    face = 0
+    block = 0
     while len(points) < n:
-        i, j = face % cols, face // cols
-        for side in (-6.0, 6.0):
-            for k in range(20):
-                if len(points) < n:
-                    points.append((i * 100 + 2.5 + 5 * k + rng.uniform(-0.3, 0.3),
-                                   j * 60 + side))
-        face += 1
+        i, j = block % cols, block // cols
+        x0, y0 = i * 100, j * 60
+        doors = [(x0 + 2.5 + 5 * k, y0 + side) for side in (-6.0, 6.0) for k in range(20)]
+        doors += [(x0 + side, y0 + 2.5 + 5 * k) for side in (-6.0, 6.0) for k in range(12)]
+        for x, y in doors:
+            if len(points) < n:
+                points.append((x + rng.uniform(-0.3, 0.3), y + rng.uniform(-0.3, 0.3)))
+        block += 1
     return points
 
 

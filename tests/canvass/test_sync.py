@@ -223,3 +223,28 @@ def test_walk_list_skips_doors_on_other_lists_and_refused_ones(in_org, door):
     wl.save()
     again = services.create_walk_list(admin, effort=wl.effort, turf=wl.turf, name="Again")
     assert again.entries.count() == 3  # the moved household is skipped
+
+
+def test_a_yes_rsvps_to_the_event_once_and_a_full_event_keeps_the_visit(in_org, door):
+    from groundswell.events import services as events
+    from groundswell.events.models import RSVP
+
+    wl, residents, _q, canvasser = door
+    admin = in_org.member(Role.ADMIN)
+    party = events.create_event(admin, kind="block_party", title_en="Block party",
+                                starts_at=timezone.now() + timedelta(days=7),
+                                ends_at=timezone.now() + timedelta(days=7, hours=3),
+                                capacity=1)
+    with pytest.raises(services.InvalidInput):
+        services.add_question(admin, wl.effort, kind="text", text_en="Come?",
+                              text_es="¿Viene?", action="rsvp", event=party)
+    rsvp = services.add_question(admin, wl.effort, kind="yes_no", text_en="Come?",
+                                 text_es="¿Viene?", action="rsvp", event=party)
+    first, second = residents[0], residents[1]
+    results = services.sync_visits(canvasser, {"visits": [
+        visit(wl, household_of(first), person=first.pk, answers={str(rsvp.pk): "yes"}),
+        visit(wl, household_of(first), person=first.pk, answers={str(rsvp.pk): "yes"}),
+        visit(wl, household_of(second), person=second.pk, answers={str(rsvp.pk): "yes"}),
+    ]})
+    assert [r.status for r in results] == ["saved"] * 3  # already RSVP'd or full: kept
+    assert list(RSVP.objects.values_list("person_id", flat=True)) == [first.pk]

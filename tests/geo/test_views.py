@@ -76,3 +76,19 @@ def test_drawing_editing_and_archiving_a_turf(personas):
     assert client.get(reverse("turf_cut", args=["front-street"])).status_code == 200
     map_page = client.get(reverse("geo_map", args=["front-street"]))
     assert map_page.status_code == 200 and b"households-data" in map_page.content
+
+
+def test_the_people_list_filters_by_turf(personas):
+    client = login(Client(), personas.member(Role.ORGANIZER))
+    with scope(organization=personas.org):
+        from groundswell.geo import services
+        from groundswell.people import services as people
+        inside = block(personas.member(Role.ADMIN), 2)
+        people.create_person(personas.member(Role.ADMIN), given_name="Outside",
+                             family_name="Turf", street="100 E Somerset St")
+        turf = services.create_turf(personas.member(Role.ADMIN), name="Front",
+                                    geometry=TURF)
+    page = client.get(reverse("people", args=["front-street"]) + f"?turf={turf.pk}")
+    assert page.status_code == 200
+    shown = {p.pk for p in page.context["page"].object_list}
+    assert shown == {p.pk for p in inside}

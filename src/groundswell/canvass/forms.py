@@ -54,6 +54,19 @@ class QuestionForm(forms.Form):
         help_text=_("The tag to add, or a category: housing, rent, immigration_enforcement, "
                     "development, trash, safety, schools, other."))
 
+    event = forms.ModelChoiceField(
+        label=_("Event to RSVP to"), required=False, queryset=None, empty_label="—",
+        help_text=_("For an RSVP question: the event a yes signs them up for."))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from django.utils import timezone
+
+        from groundswell.events.models import Event
+
+        self.fields["event"].queryset = Event.objects.filter(
+            cancelled_at__isnull=True, ends_at__gte=timezone.now()).order_by("starts_at")
+
     def parsed_choices(self) -> list[dict[str, str]]:
         rows = []
         for line in (self.cleaned_data.get("choices") or "").splitlines():

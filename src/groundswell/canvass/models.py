@@ -56,6 +56,7 @@ class Question(OrgOwned):
         GRIEVANCE = "grievance", _("Record a grievance")
         ASSESSMENT = "assessment", _("Rate engagement")
         CONSENT = "consent_rapid_response", _("Sign up for rapid-response alerts")
+        RSVP = "rsvp", _("RSVP to an event")
 
     effort = models.ForeignKey(Effort, on_delete=models.CASCADE, related_name="questions")
     position = models.PositiveSmallIntegerField(default=0)
@@ -69,6 +70,8 @@ class Question(OrgOwned):
     # answer) and its argument (a tag name, a grievance category).
     trigger = models.CharField(_("answer that triggers it"), max_length=100, blank=True)
     action_value = models.CharField(_("tag or category"), max_length=60, blank=True)
+    event = models.ForeignKey("events.Event", null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+", verbose_name=_("event"))
 
     objects = scoped()
 

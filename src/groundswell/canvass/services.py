@@ -66,8 +66,9 @@ def _record(code: str, actor: Membership, obj: Any = None,
 
 
 def _at_the_door(actor: Membership) -> Membership:
-    """What a canvasser records at a door goes through the people services, which ask
-    for ``people.edit`` — a capability canvassers do not hold, because it would open
+    """What a canvasser records at a door goes through the people (and events)
+    services, which ask for ``people.edit`` (``events.sign_in``) — capabilities
+    canvassers do not hold, because it would open
     every person's record to them. Here the canvass service has already checked
     ``canvass.knock``, that the walk list is assigned to them and that the household
     is on it, so the people services are called with an unsaved copy of the
@@ -129,7 +130,7 @@ def update_effort(actor: Membership, effort: Effort, *, name: str, purpose: str 
 
 def add_question(actor: Membership, effort: Effort, *, kind: str, text_en: str, text_es: str,
                  choices: list[dict[str, str]] | None = None, action: str = "",
-                 trigger: str = "", action_value: str = "") -> Question:
+                 trigger: str = "", action_value: str = "", event: Any = None) -> Question:
     require(actor, "canvass.manage")
     if kind not in Question.Kind.values:
         raise InvalidInput("kind", _("Choose a kind of answer."))
@@ -165,6 +166,16 @@ def add_question(actor: Membership, effort: Effort, *, kind: str, text_en: str, 
         raise InvalidInput("action", _("Consent to alerts needs a yes or no question."))
     if action == Question.Action.CONSENT:
         trigger = "yes"  # consent is only ever a yes
+    if action == Question.Action.RSVP:
+        if kind != Question.Kind.YES_NO:
+            raise InvalidInput("action", _("An RSVP needs a yes or no question."))
+        if event is None or event.organization_id != effort.organization_id:
+            raise InvalidInput("event", _("Choose the event they RSVP to."))
+        if event.cancelled_at is not None:
+            raise InvalidInput("event", _("That event was cancelled."))
+        trigger = "yes"
+    else:
+        event = None
     if kind == Question.Kind.YES_NO and trigger and trigger not in ("yes", "no"):
         raise InvalidInput("trigger", _("For a yes or no question write yes or no."))
     if kind == Question.Kind.CHOICE and trigger and trigger not in [c["en"] for c in choices]:
@@ -174,7 +185,7 @@ def add_question(actor: Membership, effort: Effort, *, kind: str, text_en: str, 
         question = Question.objects.create(
             organization=effort.organization, effort=effort, position=position, kind=kind,
             text_en=text_en, text_es=text_es, choices=choices, action=action, trigger=trigger,
-            action_value=action_value)
+            action_value=action_value, event=event)
         _record("canvass.question.added", actor, question,
                 {"effort": effort.pk, "kind": kind, "action": action})
     return question
@@ -651,6 +662,24 @@ def _act_on_answers(actor: Membership, effort: Effort, person: Person,
                                   purpose=Consent.Purpose.RAPID_RESPONSE,
                                   source=Consent.Source.DOOR,
                                   wording=rapid_response_wording(language))
+        elif question.action == Question.Action.RSVP and question.event_id:
+            _rsvp(acting, question, person)
+
+
+def _rsvp(acting: Membership, question: Question, person: Person) -> None:
+    """An RSVP through the events service. Already RSVP'd, a full or a cancelled event
+    leaves the RSVP out but keeps the visit: what was said at the door still counts."""
+    from groundswell.events import services as events
+    from groundswell.events.models import Event
+
+    event = Event.objects.filter(pk=question.event_id).first()
+    if event is None:
+        return
+    try:
+        with transaction.atomic():
+            events.record_rsvp(acting, event, person)
+    except DomainError:
+        pass
 
 
 # --- progress ------------------------------------------------------------------------------------

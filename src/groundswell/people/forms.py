@@ -85,12 +85,18 @@ class PeopleFilterForm(_MembershipForm):
     contacted_before = forms.DateField(
         label=_("Not contacted since"), required=False, widget=DATE,
         help_text=_("Includes people nobody has contacted yet."))
+    # The geo area's turfs (people living in the turf's area now).
+    turf = forms.ModelChoiceField(label=_("Turf"), queryset=None,
+                                  required=False, empty_label=_("Any turf"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        from groundswell.geo.models import Turf
+
         self.fields["tag"].queryset = Tag.objects.all()
         self.fields["stage"].queryset = EngagementStage.objects.all()
         self.fields["base"].queryset = Base.objects.visible_to(self.membership)
+        self.fields["turf"].queryset = Turf.objects.visible_to(self.membership).active()
         assert tuple(self.fields) == LIST_FILTER_KEYS
 
     def clean(self) -> dict[str, Any]:
@@ -134,6 +140,13 @@ class PeopleFilterForm(_MembershipForm):
         if data.get("contacted_before"):
             qs = qs.filter(Q(last_contact_at__lt=datetime.combine(
                 data["contacted_before"], time.min, tz)) | Q(last_contact_at__isnull=True))
+        if data.get("turf"):
+            from groundswell.geo.geometry import parse_polygon
+            from groundswell.geo.services import households_in
+
+            homes = households_in(parse_polygon(data["turf"].geometry)).values("pk")
+            qs = qs.filter(residences__household__in=homes,
+                           residences__ended_on__isnull=True).distinct()
         return qs
 
 

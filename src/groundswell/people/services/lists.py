@@ -19,7 +19,7 @@ from groundswell.people.services.records import InvalidInput
 
 # The filters a saved list may hold: ids and codes only (see people.forms.PeopleFilterForm).
 LIST_FILTER_KEYS = ("tag", "stage", "language", "base", "consent", "has_phone",
-                    "contacted_after", "contacted_before")
+                    "contacted_after", "contacted_before", "turf")
 MAX_FILTER_VALUE = 40
 
 
