@@ -88,9 +88,8 @@ def test_alert_needs_confirmation_then_goes_nearest_first_in_each_language(world
         order = [r.subscriber.person.given_name
                  for r in alert.recipients.select_related("subscriber__person")]
         assert order == ["N1", "R1", "N2", "R2"]  # inside the zone, nearest first
-        priorities = list(Message.objects.filter(
-            pk__in=alert.recipients.values_list("message_id", flat=True))
-            .order_by("priority").values_list("person__given_name", flat=True))
+        priorities = list(Message.objects.filter(cause_key=f"rr-alert-{alert.pk}")
+                          .order_by("priority").values_list("person__given_name", flat=True))
         assert priorities == order
         deliver_outbox(threads=1)  # one at a time: arrival order is claim order
     got = {name: [m.body for m in sms_gateway.received_to(world.phones[name])]
@@ -313,3 +312,26 @@ def test_maintenance_task_runs_inline_without_rescheduling(world):
         result = maintain_rapid_response.enqueue(world.org.pk)
     assert result.return_value == 2  # expired, then purged
     assert schedule(world.org.pk) is False  # the test backend runs tasks inline
+
+
+def test_large_alerts_queue_the_nearest_first_then_the_rest_in_chunks(
+        world, monkeypatch, django_capture_on_commit_callbacks):
+    monkeypatch.setattr(services, "FIRST_CHUNK", 2)
+    monkeypatch.setattr(services, "CHUNK", 1)
+    with scope(organization=world.org):
+        report = _report(world)
+        services.override_report(world.dispatcher, report)
+        target = services.make_target(world.network, zone=world.zone, radius_m=None,
+                                      report=report)
+        with django_capture_on_commit_callbacks(execute=True):
+            alert = services.send_alert(world.dispatcher, world.network, kind="sighting",
+                                        target=target, report=report)
+        alert.refresh_from_db()
+        assert alert.pending == [] and alert.recipients_count == 4
+        rows = list(alert.recipients.order_by("position").values_list(
+            "position", "subscriber__person__given_name"))
+        assert rows == [(0, "N1"), (1, "R1"), (2, "N2"), (3, "R2")]
+        messages = list(Message.objects.filter(cause_key=f"rr-alert-{alert.pk}")
+                        .order_by("priority").values_list("priority", "person__given_name"))
+        assert messages == rows
+        assert services.queue_pending(alert.pk) == 0  # nothing left, harmless to repeat

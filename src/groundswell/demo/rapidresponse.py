@@ -150,22 +150,14 @@ def _past_incidents(org: Organization, network: object, dispatcher: Membership,
 def _as_history(org: Organization, alert_ids: list[int], report_ids: list[int]) -> None:
     """The demo's past texts were "sent" back then: the worker must not send them now."""
     from groundswell.messaging.models import Message
-    from groundswell.rapidresponse.models import Alert, AlertRecipient, VerificationRequest
+    from groundswell.rapidresponse.models import Alert, VerificationRequest
 
-    ids = list(AlertRecipient.objects.filter(alert_id__in=alert_ids)
-               .exclude(message_id=None).values_list("message_id", flat=True))
+    for alert_id, at in Alert.objects.filter(pk__in=alert_ids).values_list("pk", "sent_at"):
+        Message.objects.filter(organization=org, cause_key=f"rr-alert-{alert_id}",
+                               status=Message.Status.QUEUED).update(
+            status=Message.Status.SENT, sent_at=at + timedelta(seconds=2), attempts=1)
     keys = [f"rr-verify-{pk}" for pk in VerificationRequest.objects.filter(
         report_id__in=report_ids).values_list("pk", flat=True)]
-    for message_id, at in Alert.objects.filter(pk__in=alert_ids).values_list(
-            "recipients__message_id", "sent_at"):
-        if message_id is not None:
-            Message.objects.filter(pk=message_id, status=Message.Status.QUEUED).update(
-                status=Message.Status.SENT, sent_at=at, attempts=1)
     Message.objects.filter(organization=org, cause_key__in=keys,
                            status=Message.Status.QUEUED).update(
         status=Message.Status.SENT, sent_at=timezone.now() - timedelta(days=5), attempts=1)
-    Message.objects.filter(pk__in=ids, status=Message.Status.QUEUED).update(
-        status=Message.Status.SENT, attempts=1)
-    Message.objects.filter(organization=org, cause_key__startswith="rr-ack-",
-                           status=Message.Status.QUEUED).update(
-        status=Message.Status.SENT, attempts=1)

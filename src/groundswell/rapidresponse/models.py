@@ -318,6 +318,11 @@ class Alert(OrgOwned, EncryptedFieldsModel):
                                 on_delete=models.SET_NULL, related_name="+")
     sent_at = models.DateTimeField(default=timezone.now)
     recipients_count = models.PositiveIntegerField(default=0)
+    # Recipients not queued yet ([[subscriber id, distance], ...], nearest first), and
+    # the position of the first of them: the first chunk is queued with the alert, the
+    # rest by a task right after (services.queue_pending).
+    pending = models.JSONField(default=list, blank=True)
+    pending_from = models.PositiveIntegerField(default=0)
 
     objects = scoped()
 
@@ -338,7 +343,6 @@ class AlertRecipient(OrgOwned):
     position = models.PositiveIntegerField()
     distance_m = models.PositiveIntegerField(null=True, blank=True)
     language = models.CharField(max_length=2)
-    message_id = models.BigIntegerField(null=True, blank=True)
 
     objects = scoped()
 

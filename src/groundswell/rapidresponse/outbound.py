@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Min
+from django.db.models import Count, Min
 
 from groundswell.core.models import Organization
 from groundswell.people.models import ContactPoint, Person
@@ -27,36 +27,30 @@ PURPOSE = "rapid_response"
 class Outgoing:
     person_id: int
     body: str
-    cause_key: str
     priority: int = 0
 
 
-def send_many(organization: Organization, items: list[Outgoing]) -> list[int | None]:
-    """Queue one text per item (the item's own body), in priority order; returns the
-    outbox message ids in the same order (None when two items shared a number)."""
+def alert_cause(alert_id: int) -> str:
+    """The outbox cause of an alert's texts: one per alert, so the outbox keeps one
+    row per (alert, recipient) and the alert's texts are found again by it."""
+    return f"rr-alert-{alert_id}"
+
+
+def send_many(organization: Organization, cause_key: str, items: list[Outgoing]) -> int:
+    """Queue one text per item (its own body) under one cause, in priority order;
+    returns how many rows the outbox holds for them (queued or refused with a reason:
+    no consent, opted out)."""
     from groundswell.messaging import services as messaging
 
     if not items:
-        return []
+        return 0
     people = {p.pk: p for p in Person.objects.filter(pk__in=[i.person_id for i in items])}
-    # One call per cause key prefix is not needed: cause keys are per recipient, so the
-    # outbox's (cause, recipient) uniqueness makes a repeated call harmless.
-    by_cause: dict[str, list[Outgoing]] = defaultdict(list)
-    for item in items:
-        by_cause[_cause_group(item.cause_key)].append(item)
-    ids: dict[str, int] = {}
-    for group, group_items in by_cause.items():
-        result = messaging.enqueue_many(
-            None, organization=organization, channel="sms", purpose=PURPOSE,
-            cause_key=group, emergency=True, body_en=_no_fields(group_items[0].body),
-            recipients=[messaging.Recipient(people[i.person_id], i.priority, None,
-                                            _no_fields(i.body))
-                        for i in group_items])
-        by_person = {m.person_id: m.pk for m in result.messages}
-        for item in group_items:
-            if item.person_id in by_person:
-                ids[item.cause_key] = by_person[item.person_id]
-    return [ids.get(item.cause_key) for item in items]
+    result = messaging.enqueue_many(
+        None, organization=organization, channel="sms", purpose=PURPOSE,
+        cause_key=cause_key, emergency=True, body_en=_no_fields(items[0].body),
+        recipients=[messaging.Recipient(people[i.person_id], i.priority, None,
+                                        _no_fields(i.body)) for i in items])
+    return result.total
 
 
 def _no_fields(text: str) -> str:
@@ -65,17 +59,9 @@ def _no_fields(text: str) -> str:
     return text.replace("{", "(").replace("}", ")")
 
 
-def _cause_group(cause_key: str) -> str:
-    """Alert messages share one cause (the alert) so that the outbox writes them in one
-    batch; the outbox keeps one row per (cause, recipient)."""
-    if cause_key.startswith("rr-alert-"):
-        return cause_key.rsplit("-", 1)[0]
-    return cause_key
-
-
 def send_to_person(organization: Organization, *, person: Person, body: str, cause_key: str,
-                   priority: int = 0) -> int | None:
-    return send_many(organization, [Outgoing(person.pk, body, cause_key, priority)])[0]
+                   priority: int = 0) -> int:
+    return send_many(organization, cause_key, [Outgoing(person.pk, body, priority)])
 
 
 def send_reply(organization: Organization, *, contact: ContactPoint | None, body: str,
@@ -102,60 +88,56 @@ def status_counts(organization: Organization,
     """Per alert, how many of its texts are queued, sent, delivered, failed or not sent
     (suppressed: opted out or no consent), as (label, count) in the reader's language."""
     from groundswell.messaging.models import Message
-    from groundswell.rapidresponse.models import AlertRecipient
 
-    rows = list(AlertRecipient.objects.filter(alert_id__in=list(alert_ids))
-                .exclude(message_id=None).values_list("alert_id", "message_id"))
-    if not rows:
+    causes = {alert_cause(pk): pk for pk in alert_ids}
+    if not causes:
         return {}
-    status_of = dict(_messages(organization).filter(pk__in=[m for _a, m in rows])
-                     .values_list("pk", "status"))
-    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for alert_id, message_id in rows:
-        counts[alert_id][status_of.get(message_id, "gone")] += 1
     labels = dict(Message.Status.choices)
-    return {alert: [(str(labels.get(status, status)), n) for status, n in sorted(c.items())]
-            for alert, c in counts.items()}
+    result: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for cause, status, n in (_messages(organization).filter(cause_key__in=list(causes))
+                             .values_list("cause_key", "status").annotate(n=Count("pk"))
+                             .order_by("cause_key", "status")):
+        result[causes[cause]].append((str(labels.get(status, status)), n))
+    return dict(result)
 
 
-def first_delivery(organization: Organization, message_ids: list[int]) -> datetime | None:
-    """When the first of these texts left for the carrier (sent) or arrived."""
-    if not message_ids:
+def first_delivery(organization: Organization, alert_ids: list[int]) -> datetime | None:
+    """When the first of these alerts' texts left for the carrier (sent) or arrived."""
+    if not alert_ids:
         return None
-    found = _messages(organization).filter(pk__in=message_ids).aggregate(
+    found = _messages(organization).filter(
+        cause_key__in=[alert_cause(pk) for pk in alert_ids]).aggregate(
         sent=Min("sent_at"), delivered=Min("delivered_at"))
     times = [t for t in (found["sent"], found["delivered"]) if t is not None]
     return min(times) if times else None
 
 
 def first_deliveries(network: Any) -> dict[int, datetime]:
-    """First delivery per incident whose report still exists (for the review)."""
-    from groundswell.rapidresponse.models import AlertRecipient
+    """First text sent per incident whose report still exists (for the review)."""
+    from groundswell.rapidresponse.models import Alert
 
-    pairs = list(AlertRecipient.objects.filter(alert__network=network, alert__report__isnull=False)
-                 .exclude(message_id=None).values_list("alert__report__incident_id",
-                                                       "message_id"))
-    if not pairs:
+    incident_of = {alert_cause(pk): incident for pk, incident in Alert.objects.filter(
+        network=network, report__isnull=False).values_list("pk", "report__incident_id")}
+    if not incident_of:
         return {}
-    sent = dict(_messages(network.organization).filter(pk__in=[m for _i, m in pairs])
-                .exclude(sent_at=None).values_list("pk", "sent_at"))
     result: dict[int, datetime] = {}
-    for incident_id, message_id in pairs:
-        at = sent.get(message_id)
-        if at is not None and (incident_id not in result or at < result[incident_id]):
-            result[incident_id] = at
+    for cause, at in (_messages(network.organization).filter(
+            cause_key__in=list(incident_of), sent_at__isnull=False)
+            .values_list("cause_key").annotate(at=Min("sent_at"))):
+        incident = incident_of[cause]
+        if incident not in result or at < result[incident]:
+            result[incident] = at
     return result
 
 
-def forget_messages(organization: Organization, message_ids: list[int]) -> int:
+def forget_messages(organization: Organization, alert_ids: list[int]) -> int:
     """Delete the outbox rows of purged alerts (they hold the recipient and the
-    place); only rows already handed to the provider or finished, never one in flight:
-    a queued one is cancelled first."""
-    if not message_ids:
+    place); a row being handed to the provider right now is left to finish."""
+    if not alert_ids:
         return 0
     from groundswell.messaging.models import Message
 
-    qs = _messages(organization).filter(pk__in=message_ids)
-    qs.filter(status=Message.Status.SENDING).update(lease_token="")
-    deleted, _rows = qs.exclude(status=Message.Status.SENDING).delete()
+    deleted, _rows = _messages(organization).filter(
+        cause_key__in=[alert_cause(pk) for pk in alert_ids]).exclude(
+        status=Message.Status.SENDING).delete()
     return deleted

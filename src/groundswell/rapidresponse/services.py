@@ -838,21 +838,59 @@ def rank_recipients(network: Network, target: Target, *, drill: bool) -> list[ta
     return targeting.in_radius(candidates, target.lat, target.lon, target.radius_m)
 
 
-def _enqueue(alert: Alert, ranked: list[targeting.Ranked], languages: dict[int, str],
-             people: dict[int, int], bodies: dict[str, str]) -> None:
-    rows = [AlertRecipient(organization=alert.organization, alert=alert, subscriber_id=r.id,
-                           position=position, distance_m=r.distance_m,
-                           language=languages[r.id])
-            for position, r in enumerate(ranked)]
-    AlertRecipient.objects.bulk_create(rows, batch_size=1000)
-    ids = outbound.send_many(alert.organization, [
-        outbound.Outgoing(person_id=people[row.subscriber_id], body=bodies[row.language],
-                          cause_key=f"rr-alert-{alert.pk}-{row.subscriber_id}",
-                          priority=row.position)
-        for row in rows])
-    for row, message_id in zip(rows, ids, strict=True):
-        row.message_id = message_id
-    AlertRecipient.objects.bulk_update(rows, ["message_id"], batch_size=1000)
+# The nearest recipients are queued in the dispatcher's own transaction, so the sender
+# can start on them the moment it commits; the rest follow in chunks from a task.
+FIRST_CHUNK, CHUNK = 100, 250
+
+
+def _queue_chunk(alert: Alert, items: list[list[int | None]], start: int) -> int:
+    """Recipients (and their texts, in their language) for ``items`` = [[subscriber id,
+    distance], ...], positions from ``start``. Safe to repeat: both the recipient list
+    and the outbox are unique per (alert, subscriber)."""
+    if not items:
+        return 0
+    info = {pk: (lang, person) for pk, lang, person in Subscriber.objects.filter(
+        pk__in=[i[0] for i in items]).values_list("pk", "language", "person_id")}
+    rows = [AlertRecipient(organization=alert.organization, alert=alert, subscriber_id=sub,
+                           position=start + offset, distance_m=dist,
+                           language=info[sub][0])
+            for offset, (sub, dist) in enumerate(items) if sub in info]
+    AlertRecipient.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    bodies = {"en": alert.body_en, "es": alert.body_es}
+    outbound.send_many(alert.organization, outbound.alert_cause(alert.pk), [
+        outbound.Outgoing(person_id=info[row.subscriber_id][1], body=bodies[row.language],
+                          priority=row.position) for row in rows])
+    return len(rows)
+
+
+def _enqueue(alert: Alert, ranked: list[list[int | None]]) -> None:
+    """Queue the first chunk now and the rest after commit (``queue_alert_rest``)."""
+    first, rest = ranked[:FIRST_CHUNK], ranked[FIRST_CHUNK:]
+    _queue_chunk(alert, first, 0)
+    if rest:
+        alert.pending = rest
+        alert.pending_from = len(first)
+        alert.save(update_fields=["pending", "pending_from"])
+        from groundswell.rapidresponse.tasks import queue_alert_rest
+
+        alert_id = alert.pk
+        transaction.on_commit(lambda: queue_alert_rest.enqueue(alert_id))
+
+
+def queue_pending(alert_id: int) -> int:
+    """Queue what is left of an alert's recipients, one chunk per transaction (the
+    nearest first), until none is left. Returns how many were queued."""
+    queued = 0
+    while True:
+        with transaction.atomic():
+            alert = Alert.objects.select_for_update().select_related("organization").filter(
+                pk=alert_id).first()
+            if alert is None or not alert.pending:
+                return queued
+            chunk, alert.pending = alert.pending[:CHUNK], alert.pending[CHUNK:]
+            queued += _queue_chunk(alert, chunk, alert.pending_from)
+            alert.pending_from += len(chunk)
+            alert.save(update_fields=["pending", "pending_from"])
 
 
 def send_alert(actor: Membership, network: Network, *, kind: str, target: Target,
@@ -904,10 +942,7 @@ def send_alert(actor: Membership, network: Network, *, kind: str, target: Target
             center_lat=target.lat, center_lon=target.lon, details=place,
             body_en=bodies["en"], body_es=bodies["es"], sent_by=actor.user, sent_at=now,
             recipients_count=len(ranked))
-        info = {pk: (lang, person) for pk, lang, person in Subscriber.objects.filter(
-            pk__in=[r.id for r in ranked]).values_list("pk", "language", "person_id")}
-        _enqueue(alert, ranked, {k: v[0] for k, v in info.items()},
-                 {k: v[1] for k, v in info.items()}, bodies)
+        _enqueue(alert, [[r.id, r.distance_m] for r in ranked])
         if report is not None:
             incident = report.incident
             incident.first_alert_at = incident.first_alert_at or now
@@ -943,8 +978,8 @@ def send_all_clear(actor: Membership, alert: Alert, *, details: str = "") -> Ale
                 states.apply(_snapshot(report), states.Event("all_clear"), now)
             except states.Refused as exc:
                 raise DomainError(refusal_message(exc.reason)) from None
-        rows = list(alert.recipients.order_by("position").values_list(
-            "subscriber_id", "distance_m", "language", "subscriber__person_id"))
+        rows = [[sub, dist] for sub, dist in alert.recipients.order_by("position")
+                .values_list("subscriber_id", "distance_m")] + list(alert.pending)
         bodies = {lang: texts.alert_body(AlertKind.ALL_CLEAR, lang, org=org.name,
                                          place=details, drill=alert.is_drill,
                                          unverified=False) for lang in ("en", "es")}
@@ -954,9 +989,7 @@ def send_all_clear(actor: Membership, alert: Alert, *, details: str = "") -> Ale
             radius_m=alert.radius_m, center_lat=alert.center_lat, center_lon=alert.center_lon,
             details=details, body_en=bodies["en"], body_es=bodies["es"], sent_by=actor.user,
             sent_at=now, recipients_count=len(rows))
-        ranked = [targeting.Ranked(sub, dist) for sub, dist, _lang, _person in rows]
-        _enqueue(clear, ranked, {sub: lang for sub, _d, lang, _p in rows},
-                 {sub: person for sub, _d, _l, person in rows}, bodies)
+        _enqueue(clear, rows)
         _record("rapidresponse.alert.all_clear", actor, org, clear,
                 {"follows": alert.pk, "recipients": len(rows)})
     return clear
@@ -976,16 +1009,13 @@ def _purge(report: Report, now: datetime) -> None:
     incident = report.incident
     incident.state = report.state
     incident.purged_at = now
+    alert_ids = list(report.alerts.values_list("pk", flat=True))
     incident.first_delivery_at = incident.first_delivery_at or outbound.first_delivery(
-        report.organization, list(AlertRecipient.objects.filter(
-            alert__report=report).exclude(message_id=None).values_list("message_id",
-                                                                       flat=True)))
+        report.organization, alert_ids)
     incident.save(update_fields=["state", "purged_at", "first_delivery_at"])
-    message_ids = list(AlertRecipient.objects.filter(alert__report=report)
-                       .exclude(message_id=None).values_list("message_id", flat=True))
     Report.objects.filter(duplicate_of=report).update(duplicate_of=None)
     report.delete()  # its requests, alerts and their recipients go with it
-    outbound.forget_messages(report.organization, message_ids)
+    outbound.forget_messages(report.organization, alert_ids)
 
 
 def purge_report(actor: Membership, report: Report) -> int:
@@ -1022,12 +1052,11 @@ def purge_expired(organization: Organization, now: datetime | None = None) -> Pu
                 _purge(report, now)
             loose = Alert.objects.filter(network=network, report__isnull=True,
                                          follows__isnull=True, sent_at__lt=cutoff)
-            message_ids = list(AlertRecipient.objects.filter(
-                Q(alert__in=loose) | Q(alert__follows__in=loose)).exclude(message_id=None)
-                .values_list("message_id", flat=True))
+            alert_ids = list(Alert.objects.filter(Q(pk__in=loose) | Q(follows__in=loose))
+                             .values_list("pk", flat=True))
             n_alerts = loose.count()
             loose.delete()
-            outbound.forget_messages(organization, message_ids)
+            outbound.forget_messages(organization, alert_ids)
             if old or n_alerts:
                 _record("rapidresponse.retention.purged", None, organization, network,
                         {"reports": len(old), "alerts": n_alerts,

@@ -40,6 +40,20 @@ def maintain_rapid_response(organization_id: int) -> int:
     return expired + reports
 
 
+@task()
+def queue_alert_rest(alert_id: int) -> int:
+    """Queue the rest of an alert's recipients after its first, nearest chunk."""
+    from groundswell.rapidresponse import services
+    from groundswell.rapidresponse.models import Alert
+
+    with scopes_disabled():
+        alert = Alert.objects.select_related("organization").filter(pk=alert_id).first()
+    if alert is None:
+        return 0
+    with scope(organization=alert.organization):
+        return services.queue_pending(alert_id)
+
+
 def schedule(organization_id: int) -> bool:
     """Queue the next run, only on a backend that can run it later (never inline)."""
     backend = maintain_rapid_response.get_backend()
