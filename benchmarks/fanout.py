@@ -160,20 +160,23 @@ def stop_processes(processes: list) -> None:
 
 
 def fan_out(org, people, cause: str) -> float:
+    from django.db import transaction
     from django_scopes import scope
 
     from groundswell.messaging import services
 
-    with scope(organization=org):
+    committed: list[float] = []
+    with scope(organization=org), transaction.atomic():
         result = services.enqueue_many(
             None, organization=org, channel="sms", purpose="rapid_response", cause_key=cause,
             body_en="Alert: agents seen near Front and Lehigh. Stay inside.",
             body_es="Alerta: agentes cerca de Front y Lehigh. Quédese adentro.",
             emergency=True, recipients=[services.Recipient(p, priority=i)
                                         for i, p in enumerate(people)])
-    confirmed = time.time()  # enqueue_many's transaction has committed
+        # the send is confirmed the moment this transaction commits
+        transaction.on_commit(lambda: committed.append(time.time()))
     assert result.queued == len(people), result.suppressed
-    return confirmed
+    return committed[0]
 
 
 def run(org, people, caps: dict[str, float], var_dir: str, cause: str) -> dict:
