@@ -317,3 +317,24 @@ def test_other_organizations_objects_are_refused(world, personas):
     with pytest.raises(services.InvalidInput):
         services.enroll_child(staff, program, guardian=stranger, given_name="Nico")
     assert not Enrollment.objects.exists()
+
+
+def test_served_at_an_events_table_counts_as_being_at_the_event(world):
+    from groundswell.events.models import Attendance as EventAttendance
+    from groundswell.events.models import Event
+
+    p, admin, staff, program, guardian, bags, diapers = world
+    services.receive_stock(staff, bags, quantity=5)
+    party = Event.objects.create(organization=p.org, kind="block_party", title_en="Party",
+                                 starts_at=timezone.now(), ends_at=timezone.now())
+    table = services.create_distribution(staff, name="Bags", held_on=timezone.localdate(),
+                                         event=party)
+    services.serve_household(staff, table, guardian, {bags: 1})
+    services.quick_add_and_serve(staff, table, given_name="Nueva", phone="215-555-0178",
+                                 items={bags: 1})
+    rows = EventAttendance.objects.filter(event=party).order_by("pk")
+    assert [(a.person.given_name, a.source, a.new_person) for a in rows] == [
+        ("Marta", "programs", False), ("Nueva", "programs", True)]
+    pantry = services.create_distribution(staff, name="Pantry", held_on=timezone.localdate())
+    services.serve_household(staff, pantry, guardian, {bags: 1}, repeat_confirmed=True)
+    assert EventAttendance.objects.filter(event=party).count() == 2

@@ -550,7 +550,8 @@ def _occurred_at(day: date) -> datetime:
 
 
 def serve_household(actor: Membership, distribution: Distribution, person: Person,
-                    items: Mapping[Item, int], *, repeat_confirmed: bool = False) -> Served:
+                    items: Mapping[Item, int], *, repeat_confirmed: bool = False,
+                    new_person: bool = False) -> Served:
     """Record goods handed to ``person`` (for their household): stock goes out of the
     ledger, the person's timeline gets the service. Refused, with nothing written, when
     a quantity is not a positive whole number, when stock would go below zero, or —
@@ -603,6 +604,7 @@ def serve_household(actor: Membership, distribution: Distribution, person: Perso
                 summary=_("Received goods at %(distribution)s.") % {
                     "distribution": distribution.name},
                 source=("programs.service", str(service.pk)))
+            _attend_event(actor, distribution, person, service, new_person=new_person)
             _record("programs.service.recorded", actor, service, {
                 "distribution": distribution.pk, "person": person.pk,
                 "household": household.pk if household else None,
@@ -617,6 +619,19 @@ def serve_household(actor: Membership, distribution: Distribution, person: Perso
     return Served(service, [(item, after[item.pk]) for item in wanted if item.pk in low])
 
 
+def _attend_event(actor: Membership, distribution: Distribution, person: Person,
+                  service: Service, *, new_person: bool) -> None:
+    """Served at the table of an event: they were at the event, so the events area
+    counts them (its attendance, once per person, with its own timeline entry)."""
+    event = distribution.event
+    if event is None or event.cancelled_at is not None or not can(actor, "events.sign_in"):
+        return
+    from groundswell.events import services as events
+
+    events.record_attendance(actor, event, person, source="programs", new_person=new_person,
+                             at=service.served_at)
+
+
 def quick_add_and_serve(actor: Membership, distribution: Distribution, *, given_name: str,
                         family_name: str = "", phone: str = "", street: str = "",
                         unit: str = "", language: str = "", items: Mapping[Item, int]
@@ -627,7 +642,7 @@ def quick_add_and_serve(actor: Membership, distribution: Distribution, *, given_
         person = people.create_person(actor, given_name=given_name, family_name=family_name,
                                       phone=phone, street=street, unit=unit,
                                       language=language, capability="programs.distribute")
-        return serve_household(actor, distribution, person, items)
+        return serve_household(actor, distribution, person, items, new_person=True)
 
 
 def can_see_children(membership: Membership, program: Program) -> bool:
