@@ -149,3 +149,21 @@ def test_cutting_needs_an_area_and_a_sensible_count(in_org):
     with pytest.raises(services.InvalidTurf):
         services.cut_turfs(admin, parts=3, name="X", base=in_org.base)  # no placed doors
     assert Turf.objects.count() == 0
+
+
+def test_the_management_command_loads_geocodes_and_refuses_broken_files(in_org, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    admin = in_org.member(Role.ADMIN)
+    people.create_person(admin, given_name="Ana", street="2417 N Front St",
+                         postal_code="19133")
+    good = tmp_path / "points.csv"
+    good.write_text(CSV, encoding="utf-8")
+    call_command("load_address_points", "front-street", str(good), "--geocode")
+    assert AddressPoint.objects.count() == 3
+    assert Address.objects.filter(geocode_source="points:exact").count() == 1
+    bad = tmp_path / "bad.csv"
+    bad.write_text("address,latitude,longitude\nN Front St,1,2\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="Row 2"):
+        call_command("load_address_points", "front-street", str(bad))
+    assert AddressPoint.objects.count() == 3
