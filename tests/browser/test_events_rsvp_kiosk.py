@@ -120,3 +120,28 @@ def test_kiosk_signs_in_an_existing_and_a_new_person(new_context, personas):
         assert signed == {"Rosa": False, "Luis": True}
         assert Person.objects.filter(given_name="Rosa").get() == rosa
         assert rosa.interactions.filter(kind="attendance").count() == 1
+
+
+def test_event_report_draws_its_chart_under_the_csp(new_context, personas):
+    event = make_event(personas, days=-3)
+    with scope(organization=personas.org):
+        rosa = people.create_person(personas.member("organizer"), given_name="Rosa",
+                                    street="2417 N Front St")
+        services.record_attendance(personas.member("program_staff"), event, rosa,
+                                   at=event.starts_at)
+    organizer = personas.member("organizer")
+    organizer.user.language = "es"
+    organizer.user.save(update_fields=["language"])
+    page = new_context(viewport=PHONE, locale="es-ES").new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text)
+            if message.type == "error" else None)
+    log_in(page, organizer.user)
+    page.goto("/o/front-street/events/reports/")
+    expect(page.locator("canvas[data-chart-ready='1']")).to_have_count(1)
+    expect(page.locator("table.conversions")).to_contain_text("Visitados en la puerta")
+    check_and_capture(page, "events-report-es")
+    page.goto(f"/o/front-street/events/{event.pk}/report/")
+    expect(page.locator("canvas[data-chart-ready='1']")).to_have_count(1)
+    check_and_capture(page, "events-event-report-es")
+    assert not [e for e in errors if "Content Security Policy" in e], errors

@@ -22,6 +22,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from groundswell.core import audit
@@ -433,11 +434,11 @@ def _chart_data(rows: list[tuple[Event, Any]]) -> dict[str, Any]:
     }
 
 
-CONVERSION_LABELS = {
-    "later_visited": _("Visited at the door since"),
-    "later_grievance": _("Raised a grievance"),
-    "later_action": _("Came to a campaign action"),
-    "joined_rapid_response": _("Joined the rapid-response list"),
+CONVERSION_LABELS = {  # lazy: read in the language of each request
+    "later_visited": gettext_lazy("Visited at the door since"),
+    "later_grievance": gettext_lazy("Raised a grievance"),
+    "later_action": gettext_lazy("Came to a campaign action"),
+    "joined_rapid_response": gettext_lazy("Joined the rapid-response list"),
 }
 
 
