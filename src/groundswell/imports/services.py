@@ -79,6 +79,11 @@ from groundswell.people.services.records import (
 #: same person: the row updates them. Between matching.THRESHOLD and this, the row is
 #: imported as a new person and the pair goes to the duplicates review queue.
 UPDATE_THRESHOLD = 20.0
+#: Below this a row is simply new. Higher than matching.THRESHOLD (the duplicate scan's):
+#: the same full name with a different phone (+11.7) is a namesake more often than not
+#: in a list of thousands, while the same full name with nothing else to compare (+14.0)
+#: still goes to review.
+REVIEW_THRESHOLD = 12.0
 CHUNK = 200
 
 TARGET_LABELS: dict[str, Any] = {
@@ -374,8 +379,10 @@ def plan_batch(batch: ImportBatch, table: reading.Table | None = None,
             continue
         seen[fingerprint] = row.number
         record = row.matcher_record()
-        best = next(iter(matching.candidates(record, index)), None)
-        earlier = next(iter(matching.candidates(record, in_file)), None)
+        best = next(iter(matching.candidates(record, index, threshold=REVIEW_THRESHOLD)),
+                    None)
+        earlier = next(iter(matching.candidates(record, in_file,
+                                                threshold=REVIEW_THRESHOLD)), None)
         if earlier is not None and (best is None or earlier.score > best.score):
             best = earlier
         if best is None:
@@ -734,7 +741,8 @@ def _undo_row(undo: dict[str, Any]) -> None:
     Person.objects.filter(pk=person_id).update(**_loaded(Person, undo["before"]))
 
 
-__all__ = ["CHUNK", "FILE_ERRORS", "MAPPING_ERRORS", "ROW_ERRORS", "TARGET_LABELS",
+__all__ = ["CHUNK", "FILE_ERRORS", "MAPPING_ERRORS", "REVIEW_THRESHOLD", "ROW_ERRORS",
+           "TARGET_LABELS",
            "UPDATE_THRESHOLD", "Plan", "PlannedRow", "batch_mapping", "can_undo",
            "choose_sheet", "commit_batch", "existing_index", "plan_batch", "read_batch",
            "report_csv", "report_rows", "set_mapping", "sheets_of", "start_commit",
