@@ -33,11 +33,10 @@ from groundswell.people.models import Consent, ContactPoint, Interaction, Person
 from groundswell.people.normalize import NormalizationError, normalize_phone, phone_last_four
 from groundswell.people.services.records import (
     InvalidInput,
-    last_four_index,
+    create_person,
     phone_index,
     record_consent,
     record_interaction,
-    refresh_search_text,
     withdraw_consent,
 )
 
@@ -88,19 +87,12 @@ def _people_with(org: Organization, index: str) -> list[ContactPoint]:
 
 
 def _new_contact(org: Organization, e164: str) -> ContactPoint:
-    """A number nobody has: a new person named after it to review in the inbox."""
+    """A number nobody has: a new person named after it, to review in the inbox."""
     with translation.override(org.default_language):
         name = _("Unknown number")
-    person = Person.objects.create(organization=org, given_name=name,
-                                   family_name=f"…{phone_last_four(e164)}")
-    contact = ContactPoint(organization=org, person=person, kind=ContactPoint.Kind.PHONE,
-                           value=e164, is_primary=True,
-                           last_four_index=last_four_index(phone_last_four(e164)))
-    contact.save()
-    refresh_search_text(person)
-    audit.record("people.person.created", organization=org, obj=person,
-                 data={"source": "messaging.inbound"})
-    return contact
+    person = create_person(None, organization=org, given_name=name,
+                           family_name=f"…{phone_last_four(e164)}", phone=e164)
+    return person.contacts.get()
 
 
 def _language(person: Person | None, body: str, org: Organization) -> str:
