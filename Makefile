@@ -25,7 +25,11 @@ demo: setup
 	$(MANAGE) demo
 	$(MANAGE) serve --bind 127.0.0.1:8000
 
-test: lint test-sqlite test-postgres test-browser
+# The SQLite and PostgreSQL suites run side by side (each in its own var folder, so
+# uploads and secrets never collide), then the browser tests.
+test: lint
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
+	$(MAKE) --no-print-directory test-browser
 
 lint: install
 	$(BIN)/ruff check .
@@ -36,7 +40,7 @@ test-sqlite: install
 	$(PYTEST) -m "not browser" -q
 
 test-postgres: install
-	scripts/with-postgres $(PYTEST) -m "not browser" -q
+	GROUNDSWELL_VAR_DIR=var/test-pg scripts/with-postgres $(PYTEST) -m "not browser" -q
 
 test-browser: install
 	$(PYTEST) -m browser -q
@@ -47,4 +51,4 @@ messages: install
 	cd src/groundswell && ../../$(BIN)/python ../../manage.py compilemessages
 
 clean:
-	rm -rf $(VENV) staticfiles var/test
+	rm -rf $(VENV) staticfiles var/test var/test-pg
