@@ -829,8 +829,8 @@ def rank_recipients(network: Network, target: Target, *, drill: bool) -> list[ta
     subs = active_subscribers(network).filter(latitude__isnull=False)
     if drill:
         subs = subs.filter(drills=True)
-    candidates = [targeting.Candidate(pk, lat, lon) for pk, lat, lon in
-                  subs.values_list("pk", "latitude", "longitude")]
+    candidates = [targeting.Candidate(pk, lat, lon, radius) for pk, lat, lon, radius in
+                  subs.values_list("pk", "latitude", "longitude", "radius_m")]
     if target.zone is not None:
         return targeting.in_shape(candidates, geometry.parse_polygon(target.zone.geometry),
                                   target.lat, target.lon)

@@ -24,6 +24,9 @@ class Candidate:
     id: int
     lat: float | None
     lon: float | None
+    # The subscriber's own radius around home: a radius alert reaches them only if the
+    # sighting is within it too (None: no limit of their own).
+    radius_m: float | None = None
 
 
 @dataclass(frozen=True)
@@ -47,13 +50,14 @@ def _order(items: list[tuple[float | None, int]]) -> list[Ranked]:
 
 def in_radius(candidates: Iterable[Candidate], lat: float, lon: float,
               radius_m: float) -> list[Ranked]:
-    """Subscribers within ``radius_m`` of the point, nearest first."""
+    """Subscribers within ``radius_m`` of the point (and the point within their own
+    radius), nearest first."""
     if not (math.isfinite(lat) and math.isfinite(lon) and radius_m > 0):
         return []
     chosen: list[tuple[float | None, int]] = []
     for c in candidates:
         d = _distance(c, lat, lon)
-        if d is not None and d <= radius_m:
+        if d is not None and d <= radius_m and (c.radius_m is None or d <= c.radius_m):
             chosen.append((d, c.id))
     return _order(chosen)
 
