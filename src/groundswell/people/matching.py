@@ -73,6 +73,7 @@ EXTRA_FIELDS: dict[str, str] = {
     "postal_code": "code", "state": "code",
 }
 ALL_FIELDS = (*FIELD_NAMES, *EXTRA_FIELDS)
+_EXTRA_ORDER = {name: position for position, name in enumerate(EXTRA_FIELDS)}
 DEFAULT_FIELDS: dict[str, str] = {name: name for name in FIELD_NAMES}
 
 #: What an explanation names, in order.
@@ -385,11 +386,15 @@ def prepare(record: Mapping[str, Any], fields: Mapping[str, Any] | None = None,
     street = canonical_street(str(get("street") or "")) if "street" in fields else ""
     record_key = get("id") if fields.get("id") in record else None
     extra = []
-    for name, kind in EXTRA_FIELDS.items():
-        if name in fields:
-            value = _extra_value(kind, get(name))
-            if value:
-                extra.append((name, value))
+    for name, source in fields.items():
+        kind = EXTRA_FIELDS.get(name)
+        if kind is None:
+            continue
+        raw = get(name) if isinstance(source, tuple) else record.get(source)
+        value = _extra_value(kind, raw)
+        if value:
+            extra.append((name, value))
+    extra.sort(key=lambda item: _EXTRA_ORDER[item[0]])
     return Prepared(
         key=record_key if record_key is not None else key,
         given=given,
@@ -740,9 +745,12 @@ def estimate_weights(patterns: Iterable[Mapping[str, str]], *, max_iterations: i
         m_sum = {n: dict.fromkeys(_LEVELS, 0.0) for n in fields}
         u_sum = {n: dict.fromkeys(_LEVELS, 0.0) for n in fields}
         matched = total = 0.0
+        lm = {(n, o): math.log(v) for n in fields for o, v in m[n].items()}
+        lu = {(n, o): math.log(v) for n in fields for o, v in u[n].items()}
+        log_p, log_q = math.log(p), math.log(1 - p)
         for pattern, count in items:
-            log_m = math.log(p) + math.fsum(math.log(m[n][o]) for n, o in pattern)
-            log_u = math.log(1 - p) + math.fsum(math.log(u[n][o]) for n, o in pattern)
+            log_m = log_p + sum(lm[entry] for entry in pattern)
+            log_u = log_q + sum(lu[entry] for entry in pattern)
             top = max(log_m, log_u)
             g = math.exp(log_m - top) / (math.exp(log_m - top) + math.exp(log_u - top))
             matched += g * count
