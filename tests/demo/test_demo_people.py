@@ -134,6 +134,11 @@ def check_tags_consents_grievances_and_moves(demo):
     tagged = Counter(Person.tags.through.objects.values_list("tag__name", flat=True))
     for name in ("block party", "after-school", "rapid response", "hearing"):
         assert tagged[name] >= 20, tagged
+    # Children's enrollment stays in the programs area: only guardians carry it here.
+    children = Person.objects.filter(birth_year__isnull=False)
+    assert children.count() > 100
+    assert not children.filter(tags__name="after-school").exists()
+    assert not Interaction.objects.filter(person__in=children, kind="service").exists()
     consents = Consent.objects.filter(channel="sms", purpose="rapid_response")
     assert consents.count() >= 100
     assert not consents.exclude(source="door").exists()

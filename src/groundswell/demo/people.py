@@ -411,12 +411,14 @@ class _Loader:
         by_household: dict[int, list[_Resident]] = defaultdict(list)
         for resident in self.residents:
             by_household[resident.household.pk].append(resident)
+        # A child in the after-school program leaves no trace on the organizing record
+        # (their enrollment lives in the programs area, visible to its staff only); the
+        # guardians carry the program, as a tag and an entry on their timelines.
+        enrolled_households: set[int] = set()
         for resident in self.residents:
             if not resident.adult:
                 if rng.random() < 0.45:
-                    resident.events.append(("service", _at(self.today, AFTER_SCHOOL.days_ago),
-                                            AFTER_SCHOOL.summary))
-                    resident.tags.add(TAG_AFTER_SCHOOL)
+                    enrolled_households.add(resident.household.pk)
                 continue
             profile = PROFILES[rng.choices(range(len(PROFILES)),
                                            weights=[p[0] for p in PROFILES])[0]]
@@ -438,12 +440,12 @@ class _Loader:
                 resident.events.append(("one_on_one", _at(self.today, rng.randint(30, 400), 17),
                                         rng.choice(ONE_ON_ONE_NOTES)))
             resident.brought = brought
-        # Guardians of children in the after-school program are tagged too.
-        for members in by_household.values():
-            if any(TAG_AFTER_SCHOOL in m.tags for m in members):
-                for member in members:
-                    if member.adult:
-                        member.tags.add(TAG_AFTER_SCHOOL)
+        for household_pk in sorted(enrolled_households):
+            for member in by_household[household_pk]:
+                if member.adult:
+                    member.events.append(("service", _at(self.today, AFTER_SCHOOL.days_ago),
+                                          AFTER_SCHOOL.summary))
+                    member.tags.add(TAG_AFTER_SCHOOL)
 
     def relationships(self) -> None:
         """Guardians, partners, and who brought whom (which also lands on the timeline
