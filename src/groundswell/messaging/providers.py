@@ -373,11 +373,11 @@ def parse_senders(items: list[str]) -> list[SenderNumber]:
 
 class SenderPool:
     """Chooses our sender number for each text and keeps each number under its cap:
-    a number capped at ``r`` texts/s sends at most ``max(1, floor(r))`` texts in any
-    window of ``that / r`` seconds plus a small guard, counted from the moments texts
-    actually left (so a thread the scheduler delayed cannot push two texts into one
-    window at the provider). Without numbers, texts go through the messaging service
-    and the provider paces them."""
+    texts from a number capped at ``r`` texts/s leave at least ``1/r`` s apart, and at
+    most ``max(1, floor(r))`` of them in any window of that many over ``r`` seconds plus
+    a small guard, counted from the moments texts actually left (so a thread the
+    scheduler delayed cannot push two texts into one window at the provider). Without
+    numbers, texts go through the messaging service and the provider paces them."""
 
     GUARD_SECONDS = 0.03
 
@@ -404,10 +404,14 @@ class SenderPool:
                     window = self._sent[index]
                     while window and window[0] <= now - span:
                         window.popleft()
-                    if len(window) < burst:
+                    # evenly spaced too, so a burst never lands in one window late
+                    spacing = 1.0 / sender.per_second
+                    next_at = window[-1] + spacing if window else now
+                    if len(window) < burst and next_at <= now:
                         window.append(now)
                         return sender.number
-                    wait = min(wait, window[0] + span - now)
+                    free_at = window[0] + span if len(window) >= burst else next_at
+                    wait = min(wait, max(free_at, next_at) - now)
             time.sleep(max(wait, 0.001))
 
     @property
