@@ -196,7 +196,7 @@ def test_sms_report_join_and_unknown_reply(world, sms_gateway):
                           provider_sid="SM-report-1")
         report = Report.objects.get()
         assert report.source == "sms" and report.reporter_phone == "+12155559901"
-        assert got.message.handled_by == "rapidresponse"
+        assert got.message.handled_by == "confidential" and got.message.body == ""
         # "1" from a number that was never asked: a clear answer, the text kept.
         receive_sms(world.org, from_number="+12155559902", to_number="+12155550100",
                     body="1", provider_sid="SM-unknown-1")

@@ -93,6 +93,31 @@ def test_reporter_number_appears_in_no_dispatcher_page_response_log_or_export(
                                          object_id=str(report.pk)).exists()
 
 
+def test_a_texted_report_stays_out_of_the_inbox_and_the_reporters_timeline(world):
+    """Who texted the hotline, and what, is for dispatchers: an organizer reading the
+    shared inbox or the person's page sees neither the text nor that it was sent."""
+    from groundswell.messaging.models import Conversation, InboundMessage
+    from groundswell.people.models import Interaction
+
+    report, _alert = _texted_report(world)
+    with scope(organization=world.org):
+        inbound = InboundMessage.objects.get(provider_sid="SM-mask-1")
+        assert inbound.body == "" and inbound.handled_by == "confidential"
+        assert not Interaction.objects.filter(
+            source_type="messaging.inboundmessage", source_id=str(inbound.pk)).exists()
+        conversation = Conversation.objects.get(pk=inbound.conversation_id)
+        assert not conversation.needs_review and conversation.unread == 0
+        person_url = reverse("person", args=[world.org.slug, inbound.person_id])
+    client = login(Client(), world.admin)
+    inbox = client.get(reverse("messaging_inbox", args=[world.org.slug])).content.decode()
+    assert "Lehigh" not in inbox and reverse(
+        "messaging_conversation", args=[world.org.slug, conversation.pk]) not in inbox
+    thread = client.get(reverse("messaging_conversation",
+                                args=[world.org.slug, conversation.pk])).content.decode()
+    assert "Lehigh" not in thread
+    assert "Lehigh" not in client.get(person_url).content.decode()
+
+
 def test_public_report_form_works_without_login_and_in_spanish(world):
     client = Client()
     url = reverse("rr_public_report", args=[world.network.public_key])

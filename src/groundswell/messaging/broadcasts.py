@@ -20,6 +20,7 @@ from groundswell.core.models import Membership
 from groundswell.core.permissions import require
 from groundswell.messaging import policy, segments, services
 from groundswell.messaging.models import (
+    CONFIDENTIAL,
     Broadcast,
     Channel,
     Conversation,
@@ -226,7 +227,8 @@ def thread(conversation: Conversation) -> list[dict[str, Any]]:
     """Texts both ways, oldest first."""
     items: list[dict[str, Any]] = [
         {"at": m.received_at, "incoming": True, "body": m.body, "keyword": m.keyword,
-         "handled_by": m.handled_by} for m in conversation.inbound.all()]
+         "handled_by": m.handled_by}
+        for m in conversation.inbound.exclude(handled_by=CONFIDENTIAL)]
     items += [{"at": m.created_at, "incoming": False, "body": m.body, "status": m.status,
                "status_label": m.get_status_display(), "reason": m.get_reason_display()
                if m.reason else ""}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -22,6 +23,7 @@ from groundswell.core import audit
 from groundswell.core.models import Organization
 from groundswell.messaging import keywords
 from groundswell.messaging.models import (
+    CONFIDENTIAL,
     Channel,
     Conversation,
     InboundMessage,
@@ -104,6 +106,25 @@ def _language(person: Person | None, body: str, org: Organization) -> str:
     return org.default_language
 
 
+# Checks, registered by other areas, of whether a number of the organization receives
+# texts that must stay out of the shared record: a rapid-response hotline, where who
+# reported a sighting and what they wrote belong to that area's dispatchers alone (and
+# to its purge), never to the inbox or to the reporter's timeline.
+ConfidentialCheck = Callable[[Organization, str], bool]
+KEYWORD_KINDS = (keywords.STOP, keywords.START, keywords.HELP)
+_confidential_checks: list[ConfidentialCheck] = []
+
+
+def register_confidential_number(check: ConfidentialCheck) -> None:
+    """``check(organization, to_number)`` returns True for a confidential number."""
+    if check not in _confidential_checks:
+        _confidential_checks.append(check)
+
+
+def is_confidential(organization: Organization, to_number: str) -> bool:
+    return any(check(organization, to_number) for check in _confidential_checks)
+
+
 def receive_sms(organization: Organization, *, from_number: str, to_number: str, body: str,
                 provider_sid: str) -> Received:
     """Store and act on one incoming text. Bad input raises InvalidInput and changes
@@ -125,6 +146,7 @@ def receive_sms(organization: Organization, *, from_number: str, to_number: str,
     if existing is not None:
         return Received(existing, False)
     kind = keywords.classify(body)
+    confidential = is_confidential(org, to_number or "")
     with transaction.atomic():
         contacts = _people_with(org, index)
         unknown = not contacts
@@ -132,21 +154,25 @@ def receive_sms(organization: Organization, *, from_number: str, to_number: str,
             contacts = [_new_contact(org, e164)]
         contact = contacts[0]
         person = contact.person
+        hidden = confidential and kind not in KEYWORD_KINDS
         conversation, _created = Conversation.objects.get_or_create(
             organization=org, address_index=index,
-            defaults={"person": person, "contact": contact, "needs_review": unknown})
+            defaults={"person": person, "contact": contact,
+                      "needs_review": unknown and not hidden})
         try:
             with transaction.atomic():
                 inbound = InboundMessage.objects.create(
                     organization=org, conversation=conversation, person=person,
                     from_address=e164, from_index=index, to_number=(to_number or "")[:40],
-                    body=body, provider_sid=provider_sid, keyword=kind)
+                    body="" if hidden else body, provider_sid=provider_sid, keyword=kind,
+                    handled_by=CONFIDENTIAL if hidden else "")
         except IntegrityError:  # the same text delivered twice at once
             return Received(InboundMessage.objects.get(organization=org,
                                                        provider_sid=provider_sid), False)
-        conversation.last_message_at = inbound.received_at
-        conversation.unread += 1
-        conversation.save(update_fields=["last_message_at", "unread"])
+        if not hidden:
+            conversation.last_message_at = inbound.received_at
+            conversation.unread += 1
+            conversation.save(update_fields=["last_message_at", "unread"])
         result = Received(inbound, True)
         if kind == keywords.STOP:
             _opt_out(org, contacts, index)
@@ -160,6 +186,9 @@ def receive_sms(organization: Organization, *, from_number: str, to_number: str,
             result.reply = _help_reply(org, person, contact, conversation, inbound, body)
             conversation.unread -= 1
             conversation.save(update_fields=["unread"])
+        elif hidden:
+            # Handed to the area that owns the number; nothing readable stays here.
+            _notify(org, person, contact, body, inbound)
         else:
             for one in contacts:
                 record_interaction(None, one.person, kind=Interaction.Kind.TEXT,
@@ -167,7 +196,8 @@ def receive_sms(organization: Organization, *, from_number: str, to_number: str,
                                    source=("messaging.inboundmessage", str(inbound.pk)))
             _notify(org, person, contact, body, inbound)
         audit.record("messaging.inbound.received", organization=org, obj=inbound,
-                     data={"person": person.pk, "keyword": kind, "unknown": unknown})
+                     data={"keyword": kind, "confidential": True} if confidential else
+                     {"person": person.pk, "keyword": kind, "unknown": unknown})
     return result
 
 

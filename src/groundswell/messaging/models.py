@@ -223,6 +223,11 @@ class Suppression(OrgOwned):
         return f"suppression {self.pk}"
 
 
+# InboundMessage.handled_by of a text to a confidential number (a rapid-response
+# hotline): stored without its body and left out of the inbox and every thread.
+CONFIDENTIAL = "confidential"
+
+
 class InboundMessage(OrgOwned, EncryptedFieldsModel):
     """A text received from someone, with what was done about it."""
 

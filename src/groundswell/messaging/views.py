@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -20,7 +20,13 @@ from groundswell.core.permissions import can
 from groundswell.core.views import org_view
 from groundswell.messaging import broadcasts, services
 from groundswell.messaging.forms import ComposeForm, ReplyForm, SettingsForm
-from groundswell.messaging.models import Broadcast, Conversation, Message
+from groundswell.messaging.models import (
+    CONFIDENTIAL,
+    Broadcast,
+    Conversation,
+    InboundMessage,
+    Message,
+)
 from groundswell.people.forms import PeopleFilterForm
 from groundswell.people.models import Person
 from groundswell.people.normalize import mask_phone
@@ -45,7 +51,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
     membership = _membership(request)
     people = Person.objects.visible_to(membership)
     show = request.GET.get("show", "")
-    conversations = Conversation.objects.filter(person__in=people).select_related("person")
+    # A conversation that holds only confidential texts (to a hotline) is not listed.
+    conversations = Conversation.objects.filter(person__in=people).filter(
+        Exists(InboundMessage.objects.filter(conversation=OuterRef("pk")).exclude(
+            handled_by=CONFIDENTIAL))
+        | Exists(Message.objects.filter(conversation=OuterRef("pk")))).select_related("person")
     if show == "unread":
         conversations = conversations.filter(unread__gt=0)
     elif show == "review":

@@ -49,4 +49,11 @@ class RapidresponseConfig(AppConfig):
             "rapidresponse.retention.purged": _("Old reports purged"),
             "rapidresponse.review.exported": _("Incident review exported"),
         })
-        from groundswell.rapidresponse import receivers  # noqa: F401  (texts to the hotline)
+        from groundswell.messaging.inbound import register_confidential_number
+        from groundswell.rapidresponse import receivers  # (texts to the hotline)
+
+        # What a resident texts the hotline stays with the dispatchers (and the purge):
+        # never in the shared inbox nor on the reporter's timeline.
+        register_confidential_number(
+            lambda organization, to_number:
+            receivers.network_for_number(organization, to_number) is not None)
