@@ -26,20 +26,11 @@ from groundswell.canvass.forms import (
     WalkListForm,
 )
 from groundswell.canvass.models import DoorVisit, Effort, Question, WalkList
-from groundswell.core.models import Membership
 from groundswell.core.permissions import can
-from groundswell.core.views import org_view
+from groundswell.core.views import membership_of, org_slug_of, org_view
 from groundswell.geo.views import household_features, map_context
 
 MAX_SYNC_BYTES = 2 * 1024 * 1024
-
-
-def _membership(request: HttpRequest) -> Membership:
-    return request.membership  # type: ignore[attr-defined]
-
-
-def _slug(request: HttpRequest) -> str:
-    return request.organization.slug  # type: ignore[attr-defined]
 
 
 def _field_error(form: Any, error: services.InvalidInput) -> None:
@@ -60,7 +51,7 @@ def efforts(request: HttpRequest) -> HttpResponse:
 @org_view("canvass.manage")
 @require_http_methods(["GET", "POST"])
 def effort_create(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request)
     form = EffortForm(request.POST or None, membership=membership)
     if request.method == "POST" and form.is_valid():
         try:
@@ -69,7 +60,7 @@ def effort_create(request: HttpRequest) -> HttpResponse:
             _field_error(form, exc)
         else:
             messages.success(request, _("Effort created. Now write its script."))
-            return redirect("effort", org_slug=_slug(request), pk=effort.pk)
+            return redirect("effort", org_slug=org_slug_of(request), pk=effort.pk)
     return render(request, "canvass/effort_form.html", {"form": form, "effort": None},
                   status=400 if request.method == "POST" else 200)
 
@@ -77,7 +68,7 @@ def effort_create(request: HttpRequest) -> HttpResponse:
 @org_view("canvass.manage")
 @require_http_methods(["GET", "POST"])
 def effort_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request)
     effort = get_object_or_404(Effort, pk=pk)
     initial = {"name": effort.name, "purpose": effort.purpose, "base": effort.base,
                "needs_phone": effort.needs_phone, "archived": effort.archived_at is not None}
@@ -89,7 +80,7 @@ def effort_edit(request: HttpRequest, pk: int) -> HttpResponse:
             _field_error(form, exc)
         else:
             messages.success(request, _("Effort saved."))
-            return redirect("effort", org_slug=_slug(request), pk=effort.pk)
+            return redirect("effort", org_slug=org_slug_of(request), pk=effort.pk)
     return render(request, "canvass/effort_form.html", {"form": form, "effort": effort},
                   status=400 if request.method == "POST" else 200)
 
@@ -127,7 +118,7 @@ def question_add(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.add_question(_membership(request), item, kind=data["kind"],
+            services.add_question(membership_of(request), item, kind=data["kind"],
                                   text_en=data["text_en"], text_es=data["text_es"],
                                   choices=form.parsed_choices(), action=data["action"],
                                   trigger=data["trigger"], action_value=data["action_value"],
@@ -136,7 +127,7 @@ def question_add(request: HttpRequest, pk: int) -> HttpResponse:
             _field_error(form, exc)
         else:
             messages.success(request, _("Question added to the script."))
-            return redirect("effort", org_slug=_slug(request), pk=item.pk)
+            return redirect("effort", org_slug=org_slug_of(request), pk=item.pk)
     return _effort_page(request, item, form, status=400)
 
 
@@ -145,9 +136,9 @@ def question_add(request: HttpRequest, pk: int) -> HttpResponse:
 def question_remove(request: HttpRequest, pk: int) -> HttpResponse:
     question = get_object_or_404(Question, pk=pk)
     effort_pk = question.effort_id
-    services.remove_question(_membership(request), question)
+    services.remove_question(membership_of(request), question)
     messages.success(request, _("Question removed from the script."))
-    return redirect("effort", org_slug=_slug(request), pk=effort_pk)
+    return redirect("effort", org_slug=org_slug_of(request), pk=effort_pk)
 
 
 # --- walk lists ---------------------------------------------------------------------------------
@@ -156,7 +147,7 @@ def question_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @org_view("canvass.manage")
 @require_http_methods(["GET", "POST"])
 def walklist_create(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request)
     item = get_object_or_404(Effort, pk=pk)
     form = WalkListForm(request.POST or None, membership=membership)
     if request.method == "POST" and form.is_valid():
@@ -170,7 +161,7 @@ def walklist_create(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Walk list created with %(count)s doors.")
                              % {"count": walk_list.entries.count()})
-            return redirect("walklist", org_slug=_slug(request), pk=walk_list.pk)
+            return redirect("walklist", org_slug=org_slug_of(request), pk=walk_list.pk)
     return render(request, "canvass/walklist_form.html", {"form": form, "effort": item},
                   status=400 if request.method == "POST" else 200)
 
@@ -178,7 +169,7 @@ def walklist_create(request: HttpRequest, pk: int) -> HttpResponse:
 @org_view("canvass.view")
 @require_http_methods(["GET", "POST"])
 def walklist(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request)
     item = get_object_or_404(WalkList.objects.select_related("effort", "turf"), pk=pk)
     form = WalkListEditForm(request.POST or None, initial={
         "name": item.name, "canvassers": list(item.canvassers.all()),
@@ -196,10 +187,10 @@ def walklist(request: HttpRequest, pk: int) -> HttpResponse:
                 _field_error(form, exc)
             else:
                 messages.success(request, _("Walk list saved."))
-                return redirect("walklist", org_slug=_slug(request), pk=item.pk)
+                return redirect("walklist", org_slug=org_slug_of(request), pk=item.pk)
     entries = list(item.entries.select_related("household__address"))
     households = [e.household for e in entries]
-    collection, legend = household_features(households, "outcome", _slug(request),
+    collection, legend = household_features(households, "outcome", org_slug_of(request),
                                             link=can(membership, "people.view"))
     latest = services.last_outcomes([h.pk for h in households],
                                     WalkList.objects.filter(pk=item.pk))
@@ -218,13 +209,13 @@ def walklist(request: HttpRequest, pk: int) -> HttpResponse:
 def walklist_revisit(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(WalkList, pk=pk)
     try:
-        revisit = services.create_revisit_list(_membership(request), item)
+        revisit = services.create_revisit_list(membership_of(request), item)
     except services.InvalidInput as exc:
         messages.error(request, exc.message)
-        return redirect("walklist", org_slug=_slug(request), pk=item.pk)
+        return redirect("walklist", org_slug=org_slug_of(request), pk=item.pk)
     messages.success(request, _("Revisit list created with %(count)s doors.")
                      % {"count": revisit.entries.count()})
-    return redirect("walklist", org_slug=_slug(request), pk=revisit.pk)
+    return redirect("walklist", org_slug=org_slug_of(request), pk=revisit.pk)
 
 
 # --- the canvasser app ----------------------------------------------------------------------------
@@ -232,7 +223,7 @@ def walklist_revisit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @org_view("canvass.knock")
 def my_lists(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request)
     lists = WalkList.objects.active().filter(canvassers=membership) \
         .select_related("effort", "turf")
     return render(request, "canvass/mine.html", {"walk_lists": lists})
@@ -241,7 +232,7 @@ def my_lists(request: HttpRequest) -> HttpResponse:
 @org_view("canvass.knock")
 @never_cache
 def canvass_app(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request)
     item = get_object_or_404(WalkList.objects.visible_to(membership).select_related("effort"),
                              pk=pk)
     if (refused := _get_only(request)) is not None:
@@ -257,9 +248,9 @@ def canvass_app(request: HttpRequest, pk: int) -> HttpResponse:
         "walk_list": item, "data": data, "features": features,
         "questions": item.effort.questions.all(), "language": language,
         "outcomes": DoorVisit.Outcome.choices,
-        "sync_url": reverse("canvass_sync", args=[_slug(request)]),
-        "sw_url": reverse("canvass_sw", args=[_slug(request)]),
-        "scope_url": reverse("my_lists", args=[_slug(request)]).rsplit("mine/", 1)[0],
+        "sync_url": reverse("canvass_sync", args=[org_slug_of(request)]),
+        "sw_url": reverse("canvass_sw", args=[org_slug_of(request)]),
+        "scope_url": reverse("my_lists", args=[org_slug_of(request)]).rsplit("mine/", 1)[0],
         "language_choices": [("es", "Español"), ("en", "English")],
         **map_context(),
     })
@@ -278,7 +269,7 @@ def canvass_sync(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"error": _("The visits could not be read, so none was saved."),
                              "details": [_("That is not JSON.")]}, status=400)
     try:
-        results = services.sync_visits(_membership(request), payload)
+        results = services.sync_visits(membership_of(request), payload)
     except services.MalformedPayload as exc:
         return JsonResponse({"error": exc.message, "details": exc.errors}, status=400)
     return JsonResponse({"results": [
@@ -292,7 +283,7 @@ def canvass_sw(request: HttpRequest) -> HttpResponse:
     app's pages (a worker only controls pages under its own path)."""
     response = render(request, "canvass/sw.js", {}, content_type="text/javascript")
     response["Cache-Control"] = "no-cache"
-    response["Service-Worker-Allowed"] = reverse("my_lists", args=[_slug(request)]) \
+    response["Service-Worker-Allowed"] = reverse("my_lists", args=[org_slug_of(request)]) \
         .rsplit("mine/", 1)[0]
     return response
 
@@ -300,7 +291,7 @@ def canvass_sw(request: HttpRequest) -> HttpResponse:
 @org_view("canvass.knock")
 @require_GET
 def canvass_manifest(request: HttpRequest) -> HttpResponse:
-    slug = _slug(request)
+    slug = org_slug_of(request)
     from django.templatetags.static import static
 
     return JsonResponse({

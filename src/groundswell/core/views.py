@@ -50,6 +50,16 @@ def org_view(capability: str = "organization.view") -> Callable[[View], View]:
     return decorator
 
 
+def membership_of(request: HttpRequest) -> Membership:
+    """The member making a request under /o/<org_slug>/ (set by the middleware)."""
+    return request.membership  # type: ignore[attr-defined]
+
+
+def org_slug_of(request: HttpRequest) -> str:
+    """The slug of the organization a request under /o/<org_slug>/ is for."""
+    return request.organization.slug  # type: ignore[attr-defined]
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     memberships = memberships_for_user(request.user)

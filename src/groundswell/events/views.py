@@ -26,10 +26,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from groundswell.core import audit
-from groundswell.core.models import Membership
 from groundswell.core.permissions import can
 from groundswell.core.services import DomainError
-from groundswell.core.views import org_view, remembered_search
+from groundswell.core.views import membership_of, org_slug_of, org_view, remembered_search
 from groundswell.events import followups, reports, services
 from groundswell.events.forms import (
     AssignForm,
@@ -47,14 +46,6 @@ from groundswell.people.search import search_people
 
 MATERIAL_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jpeg"}
 FEED_SALT = "groundswell.events.feed"
-
-
-def _membership(request: HttpRequest) -> Membership:
-    return request.membership  # type: ignore[attr-defined]
-
-
-def _slug(request: HttpRequest) -> str:
-    return request.organization.slug  # type: ignore[attr-defined]
 
 
 def _form_error(form: Any, exc: DomainError) -> None:
@@ -95,7 +86,8 @@ def event_list(request: HttpRequest) -> HttpResponse:
                   .annotate(n=Count("pk")).values_list("event", "n"))
     for event in [*upcoming, *past]:
         event.attendance_count = counts.get(event.pk)
-    feed = request.build_absolute_uri(reverse("events_feed", args=[feed_token(_slug(request))]))
+    feed = request.build_absolute_uri(
+        reverse("events_feed", args=[feed_token(org_slug_of(request))]))
     return render(request, "events/list.html", {"upcoming": upcoming, "past": past,
                                                 "feed_url": feed})
 
@@ -115,7 +107,7 @@ def event_page(request: HttpRequest, pk: int) -> HttpResponse:
     event = _event(request, pk)
     if (refused := _get_only(request)) is not None:
         return refused
-    membership = _membership(request)
+    membership = membership_of(request)
     shifts = list(event.shifts.prefetch_related("signups__person"))
     attendances = list(event.attendances.filter(
         person__in=Person.objects.visible_to(membership)).select_related("person")[:500])
@@ -136,7 +128,7 @@ def event_page(request: HttpRequest, pk: int) -> HttpResponse:
 @org_view("events.manage")
 @require_http_methods(["GET", "POST"])
 def event_create(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request)
     form = EventForm(request.POST or None, request.FILES or None, membership=membership)
     if request.method == "POST" and form.is_valid():
         try:
@@ -145,7 +137,7 @@ def event_create(request: HttpRequest) -> HttpResponse:
             _form_error(form, exc)
         else:
             messages.success(request, _("The event was created."))
-            return redirect("event", org_slug=_slug(request), pk=event.pk)
+            return redirect("event", org_slug=org_slug_of(request), pk=event.pk)
     return render(request, "events/form.html", {"form": form, "event": None},
                   status=400 if request.method == "POST" else 200)
 
@@ -153,7 +145,7 @@ def event_create(request: HttpRequest) -> HttpResponse:
 @org_view("events.manage")
 @require_http_methods(["GET", "POST"])
 def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request)
     event = _event(request, pk)
     if request.method == "GET":
         form = EventForm(instance=event, membership=membership)
@@ -166,7 +158,7 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 _form_error(form, exc)
             else:
                 messages.success(request, _("The event was saved."))
-                return redirect("event", org_slug=_slug(request), pk=event.pk)
+                return redirect("event", org_slug=org_slug_of(request), pk=event.pk)
     return render(request, "events/form.html", {"form": form, "event": event},
                   status=400 if request.method == "POST" else 200)
 
@@ -176,12 +168,12 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def event_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     event = _event(request, pk)
     try:
-        services.cancel_event(_membership(request), event)
+        services.cancel_event(membership_of(request), event)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("The event was cancelled. Its RSVP page is closed."))
-    return redirect("event", org_slug=_slug(request), pk=event.pk)
+    return redirect("event", org_slug=org_slug_of(request), pk=event.pk)
 
 
 def materials_response(event: Event) -> HttpResponse:
@@ -223,7 +215,7 @@ def shift_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = ShiftForm(request.POST)
     if form.is_valid():
         try:
-            services.add_shift(_membership(request), event, **form.cleaned_data)
+            services.add_shift(membership_of(request), event, **form.cleaned_data)
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
@@ -231,27 +223,27 @@ def shift_create(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, _("The shift was not added: check its times and the number "
                                   "of people."))
-    return redirect(reverse("event", args=[_slug(request), event.pk]) + "#shifts")
+    return redirect(reverse("event", args=[org_slug_of(request), event.pk]) + "#shifts")
 
 
 @org_view("events.manage")
 @require_POST
 def shift_delete(request: HttpRequest, pk: int) -> HttpResponse:
     shift = get_object_or_404(Shift, pk=pk)
-    services.delete_shift(_membership(request), shift)
+    services.delete_shift(membership_of(request), shift)
     messages.success(request, _("The shift was removed."))
-    return redirect(reverse("event", args=[_slug(request), shift.event_id]) + "#shifts")
+    return redirect(reverse("event", args=[org_slug_of(request), shift.event_id]) + "#shifts")
 
 
 @org_view("events.manage")
 @require_POST
 def shift_reminders(request: HttpRequest, pk: int) -> HttpResponse:
     event = _event(request, pk)
-    result = services.send_shift_reminders(_membership(request), event)
+    result = services.send_shift_reminders(membership_of(request), event)
     messages.success(request, _("Reminders queued: %(queued)s. Without consent to event "
                                 "texts or a phone: %(unreachable)s.")
                      % {"queued": result.queued, "unreachable": result.unreachable})
-    return redirect(reverse("event", args=[_slug(request), event.pk]) + "#shifts")
+    return redirect(reverse("event", args=[org_slug_of(request), event.pk]) + "#shifts")
 
 
 @org_view("events.sign_in")
@@ -262,7 +254,7 @@ def shift_page(request: HttpRequest, pk: int) -> HttpResponse:
     query, redirect_after_search = remembered_search(request, f"shift:{shift.pk}")
     if redirect_after_search:
         return redirect_after_search
-    membership = _membership(request)
+    membership = membership_of(request)
     signups = list(shift.signups.select_related("person"))
     found: list[Person] = []
     if query:
@@ -281,27 +273,27 @@ def shift_sign_up(request: HttpRequest, pk: int) -> HttpResponse:
     form = PersonPickForm(request.POST)
     person = None
     if form.is_valid():
-        person = Person.objects.visible_to(_membership(request)).filter(
+        person = Person.objects.visible_to(membership_of(request)).filter(
             pk=form.cleaned_data["person"]).first()
     if person is None:
         messages.error(request, _("Choose someone from the search results."))
     else:
         try:
-            services.sign_up_for_shift(_membership(request), shift, person)
+            services.sign_up_for_shift(membership_of(request), shift, person)
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
             messages.success(request, _("%(name)s is on the shift.") % {"name": person})
-    return redirect("shift", org_slug=_slug(request), pk=shift.pk)
+    return redirect("shift", org_slug=org_slug_of(request), pk=shift.pk)
 
 
 @org_view("events.sign_in")
 @require_POST
 def shift_signup_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     signup = get_object_or_404(ShiftSignup, pk=pk)
-    services.cancel_shift_signup(_membership(request), signup)
+    services.cancel_shift_signup(membership_of(request), signup)
     messages.success(request, _("They are off the shift."))
-    return redirect("shift", org_slug=_slug(request), pk=signup.shift_id)
+    return redirect("shift", org_slug=org_slug_of(request), pk=signup.shift_id)
 
 
 # --- follow-up ------------------------------------------------------------------------------------
@@ -313,7 +305,7 @@ def _follow_up_people(request: HttpRequest, event: Event, form: FollowUpFilterFo
     which = data.get("which") or "not_contacted"
     days = data.get("days")
     days = followups.DEFAULT_DAYS if days is None else days
-    people = list(followups.follow_up_list(event, _membership(request), which, days)[:1000])
+    people = list(followups.follow_up_list(event, membership_of(request), which, days)[:1000])
     return which, days, people
 
 
@@ -337,7 +329,7 @@ def event_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _back_to_follow_up(request: HttpRequest, event: Event) -> HttpResponse:
     query = request.POST.get("back", "")
-    url = reverse("event_follow_up", args=[_slug(request), event.pk])
+    url = reverse("event_follow_up", args=[org_slug_of(request), event.pk])
     # Only the list's own codes go back into the URL.
     form = FollowUpFilterForm({"which": request.POST.get("which", ""),
                                "days": request.POST.get("days", "")})
@@ -351,7 +343,7 @@ def _back_to_follow_up(request: HttpRequest, event: Event) -> HttpResponse:
 @require_POST
 def follow_up_assign(request: HttpRequest, pk: int) -> HttpResponse:
     event = _event(request, pk)
-    attendees = list(followups.attendees(event, _membership(request))
+    attendees = list(followups.attendees(event, membership_of(request))
                      .values_list("pk", flat=True))
     form = AssignForm(request.POST, choices=attendees)
     if not form.is_valid():
@@ -360,7 +352,7 @@ def follow_up_assign(request: HttpRequest, pk: int) -> HttpResponse:
     people = list(Person.objects.filter(pk__in=form.cleaned_data["people"]))
     try:
         count = services.assign_follow_ups(
-            _membership(request), event, [(p, form.cleaned_data["reason"]) for p in people],
+            membership_of(request), event, [(p, form.cleaned_data["reason"]) for p in people],
             form.cleaned_data["assignee"])
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -373,7 +365,7 @@ def follow_up_assign(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def follow_up_call_list(request: HttpRequest, pk: int) -> HttpResponse:
     event = _event(request, pk)
-    attendees = list(followups.attendees(event, _membership(request))
+    attendees = list(followups.attendees(event, membership_of(request))
                      .values_list("pk", flat=True))
     form = CallListForm(request.POST, choices=attendees)
     if not form.is_valid():
@@ -381,20 +373,20 @@ def follow_up_call_list(request: HttpRequest, pk: int) -> HttpResponse:
         return _back_to_follow_up(request, event)
     people = list(Person.objects.filter(pk__in=form.cleaned_data["people"]))
     try:
-        saved = services.save_call_list(_membership(request), event, people,
+        saved = services.save_call_list(membership_of(request), event, people,
                                         name=form.cleaned_data["name"])
     except DomainError as exc:
         messages.error(request, exc.message)
         return _back_to_follow_up(request, event)
     messages.success(request, _("The call list was saved with %(count)s people.")
                      % {"count": len(people)})
-    return redirect("saved_list", org_slug=_slug(request), pk=saved.pk)
+    return redirect("saved_list", org_slug=org_slug_of(request), pk=saved.pk)
 
 
 @org_view("events.view")
 @require_http_methods(["GET", "HEAD"])
 def my_follow_ups(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request)
     items = [f for f in followups.assigned_to(membership)
              if Person.objects.visible_to(membership).filter(pk=f.person_id).exists()]
     return render(request, "events/my_follow_ups.html", {"items": items})
@@ -404,7 +396,7 @@ def my_follow_ups(request: HttpRequest) -> HttpResponse:
 @require_POST
 def follow_up_done(request: HttpRequest, pk: int) -> HttpResponse:
     follow_up = get_object_or_404(FollowUp, pk=pk)
-    membership = _membership(request)
+    membership = membership_of(request)
     if follow_up.assigned_to_id != membership.pk and not can(membership, "events.follow_up"):
         raise Http404
     try:
@@ -414,8 +406,8 @@ def follow_up_done(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Marked as done."))
     if request.POST.get("from") == "event" and can(membership, "events.follow_up"):
-        return redirect("event_follow_up", org_slug=_slug(request), pk=follow_up.event_id)
-    return redirect("my_follow_ups", org_slug=_slug(request))
+        return redirect("event_follow_up", org_slug=org_slug_of(request), pk=follow_up.event_id)
+    return redirect("my_follow_ups", org_slug=org_slug_of(request))
 
 
 # --- reports --------------------------------------------------------------------------------------
@@ -482,7 +474,7 @@ def events_report_csv(request: HttpRequest) -> HttpResponse:
     form = PeriodForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a valid period."))
-        return redirect("events_report", org_slug=_slug(request))
+        return redirect("events_report", org_slug=org_slug_of(request))
     start, end = form.period()
     rows = reports.overview(reports.events_between(start, end)[:200])
     with transaction.atomic():

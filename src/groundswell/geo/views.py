@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from groundswell.core.models import Membership
 from groundswell.core.permissions import can
 from groundswell.core.services import DomainError
-from groundswell.core.views import org_view
+from groundswell.core.views import membership_of, org_slug_of, org_view
 from groundswell.geo import services
 from groundswell.geo.forms import AddressFileForm, CutForm, TurfForm
 from groundswell.geo.models import AddressPoint, Turf
@@ -31,14 +31,6 @@ OUTCOME_COLORS = {
     "moved": "#6b2fb3", "vacant": "#5b6170", "inaccessible": "#2c2c2c",
 }
 NO_DATA_COLOR = "#c9ccd3"
-
-
-def _membership(request: HttpRequest) -> Membership:
-    return request.membership  # type: ignore[attr-defined]
-
-
-def _slug(request: HttpRequest) -> str:
-    return request.organization.slug  # type: ignore[attr-defined]
 
 
 def map_context() -> dict[str, str]:
@@ -112,16 +104,16 @@ def turf_features(turfs: list[Turf], slug: str) -> list[dict[str, Any]]:
 
 @org_view("geo.view")
 def geo_map(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request)
     color_by = "outcome" if request.GET.get("color") == "outcome" else "stage"
     households = list(Household.objects.filter(address__latitude__isnull=False)
                       .filter(address__base__in=_bases(membership))
                       .select_related("address")) if membership.bases.exists() else \
         list(Household.objects.filter(address__latitude__isnull=False).select_related("address"))
-    collection, legend = household_features(households, color_by, _slug(request),
+    collection, legend = household_features(households, color_by, org_slug_of(request),
                                             link=can(membership, "people.view"))
     turfs = list(Turf.objects.visible_to(membership).active())
-    collection["features"] = turf_features(turfs, _slug(request)) + collection["features"]
+    collection["features"] = turf_features(turfs, org_slug_of(request)) + collection["features"]
     unplaced = Household.objects.filter(address__latitude__isnull=True).count()
     return render(request, "geo/map.html", {
         "features": collection, "legend": legend, "color_by": color_by,
@@ -135,7 +127,7 @@ def _bases(membership: Membership) -> Any:
 @org_view("geo.manage")
 @require_http_methods(["GET", "POST"])
 def address_points(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request)
     form = AddressFileForm(request.POST or None, request.FILES or None)
     rows: list[str] = []
     if request.method == "POST" and form.is_valid():
@@ -148,7 +140,7 @@ def address_points(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("%(count)s address points loaded. Now place the "
                                         "households on the map.") % {"count": count})
-            return redirect("address_points", org_slug=_slug(request))
+            return redirect("address_points", org_slug=org_slug_of(request))
     return render(request, "geo/addresses.html", {
         "form": form, "rows": rows, "points": AddressPoint.objects.count(),
         "unplaced": Household.objects.filter(address__latitude__isnull=True).count(),
@@ -158,17 +150,17 @@ def address_points(request: HttpRequest) -> HttpResponse:
 @org_view("geo.manage")
 @require_POST
 def address_geocode(request: HttpRequest) -> HttpResponse:
-    result = services.geocode_households(_membership(request),
+    result = services.geocode_households(membership_of(request),
                                          replace=request.POST.get("replace") == "1")
     messages.success(request, _("Placed on the map: %(exact)s exactly, %(fuzzy)s by a close "
                                 "match. Not found: %(missing)s.")
                      % {"exact": result.exact, "fuzzy": result.fuzzy, "missing": result.missing})
-    return redirect("address_points", org_slug=_slug(request))
+    return redirect("address_points", org_slug=org_slug_of(request))
 
 
 @org_view("geo.view")
 def turfs(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request)
     show_archived = request.GET.get("archived") == "1"
     qs = Turf.objects.visible_to(membership).prefetch_related("assigned_to__user")
     qs = qs.filter(archived_at__isnull=not show_archived)
@@ -176,12 +168,12 @@ def turfs(request: HttpRequest) -> HttpResponse:
     return render(request, "geo/turfs.html", {
         "turfs": items, "show_archived": show_archived,
         "features": {"type": "FeatureCollection",
-                     "features": turf_features(items, _slug(request))},
+                     "features": turf_features(items, org_slug_of(request))},
         **map_context()})
 
 
 def _turf_form_page(request: HttpRequest, turf: Turf | None) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request)
     if request.method == "POST" and not can(membership, "geo.manage"):
         raise PermissionDenied
     initial = {}
@@ -207,10 +199,10 @@ def _turf_form_page(request: HttpRequest, turf: Turf | None) -> HttpResponse:
         except services.InvalidTurf as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            return redirect("turf", org_slug=_slug(request), pk=turf.pk)
+            return redirect("turf", org_slug=org_slug_of(request), pk=turf.pk)
     households = list(Household.objects.filter(address__latitude__isnull=False)
                       .select_related("address")[:5000])
-    collection, _legend = household_features(households, "stage", _slug(request), link=False)
+    collection, _legend = household_features(households, "stage", org_slug_of(request), link=False)
     walk_lists = turf.walk_lists.select_related("effort") if turf is not None else []
     return render(request, "geo/turf.html", {
         "turf": turf, "form": form, "features": collection, "walk_lists": walk_lists,
@@ -227,23 +219,23 @@ def turf_create(request: HttpRequest) -> HttpResponse:
 @org_view("geo.view")
 @require_http_methods(["GET", "POST"])
 def turf(request: HttpRequest, pk: int) -> HttpResponse:
-    item = get_object_or_404(Turf.objects.visible_to(_membership(request)), pk=pk)
+    item = get_object_or_404(Turf.objects.visible_to(membership_of(request)), pk=pk)
     return _turf_form_page(request, item)
 
 
 @org_view("geo.manage")
 @require_POST
 def turf_archive(request: HttpRequest, pk: int) -> HttpResponse:
-    item = get_object_or_404(Turf.objects.visible_to(_membership(request)), pk=pk)
-    services.archive_turf(_membership(request), item)
+    item = get_object_or_404(Turf.objects.visible_to(membership_of(request)), pk=pk)
+    services.archive_turf(membership_of(request), item)
     messages.success(request, _("Turf “%(name)s” archived.") % {"name": item.name})
-    return redirect("turfs", org_slug=_slug(request))
+    return redirect("turfs", org_slug=org_slug_of(request))
 
 
 @org_view("geo.manage")
 @require_http_methods(["GET", "POST"])
 def turf_cut(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request)
     form = CutForm(request.POST or None, membership=membership)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -259,10 +251,10 @@ def turf_cut(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("%(count)s turfs made, from %(small)s to %(large)s "
                                         "doors each.")
                              % {"count": len(made), "small": min(sizes), "large": max(sizes)})
-            return redirect("turfs", org_slug=_slug(request))
+            return redirect("turfs", org_slug=org_slug_of(request))
     households = list(Household.objects.filter(address__latitude__isnull=False)
                       .select_related("address")[:5000])
-    collection, _legend = household_features(households, "stage", _slug(request), link=False)
+    collection, _legend = household_features(households, "stage", org_slug_of(request), link=False)
     return render(request, "geo/cut.html", {"form": form, "features": collection,
                                             **map_context()},
                   status=400 if request.method == "POST" else 200)

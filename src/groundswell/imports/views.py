@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from groundswell.core.models import Base, Membership
 from groundswell.core.services import DomainError
-from groundswell.core.views import org_view
+from groundswell.core.views import membership_of, org_slug_of, org_view
 from groundswell.imports import exports as export_jobs
 from groundswell.imports import reading
 from groundswell.imports import services as imports
@@ -30,14 +30,6 @@ from groundswell.people.services.lists import LIST_FILTER_KEYS
 from groundswell.people.services.records import InvalidInput
 
 PREVIEW_ROWS = 200
-
-
-def _membership(request: HttpRequest) -> Membership:
-    return request.membership  # type: ignore[attr-defined]
-
-
-def _slug(request: HttpRequest) -> str:
-    return request.organization.slug  # type: ignore[attr-defined]
 
 
 def _batch(pk: int) -> ImportBatch:
@@ -68,12 +60,12 @@ def import_list(request: HttpRequest) -> HttpResponse:
                 form.add_error("file", str(imports.FILE_ERRORS["too_big"]))
             else:
                 try:
-                    batch = imports.upload(_membership(request), file_name=upload.name,
+                    batch = imports.upload(membership_of(request), file_name=upload.name,
                                            data=upload.read())
                 except DomainError as exc:
                     form.add_error("file", exc.message)
                 else:
-                    return redirect("import_mapping", org_slug=_slug(request), pk=batch.pk)
+                    return redirect("import_mapping", org_slug=org_slug_of(request), pk=batch.pk)
         status = 400
     return render(request, "imports/list.html", {
         "form": form, "batches": ImportBatch.objects.select_related("created_by__user")[:50],
@@ -130,8 +122,8 @@ class MappingForm(forms.Form):
 def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(pk)
     if batch.status != ImportBatch.Status.UPLOADED:
-        return redirect("import_batch", org_slug=_slug(request), pk=batch.pk)
-    membership = _membership(request)
+        return redirect("import_batch", org_slug=org_slug_of(request), pk=batch.pk)
+    membership = membership_of(request)
     form = MappingForm(request.POST if request.method == "POST" else None, batch=batch,
                        membership=membership)
     status = 200
@@ -148,13 +140,13 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
-                return redirect("import_preview", org_slug=_slug(request), pk=batch.pk)
+                return redirect("import_preview", org_slug=org_slug_of(request), pk=batch.pk)
         status = 400
     try:
         table = imports.read_batch(batch)
     except DomainError as exc:
         messages.error(request, exc.message)
-        return redirect("imports", org_slug=_slug(request))
+        return redirect("imports", org_slug=org_slug_of(request))
     examples = [reading.column_values(table, i) for i in range(len(batch.headers))]
     return render(request, "imports/mapping.html", {
         "batch": batch, "form": form, "columns": list(zip(form.column_fields(), examples,
@@ -169,10 +161,10 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
 def import_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(pk)
     try:
-        imports.choose_sheet(_membership(request), batch, str(request.POST.get("sheet", "")))
+        imports.choose_sheet(membership_of(request), batch, str(request.POST.get("sheet", "")))
     except DomainError as exc:
         messages.error(request, exc.message)
-    return redirect("import_mapping", org_slug=_slug(request), pk=batch.pk)
+    return redirect("import_mapping", org_slug=org_slug_of(request), pk=batch.pk)
 
 
 # --- preview and commit -----------------------------------------------------------------
@@ -183,19 +175,19 @@ def import_sheet(request: HttpRequest, pk: int) -> HttpResponse:
 def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(pk)
     if batch.status != ImportBatch.Status.UPLOADED:
-        return redirect("import_batch", org_slug=_slug(request), pk=batch.pk)
+        return redirect("import_batch", org_slug=org_slug_of(request), pk=batch.pk)
     if request.method == "POST":
         try:
-            imports.start_commit(_membership(request), batch)
+            imports.start_commit(membership_of(request), batch)
         except DomainError as exc:
             messages.error(request, exc.message)
-            return redirect("import_mapping", org_slug=_slug(request), pk=batch.pk)
-        return redirect("import_batch", org_slug=_slug(request), pk=batch.pk)
+            return redirect("import_mapping", org_slug=org_slug_of(request), pk=batch.pk)
+        return redirect("import_batch", org_slug=org_slug_of(request), pk=batch.pk)
     try:
         plan = imports.plan_batch(batch)
     except DomainError as exc:
         messages.error(request, exc.message)
-        return redirect("imports", org_slug=_slug(request))
+        return redirect("imports", org_slug=org_slug_of(request))
     rows = []
     for step in plan.rows[:PREVIEW_ROWS]:
         texts = [imports.row_message(e.code, e.column, e.length) for e in step.row.errors]
@@ -239,7 +231,7 @@ def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponseNotAllowed(["GET"])
     response = render(request, "imports/_progress.html", {"batch": batch})
     if batch.status != ImportBatch.Status.COMMITTING and request.htmx:  # type: ignore[attr-defined]
-        response["HX-Redirect"] = reverse("import_batch", args=[_slug(request), batch.pk])
+        response["HX-Redirect"] = reverse("import_batch", args=[org_slug_of(request), batch.pk])
     return response
 
 
@@ -249,7 +241,7 @@ def import_report(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(pk)
     if request.method == "POST":
         return HttpResponseNotAllowed(["GET"])
-    content = imports.report_csv(_membership(request), batch)
+    content = imports.report_csv(membership_of(request), batch)
     response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-report.csv"'
     response["Cache-Control"] = "no-store"
@@ -261,13 +253,13 @@ def import_report(request: HttpRequest, pk: int) -> HttpResponse:
 def import_undo(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(pk)
     try:
-        imports.undo_import(_membership(request), batch)
+        imports.undo_import(membership_of(request), batch)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("The import has been undone: everything it added or "
                                     "changed is as it was before."))
-    return redirect("import_batch", org_slug=_slug(request), pk=batch.pk)
+    return redirect("import_batch", org_slug=org_slug_of(request), pk=batch.pk)
 
 
 # --- background exports ---------------------------------------------------------------
@@ -295,7 +287,7 @@ class ExportRequestForm(forms.Form):
 def export_list(request: HttpRequest) -> HttpResponse:
     """Ask for an export of a saved list, or of the people list as filtered and searched
     (its filters come in the query string, its search from the session)."""
-    membership = _membership(request)
+    membership = membership_of(request)
     form = ExportRequestForm(request.POST if request.method == "POST" else None, initial={
         "saved_list": request.GET.get("list") or None})
     status = 200
@@ -318,7 +310,7 @@ def export_list(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Your export is being written. It will be ready "
                                             "to download here in a moment."))
-                return redirect("export_jobs", org_slug=_slug(request))
+                return redirect("export_jobs", org_slug=org_slug_of(request))
         status = 400
     jobs = ExportJob.objects.filter(requested_by=membership).select_related("saved_list")[:20]
     return render(request, "imports/exports.html", {
@@ -332,10 +324,10 @@ def export_list(request: HttpRequest) -> HttpResponse:
 def export_download(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(ExportJob, pk=pk)
     try:
-        content, content_type, name = export_jobs.take_export(_membership(request), job)
+        content, content_type, name = export_jobs.take_export(membership_of(request), job)
     except DomainError as exc:
         messages.error(request, exc.message)
-        return redirect("export_jobs", org_slug=_slug(request))
+        return redirect("export_jobs", org_slug=org_slug_of(request))
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "no-store"

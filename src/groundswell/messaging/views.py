@@ -15,9 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from groundswell.core.models import Membership
 from groundswell.core.permissions import can
-from groundswell.core.views import org_view
+from groundswell.core.views import membership_of, org_slug_of, org_view
 from groundswell.messaging import broadcasts, services
 from groundswell.messaging.forms import ComposeForm, ReplyForm, SettingsForm
 from groundswell.messaging.models import (
@@ -34,21 +33,12 @@ from groundswell.people.search import search_people
 from groundswell.people.services.lists import LIST_FILTER_KEYS
 from groundswell.people.services.records import InvalidInput
 
-
-def _membership(request: HttpRequest) -> Membership:
-    return request.membership  # type: ignore[attr-defined]
-
-
-def _slug(request: HttpRequest) -> str:
-    return request.organization.slug  # type: ignore[attr-defined]
-
-
 # --- the inbox ---------------------------------------------------------------------------
 
 
 @org_view("messaging.view")
 def inbox(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request)
     people = Person.objects.visible_to(membership)
     show = request.GET.get("show", "")
     # A conversation that holds only confidential texts (to a hotline) is not listed.
@@ -66,7 +56,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 def _conversation(request: HttpRequest, pk: int) -> Conversation:
-    people = Person.objects.visible_to(_membership(request))
+    people = Person.objects.visible_to(membership_of(request))
     return get_object_or_404(Conversation.objects.select_related("person", "contact"),
                              pk=pk, person__in=people)
 
@@ -83,7 +73,7 @@ def _conversation_page(request: HttpRequest, conversation: Conversation, form: R
 @org_view("messaging.view")
 def conversation(request: HttpRequest, pk: int) -> HttpResponse:
     item = _conversation(request, pk)
-    broadcasts.mark_read(_membership(request), item)
+    broadcasts.mark_read(membership_of(request), item)
     return _conversation_page(request, item, ReplyForm())
 
 
@@ -94,12 +84,12 @@ def conversation_reply(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReplyForm(request.POST)
     if form.is_valid():
         try:
-            broadcasts.reply(_membership(request), item, form.cleaned_data["body"])
+            broadcasts.reply(membership_of(request), item, form.cleaned_data["body"])
         except InvalidInput as exc:
             form.add_error("body", exc.message)
         else:
             messages.success(request, _("Reply queued."))
-            return redirect("messaging_conversation", _slug(request), item.pk)
+            return redirect("messaging_conversation", org_slug_of(request), item.pk)
     return _conversation_page(request, item, form, status=400)
 
 
@@ -107,9 +97,9 @@ def conversation_reply(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def conversation_reviewed(request: HttpRequest, pk: int) -> HttpResponse:
     item = _conversation(request, pk)
-    broadcasts.mark_reviewed(_membership(request), item)
+    broadcasts.mark_reviewed(membership_of(request), item)
     messages.success(request, _("Marked as reviewed."))
-    return redirect("messaging_conversation", _slug(request), item.pk)
+    return redirect("messaging_conversation", org_slug_of(request), item.pk)
 
 
 # --- compose -------------------------------------------------------------------------------
@@ -117,7 +107,7 @@ def conversation_reviewed(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _audience(request: HttpRequest, form: ComposeForm,
               filters: PeopleFilterForm) -> tuple[QuerySet[Person], dict[str, str]]:
-    membership = _membership(request)
+    membership = membership_of(request)
     people = Person.objects.visible_to(membership)
     saved = form.cleaned_data.get("saved_list")
     if saved is not None:
@@ -139,7 +129,7 @@ def _audience(request: HttpRequest, form: ComposeForm,
 @org_view("messaging.send")
 @require_http_methods(["GET", "POST"])
 def compose(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request)
     data = request.POST if request.method == "POST" else None
     form = ComposeForm(data)
     filter_data = {k: v for k, v in (request.POST if data else request.GET).items()
@@ -161,7 +151,7 @@ def compose(request: HttpRequest) -> HttpResponse:
                     broadcast = broadcasts.create_broadcast(membership, draft, people)
                     messages.success(request, _("Queued for %(count)s people.")
                                      % {"count": broadcast.recipients})
-                    return redirect("messaging_broadcast", _slug(request), broadcast.pk)
+                    return redirect("messaging_broadcast", org_slug_of(request), broadcast.pk)
                 preview = broadcasts.preview_broadcast(membership, draft, people)
             except InvalidInput as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -187,7 +177,7 @@ def broadcast_list(request: HttpRequest) -> HttpResponse:
 @org_view("messaging.view")
 def broadcast(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(Broadcast, pk=pk)
-    membership = _membership(request)
+    membership = membership_of(request)
     people = Person.objects.visible_to(membership)
     rows = item.messages.filter(Q(person__in=people) | Q(person__isnull=True)) \
         .select_related("person").order_by("status", "pk")
@@ -211,12 +201,12 @@ def broadcast(request: HttpRequest, pk: int) -> HttpResponse:
 def broadcast_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(Broadcast, pk=pk)
     try:
-        count = broadcasts.cancel_broadcast(_membership(request), item)
+        count = broadcasts.cancel_broadcast(membership_of(request), item)
     except InvalidInput as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("%(count)s messages cancelled.") % {"count": count})
-    return redirect("messaging_broadcast", _slug(request), item.pk)
+    return redirect("messaging_broadcast", org_slug_of(request), item.pk)
 
 
 # --- settings ------------------------------------------------------------------------------
@@ -225,7 +215,7 @@ def broadcast_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @org_view("messaging.configure")
 @require_http_methods(["GET", "POST"])
 def settings_page(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request)
     config = services.settings_for(membership.organization)
     initial: dict[str, Any] = {
         "help_text_en": config.help_text_en, "help_text_es": config.help_text_es,
@@ -240,6 +230,6 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:
                 messages.success(request, _("Settings saved."))
-                return redirect("messaging_settings", _slug(request))
+                return redirect("messaging_settings", org_slug_of(request))
         return render(request, "messaging/settings.html", {"form": form}, status=400)
     return render(request, "messaging/settings.html", {"form": form})

@@ -32,9 +32,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from groundswell.core import audit
-from groundswell.core.models import Membership
 from groundswell.core.services import DomainError
-from groundswell.core.views import org_view
+from groundswell.core.views import membership_of, org_slug_of, org_view
 from groundswell.people.models import Person
 from groundswell.people.search import search_people
 from groundswell.people.services import current_residence
@@ -72,14 +71,6 @@ from groundswell.programs.models import (
 SEARCH_RESULTS = 8
 
 
-def _membership(request: HttpRequest) -> Membership:
-    return request.membership  # type: ignore[attr-defined]
-
-
-def _slug(request: HttpRequest) -> str:
-    return request.organization.slug  # type: ignore[attr-defined]
-
-
 def _get_only(request: HttpRequest) -> HttpResponse | None:
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
@@ -92,17 +83,17 @@ def _add_error(form: Any, exc: DomainError) -> None:
 
 
 def _visible_program(request: HttpRequest, pk: int) -> Program:
-    return get_object_or_404(Program.objects.visible_to(_membership(request)), pk=pk)
+    return get_object_or_404(Program.objects.visible_to(membership_of(request)), pk=pk)
 
 
 def _team_program(request: HttpRequest, program: Program) -> Program:
-    if not services.can_see_children(_membership(request), program):
+    if not services.can_see_children(membership_of(request), program):
         raise PermissionDenied
     return program
 
 
 def _enrollment(request: HttpRequest, pk: int) -> Enrollment:
-    membership = _membership(request)
+    membership = membership_of(request)
     enrollment = get_object_or_404(
         Enrollment.objects.select_related("program", "child").filter(
             program__in=Program.objects.visible_to(membership)), pk=pk)
@@ -111,7 +102,7 @@ def _enrollment(request: HttpRequest, pk: int) -> Enrollment:
 
 
 def _session(request: HttpRequest, pk: int) -> Session:
-    membership = _membership(request)
+    membership = membership_of(request)
     session = get_object_or_404(Session.objects.select_related("program").filter(
         program__in=Program.objects.visible_to(membership)), pk=pk)
     _team_program(request, session.program)
@@ -132,7 +123,7 @@ def _remember(request: HttpRequest, key: str) -> str:
 def _people_matching(request: HttpRequest, query: str) -> list[Person]:
     if not query:
         return []
-    visible = Person.objects.visible_to(_membership(request))
+    visible = Person.objects.visible_to(membership_of(request))
     found = search_people(visible, query, limit=SEARCH_RESULTS)
     return list(found.prefetch_related("residences__household__address")[:SEARCH_RESULTS])
 
@@ -151,7 +142,7 @@ def _with_address(people: list[Person]) -> list[dict[str, Any]]:
 
 @org_view("programs.view")
 def programs(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request)
     qs = Program.objects.visible_to(membership).filter(archived_at__isnull=True).annotate(
         enrolled=Count("enrollments", filter=Q(enrollments__status="enrolled"),
                        distinct=True),
@@ -176,7 +167,7 @@ def program_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _program_form(request: HttpRequest, program: Program | None) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request)
     initial = ProgramForm.initial_for(program) if program else None
     form = ProgramForm(request.POST or None, membership=membership, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -186,7 +177,7 @@ def _program_form(request: HttpRequest, program: Program | None) -> HttpResponse
             _add_error(form, exc)
         else:
             messages.success(request, _("Program saved."))
-            return redirect("program", org_slug=_slug(request), pk=saved.pk)
+            return redirect("program", org_slug=org_slug_of(request), pk=saved.pk)
     return render(request, "programs/program_form.html", {"form": form, "program": program},
                   status=400 if request.method == "POST" else 200)
 
@@ -201,7 +192,7 @@ def program(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _program_page(request: HttpRequest, program: Program, *,
                   session_form: SessionForm | None = None, status: int = 200) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request)
     team = services.can_see_children(membership, program)
     sessions = list(program.sessions.annotate(
         came=Count("attendances", filter=Q(attendances__status__in=("present", "late"))),
@@ -228,13 +219,13 @@ def session_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = SessionForm(request.POST)
     if form.is_valid():
         try:
-            session = services.create_session(_membership(request), program,
+            session = services.create_session(membership_of(request), program,
                                               **form.cleaned_data)
         except DomainError as exc:
             _add_error(form, exc)
         else:
             messages.success(request, _("Session added. Take roll call."))
-            return redirect("program_session", org_slug=_slug(request), pk=session.pk)
+            return redirect("program_session", org_slug=org_slug_of(request), pk=session.pk)
     return _program_page(request, program, session_form=form, status=400)
 
 
@@ -246,7 +237,7 @@ def session_create(request: HttpRequest, pk: int) -> HttpResponse:
 def enroll(request: HttpRequest, pk: int) -> HttpResponse:
     """Find the guardian (posted search, remembered), choose them, then the child (one
     of theirs, or a new one) and the child's details."""
-    membership = _membership(request)
+    membership = membership_of(request)
     program = _team_program(request, _visible_program(request, pk))
     key = f"enroll:{program.pk}"
     visible = Person.objects.visible_to(membership)
@@ -282,7 +273,7 @@ def enroll(request: HttpRequest, pk: int) -> HttpResponse:
                 else:
                     messages.success(request, _("Enrolled. Add who may pick the child up."))
                 request.session.pop(f"search:{key}", None)
-                return redirect("enrollment", org_slug=_slug(request), pk=enrollment.pk)
+                return redirect("enrollment", org_slug=org_slug_of(request), pk=enrollment.pk)
     query = _searched(request, key)
     children = []
     if guardian is not None:
@@ -336,12 +327,12 @@ def enrollment_details(request: HttpRequest, pk: int) -> HttpResponse:
     form = ChildDetailsForm(request.POST)
     if form.is_valid():
         try:
-            services.update_child_details(_membership(request), item, **form.cleaned_data)
+            services.update_child_details(membership_of(request), item, **form.cleaned_data)
         except DomainError as exc:
             _add_error(form, exc)
         else:
             messages.success(request, _("Saved."))
-            return redirect("enrollment", org_slug=_slug(request), pk=item.pk)
+            return redirect("enrollment", org_slug=org_slug_of(request), pk=item.pk)
     item.refresh_from_db()
     return _enrollment_page(request, item, bound={"details": form}, status=400)
 
@@ -353,19 +344,19 @@ def enrollment_contact(request: HttpRequest, pk: int) -> HttpResponse:
     form = ChildContactForm(request.POST)
     if form.is_valid():
         try:
-            services.add_child_contact(_membership(request), item, **form.cleaned_data)
+            services.add_child_contact(membership_of(request), item, **form.cleaned_data)
         except DomainError as exc:
             _add_error(form, exc)
         else:
             messages.success(request, _("Contact added."))
-            return redirect("enrollment", org_slug=_slug(request), pk=item.pk)
+            return redirect("enrollment", org_slug=org_slug_of(request), pk=item.pk)
     return _enrollment_page(request, item, bound={"contact": form}, status=400)
 
 
 @org_view("programs.run")
 @require_POST
 def child_contact_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request)
     contact = get_object_or_404(ChildContact.objects.select_related(
         "enrollment__program").filter(
         enrollment__program__in=Program.objects.visible_to(membership)), pk=pk)
@@ -376,7 +367,7 @@ def child_contact_remove(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Contact removed."))
-    return redirect("enrollment", org_slug=_slug(request), pk=contact.enrollment_id)
+    return redirect("enrollment", org_slug=org_slug_of(request), pk=contact.enrollment_id)
 
 
 @org_view("programs.run")
@@ -388,13 +379,13 @@ def enrollment_status(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose a different status."))
     else:
         try:
-            services.set_enrollment_status(_membership(request), item,
+            services.set_enrollment_status(membership_of(request), item,
                                            form.cleaned_data["status"])
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
             messages.success(request, _("Saved."))
-    return redirect("enrollment", org_slug=_slug(request), pk=item.pk)
+    return redirect("enrollment", org_slug=org_slug_of(request), pk=item.pk)
 
 
 @org_view("programs.run")
@@ -404,21 +395,21 @@ def enrollment_guardian(request: HttpRequest, pk: int) -> HttpResponse:
     item = _enrollment(request, pk)
     if "q" in request.POST:
         _remember(request, f"guardian:{item.pk}")
-        return redirect(reverse("enrollment", args=[_slug(request), item.pk]) + "#guardians")
+        return redirect(reverse("enrollment", args=[org_slug_of(request), item.pk]) + "#guardians")
     form = GuardianForm(request.POST)
-    guardian = Person.objects.visible_to(_membership(request)).filter(
+    guardian = Person.objects.visible_to(membership_of(request)).filter(
         pk=form.cleaned_data["guardian"]).first() if form.is_valid() else None
     if guardian is None:
         messages.error(request, _("Choose one of the people found."))
     else:
         try:
-            services.add_guardian(_membership(request), item, guardian)
+            services.add_guardian(membership_of(request), item, guardian)
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
             request.session.pop(f"search:guardian:{item.pk}", None)
             messages.success(request, _("Guardian added."))
-    return redirect(reverse("enrollment", args=[_slug(request), item.pk]) + "#guardians")
+    return redirect(reverse("enrollment", args=[org_slug_of(request), item.pk]) + "#guardians")
 
 
 # --- roll call ----------------------------------------------------------------------------
@@ -464,7 +455,7 @@ def session_mark(request: HttpRequest, pk: int) -> HttpResponse:
     """One child's roll call (present/late/absent) or pickup. With htmx, the child's
     row alone comes back; without, the roll call page."""
     item = _session(request, pk)
-    membership = _membership(request)
+    membership = membership_of(request)
     form = MarkForm(request.POST)
     error = ""
     enrollment_obj = None
@@ -499,7 +490,7 @@ def session_mark(request: HttpRequest, pk: int) -> HttpResponse:
             "now": timezone.localtime().strftime("%H:%M")}, status=200)
     if error:
         messages.error(request, error)
-    return redirect(reverse("program_session", args=[_slug(request), item.pk])
+    return redirect(reverse("program_session", args=[org_slug_of(request), item.pk])
                     + (f"#child-{enrollment_obj.pk}" if enrollment_obj else ""))
 
 
@@ -509,7 +500,7 @@ def session_mark(request: HttpRequest, pk: int) -> HttpResponse:
 @org_view("programs.distribute")
 @require_http_methods(["GET", "POST"])
 def distributions(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request)
     form = DistributionForm(request.POST or None, membership=membership)
     if request.method == "POST" and form.is_valid():
         try:
@@ -518,7 +509,7 @@ def distributions(request: HttpRequest) -> HttpResponse:
             _add_error(form, exc)
         else:
             messages.success(request, _("Distribution created."))
-            return redirect("distribution", org_slug=_slug(request), pk=made.pk)
+            return redirect("distribution", org_slug=org_slug_of(request), pk=made.pk)
     page = Paginator(Distribution.objects.annotate(served=Count("services")).order_by(
         "-held_on", "-pk"),
                      30).get_page(request.GET.get("page"))
@@ -541,7 +532,7 @@ def distribution(request: HttpRequest, pk: int) -> HttpResponse:
     chosen = None
     person_id = request.GET.get("person", "")
     if person_id.isdigit() and len(person_id) < 12:
-        chosen = Person.objects.visible_to(_membership(request)).filter(pk=int(person_id)
+        chosen = Person.objects.visible_to(membership_of(request)).filter(pk=int(person_id)
                                                                          ).first()
     return _distribution_page(request, item, chosen=chosen)
 
@@ -583,14 +574,14 @@ def _after_serving(request: HttpRequest, item: Distribution, result: services.Se
         messages.warning(request, _("Low stock: %(item)s, %(count)s left.")
                          % {"item": stocked.name, "count": left})
     request.session.pop(f"search:distribution:{item.pk}", None)
-    return redirect("distribution", org_slug=_slug(request), pk=item.pk)
+    return redirect("distribution", org_slug=org_slug_of(request), pk=item.pk)
 
 
 @org_view("programs.distribute")
 @require_POST
 def distribution_serve(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(Distribution, pk=pk)
-    membership = _membership(request)
+    membership = membership_of(request)
     form = ServeForm(request.POST, items=_items())
     chosen = None
     if form.is_valid():
@@ -602,7 +593,7 @@ def distribution_serve(request: HttpRequest, pk: int) -> HttpResponse:
             pk=int(person_id)).first() if person_id.isdigit() and len(person_id) < 12 else None
         if chosen is None:
             messages.error(request, _("Choose who is being served first."))
-            return redirect("distribution", org_slug=_slug(request), pk=item.pk)
+            return redirect("distribution", org_slug=org_slug_of(request), pk=item.pk)
         return _distribution_page(request, item, chosen=chosen, serve_form=form, status=400)
     try:
         result = services.serve_household(
@@ -631,7 +622,7 @@ def distribution_quick_add(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             result = services.quick_add_and_serve(
-                _membership(request), item, given_name=data["given_name"],
+                membership_of(request), item, given_name=data["given_name"],
                 family_name=data["family_name"], phone=data["phone"], street=data["street"],
                 unit=data["unit"], language=data["language"], items=form.quantities())
         except DomainError as exc:
@@ -672,13 +663,13 @@ def stock_receive(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.receive_stock(_membership(request), data["item"],
+            services.receive_stock(membership_of(request), data["item"],
                                    quantity=data["quantity"], source=data["source"])
         except DomainError as exc:
             _add_error(form, exc)
         else:
             messages.success(request, _("Stock received."))
-            return redirect("stock", org_slug=_slug(request))
+            return redirect("stock", org_slug=org_slug_of(request))
     return _stock_page(request, receive=form, status=400)
 
 
@@ -689,14 +680,14 @@ def stock_count(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            entry = services.count_stock(_membership(request), data["item"],
+            entry = services.count_stock(membership_of(request), data["item"],
                                          counted=data["counted"], reason=data["reason"])
         except DomainError as exc:
             _add_error(form, exc)
         else:
             messages.success(request, _("Count saved.") if entry else
                              _("The count matches what is on hand: nothing to correct."))
-            return redirect("stock", org_slug=_slug(request))
+            return redirect("stock", org_slug=org_slug_of(request))
     return _stock_page(request, count=form, status=400)
 
 
@@ -718,12 +709,12 @@ def _item_form(request: HttpRequest, item: Item | None) -> HttpResponse:
     form = ItemForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_item(_membership(request), item, **form.cleaned_data)
+            services.save_item(membership_of(request), item, **form.cleaned_data)
         except DomainError as exc:
             _add_error(form, exc)
         else:
             messages.success(request, _("Saved."))
-            return redirect("stock", org_slug=_slug(request))
+            return redirect("stock", org_slug=org_slug_of(request))
     ledger = item.stock_entries.select_related("recorded_by")[:50] if item else []
     return render(request, "programs/item_form.html", {
         "form": form, "item": item, "ledger": ledger,
@@ -741,7 +732,7 @@ def _report_data(request: HttpRequest, form: ReportForm) -> dict[str, Any]:
         "since": since, "until": until,
         "distribution": reports.distribution_report(since, until, language),
         "programs": [reports.program_report(p, since, until)
-                     for p in Program.objects.visible_to(_membership(request))],
+                     for p in Program.objects.visible_to(membership_of(request))],
     }
 
 
@@ -797,7 +788,7 @@ def program_reports_export(request: HttpRequest) -> HttpResponse:
     form = ReportForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Check the dates of the report."))
-        return redirect("program_reports", org_slug=_slug(request))
+        return redirect("program_reports", org_slug=org_slug_of(request))
     data = _report_data(request, form)
     dist = data["distribution"]
     labels = _conversion_labels()

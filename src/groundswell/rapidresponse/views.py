@@ -25,10 +25,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from groundswell.core.models import Membership
 from groundswell.core.permissions import can
 from groundswell.core.services import DomainError
-from groundswell.core.views import org_view
+from groundswell.core.views import membership_of, org_slug_of, org_view
 from groundswell.people.services import InvalidInput
 from groundswell.rapidresponse import outbound, services
 from groundswell.rapidresponse.forms import (
@@ -62,16 +61,8 @@ STATE_BADGES = {
 }
 
 
-def _membership(request: HttpRequest) -> Membership:
-    return request.membership  # type: ignore[attr-defined]
-
-
-def _slug(request: HttpRequest) -> str:
-    return request.organization.slug  # type: ignore[attr-defined]
-
-
 def _networks(request: HttpRequest) -> Any:
-    return Network.objects.visible_to(_membership(request))
+    return Network.objects.visible_to(membership_of(request))
 
 
 def _network(request: HttpRequest, pk: int) -> Network:
@@ -127,7 +118,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @org_view("rapidresponse.manage")
 @require_http_methods(["GET", "POST"])
 def network_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request)
     network = _network(request, pk) if pk is not None else None
     initial = {}
     if network is not None:
@@ -140,7 +131,7 @@ def network_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             _error(form, exc)
         else:
             messages.success(request, _("Network saved."))
-            return redirect("rr_board", _slug(request), network.pk)
+            return redirect("rr_board", org_slug_of(request), network.pk)
     return render(request, "rapidresponse/network_edit.html",
                   {"form": form, "network": network},
                   status=400 if form.errors else 200)
@@ -156,13 +147,13 @@ def zones(request: HttpRequest, pk: int) -> HttpResponse:
     form = ZoneForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_zone(_membership(request), network, name=form.cleaned_data["name"],
+            services.save_zone(membership_of(request), network, name=form.cleaned_data["name"],
                                geometry_json=form.cleaned_data["geometry"])
         except DomainError as exc:
             _error(form, exc)
         else:
             messages.success(request, _("Zone saved."))
-            return redirect("rr_zones", _slug(request), network.pk)
+            return redirect("rr_zones", org_slug_of(request), network.pk)
     counts = dict(Subscriber.objects.filter(network=network, left_at__isnull=True)
                   .values_list("zone").annotate(n=Count("pk")))
     zone_list = [(zone, counts.get(zone.pk, 0)) for zone in network.zones.all()]
@@ -180,21 +171,21 @@ def zone_edit(request: HttpRequest, pk: int) -> HttpResponse:
                              .select_related("network"), pk=pk)
     network = zone.network
     if request.method == "POST" and request.POST.get("delete"):
-        services.delete_zone(_membership(request), zone)
+        services.delete_zone(membership_of(request), zone)
         messages.success(request, _("Zone deleted."))
-        return redirect("rr_zones", _slug(request), network.pk)
+        return redirect("rr_zones", org_slug_of(request), network.pk)
     form = ZoneForm(request.POST or None, initial={"name": zone.name,
                                                    "geometry": zone.geometry})
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_zone(_membership(request), network, zone=zone,
+            services.save_zone(membership_of(request), network, zone=zone,
                                name=form.cleaned_data["name"],
                                geometry_json=form.cleaned_data["geometry"])
         except DomainError as exc:
             _error(form, exc)
         else:
             messages.success(request, _("Zone saved."))
-            return redirect("rr_zones", _slug(request), network.pk)
+            return redirect("rr_zones", org_slug_of(request), network.pk)
     return render(request, "rapidresponse/zone_edit.html", {
         "network": network, "zone": zone, "form": form,
         "center": services.center_text(network),
@@ -240,14 +231,14 @@ def subscribers(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def subscribers_sync(request: HttpRequest, pk: int) -> HttpResponse:
     network = _network(request, pk)
-    result = services.sync_subscribers(_membership(request), network)
+    result = services.sync_subscribers(membership_of(request), network)
     messages.success(request, _("%(added)d added, %(updated)d updated, %(left)d left.") % {
         "added": result.added, "updated": result.updated, "left": result.left})
     if result.approximate:
         messages.warning(request, _("%(n)d subscribers have no map point for their address "
                                     "yet: they are placed approximately near the network's "
                                     "centre.") % {"n": result.approximate})
-    return redirect("rr_subscribers", _slug(request), network.pk)
+    return redirect("rr_subscribers", org_slug_of(request), network.pk)
 
 
 def _subscriber(request: HttpRequest, pk: int) -> Subscriber:
@@ -265,12 +256,12 @@ def subscriber_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "available": subscriber.available})
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_subscriber(_membership(request), subscriber, **form.cleaned_data)
+            services.update_subscriber(membership_of(request), subscriber, **form.cleaned_data)
         except DomainError as exc:
             _error(form, exc)
         else:
             messages.success(request, _("Subscriber saved."))
-            return redirect("rr_subscribers", _slug(request), subscriber.network_id)
+            return redirect("rr_subscribers", org_slug_of(request), subscriber.network_id)
     return render(request, "rapidresponse/subscriber_edit.html",
                   {"subscriber": subscriber, "network": subscriber.network, "form": form},
                   status=400 if form.errors else 200)
@@ -280,9 +271,9 @@ def subscriber_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def subscriber_remove(request: HttpRequest, pk: int) -> HttpResponse:
     subscriber = _subscriber(request, pk)
-    services.remove_subscriber(_membership(request), subscriber)
+    services.remove_subscriber(membership_of(request), subscriber)
     messages.success(request, _("They will get no more alerts; their consent is withdrawn."))
-    return redirect("rr_subscribers", _slug(request), subscriber.network_id)
+    return redirect("rr_subscribers", org_slug_of(request), subscriber.network_id)
 
 
 # --- the board ---------------------------------------------------------------------------------
@@ -300,7 +291,7 @@ def _board_context(request: HttpRequest, network: Network) -> dict[str, Any]:
         r.badge = STATE_BADGES.get(r.state, "light")
     features = [_map_point(r.latitude, r.longitude, label=f"#{r.incident_id} "
                            f"{r.get_state_display()}", kind=f"report-{r.state}",
-                           href=reverse("rr_report", args=[_slug(request), r.pk]),
+                           href=reverse("rr_report", args=[org_slug_of(request), r.pk]),
                            color="#b3261e" if r.state == ReportState.CONFIRMED else "#8a5a00")
                 for r in reports]
     return {"network": network, "reports": reports, "now": now,
@@ -336,14 +327,14 @@ def report_create(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             report = services.create_report(
-                _membership(request), network, what=data["what"], where=data["where"],
+                membership_of(request), network, what=data["what"], where=data["where"],
                 latitude=data["latitude"], longitude=data["longitude"],
                 is_drill=data["is_drill"],
                 seen_at=timezone.now() - timedelta(minutes=data["minutes_ago"]))
         except DomainError as exc:
             _error(form, exc)
         else:
-            return redirect("rr_report", _slug(request), report.pk)
+            return redirect("rr_report", org_slug_of(request), report.pk)
     return render(request, "rapidresponse/report_create.html", {
         "network": network, "form": form,
         "center": services.center_text(network),
@@ -381,7 +372,7 @@ def _report_context(request: HttpRequest, report: Report) -> dict[str, Any]:
         "center": services.center_text(report.network),
         "close_form": CloseForm(report=report), "locate_form": LocateForm(initial={
             "latitude": report.latitude, "longitude": report.longitude}),
-        "can_reveal": can(_membership(request), "rapidresponse.reveal_reporter"),
+        "can_reveal": can(membership_of(request), "rapidresponse.reveal_reporter"),
     }
 
 
@@ -407,13 +398,13 @@ def _report_action(request: HttpRequest, pk: int, action: Any, done: str) -> Htt
         messages.error(request, exc.message)
     else:
         messages.success(request, done)
-    return redirect("rr_report", _slug(request), report.pk)
+    return redirect("rr_report", org_slug_of(request), report.pk)
 
 
 @org_view("rapidresponse.dispatch")
 @require_POST
 def report_verify(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request)
     return _report_action(request, pk, lambda r: services.request_verification(membership, r),
                           _("The nearest available responders were asked to verify."))
 
@@ -421,11 +412,11 @@ def report_verify(request: HttpRequest, pk: int) -> HttpResponse:
 @org_view("rapidresponse.dispatch")
 @require_POST
 def report_override(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request)
     if request.POST.get("confirm") != "yes":
         report = _report(request, pk)
         messages.error(request, _("Tick the box to confirm the override."))
-        return redirect("rr_report", _slug(request), report.pk)
+        return redirect("rr_report", org_slug_of(request), report.pk)
     return _report_action(request, pk, lambda r: services.override_report(membership, r),
                           _("Override recorded: alerts from this report are labeled "
                             "unverified."))
@@ -439,8 +430,8 @@ def report_close(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose false alarm, or duplicate and the report it "
                                   "repeats."))
-        return redirect("rr_report", _slug(request), report.pk)
-    membership = _membership(request)
+        return redirect("rr_report", org_slug_of(request), report.pk)
+    membership = membership_of(request)
     return _report_action(request, pk, lambda r: services.close_report(
         membership, r, outcome=form.cleaned_data["outcome"],
         duplicate_of=form.cleaned_data["duplicate_of"]), _("Report closed."))
@@ -450,11 +441,11 @@ def report_close(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def report_locate(request: HttpRequest, pk: int) -> HttpResponse:
     form = LocateForm(request.POST)
-    membership = _membership(request)
+    membership = membership_of(request)
     if not form.is_valid():
         report = _report(request, pk)
         messages.error(request, _("Tap the map to place the report."))
-        return redirect("rr_report", _slug(request), report.pk)
+        return redirect("rr_report", org_slug_of(request), report.pk)
     return _report_action(request, pk, lambda r: services.set_report_location(
         membership, r, latitude=form.cleaned_data["latitude"],
         longitude=form.cleaned_data["longitude"]), _("Report placed on the map."))
@@ -467,11 +458,11 @@ def report_purge(request: HttpRequest, pk: int) -> HttpResponse:
     network_pk = report.network_id
     if request.POST.get("confirm") != "yes":
         messages.error(request, _("Tick the box to confirm the purge."))
-        return redirect("rr_report", _slug(request), report.pk)
-    services.purge_report(_membership(request), report)
+        return redirect("rr_report", org_slug_of(request), report.pk)
+    services.purge_report(membership_of(request), report)
     messages.success(request, _("The report, its place, replies and recipient lists are "
                                 "deleted. Its counts stay in the review."))
-    return redirect("rr_board", _slug(request), network_pk)
+    return redirect("rr_board", org_slug_of(request), network_pk)
 
 
 @org_view("rapidresponse.reveal_reporter")
@@ -479,7 +470,7 @@ def report_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     report = _report(request, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    number = services.reveal_reporter(_membership(request), report)
+    number = services.reveal_reporter(membership_of(request), report)
     return render(request, "rapidresponse/_reporter.html", {"number": number,
                                                              "report": report})
 
@@ -509,7 +500,7 @@ def alert_compose(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            alert = services.send_alert(_membership(request), network, kind=data["kind"],
+            alert = services.send_alert(membership_of(request), network, kind=data["kind"],
                                         target=_target(network, data), report=data["report"],
                                         details=data["details"], drill=data["drill"])
         except DomainError as exc:
@@ -517,7 +508,7 @@ def alert_compose(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Alert queued for %(n)d subscribers, nearest "
                                         "first.") % {"n": alert.recipients_count})
-            return redirect("rr_alert", _slug(request), alert.pk)
+            return redirect("rr_alert", org_slug_of(request), alert.pk)
     report = None
     report_value = form["report"].value()
     if report_value and str(report_value).isdigit():
@@ -528,7 +519,7 @@ def alert_compose(request: HttpRequest, pk: int) -> HttpResponse:
                 for kind in texts.ALERT_TEMPLATES}
     return render(request, "rapidresponse/alert_compose.html", {
         "network": network, "form": form, "report": report, "previews": previews,
-        "count_url": reverse("rr_alert_count", args=[_slug(request), network.pk]),
+        "count_url": reverse("rr_alert_count", args=[org_slug_of(request), network.pk]),
     }, status=400 if form.errors else 200)
 
 
@@ -585,13 +576,13 @@ def alert_all_clear(request: HttpRequest, pk: int) -> HttpResponse:
     form = AllClearForm(request.POST)
     details = form.cleaned_data["details"] if form.is_valid() else ""
     try:
-        clear = services.send_all_clear(_membership(request), alert, details=details)
+        clear = services.send_all_clear(membership_of(request), alert, details=details)
     except DomainError as exc:
         messages.error(request, exc.message)
-        return redirect("rr_alert", _slug(request), alert.pk)
+        return redirect("rr_alert", org_slug_of(request), alert.pk)
     messages.success(request, _("All-clear queued for the same %(n)d people.") % {
         "n": clear.recipients_count})
-    return redirect("rr_alert", _slug(request), clear.pk)
+    return redirect("rr_alert", org_slug_of(request), clear.pk)
 
 
 # --- review --------------------------------------------------------------------------------
@@ -684,7 +675,7 @@ def review_export(request: HttpRequest, pk: int) -> HttpResponse:
                      "responders_asked", "responders_confirmed", "responders_on_the_way",
                      "alerts", "recipients"])
     rows = review_rows(network)
-    services.record_review_export(_membership(request), network, len(rows))
+    services.record_review_export(membership_of(request), network, len(rows))
     for row in rows:
         i = row["incident"]
         writer.writerow([i.pk, i.received_at.isoformat(), i.source, i.state, int(i.is_drill),

@@ -21,9 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from groundswell.core.models import Membership
 from groundswell.core.services import DomainError
-from groundswell.core.views import org_view
+from groundswell.core.views import membership_of, org_slug_of, org_view
 from groundswell.people.models import DuplicateCandidate, Merge, Person
 from groundswell.people.normalize import fold, mask_phone
 from groundswell.people.services.forget import forget_person
@@ -57,16 +56,8 @@ REASON_FIELDS = {
 }
 
 
-def _membership(request: HttpRequest) -> Membership:
-    return request.membership  # type: ignore[attr-defined]
-
-
-def _slug(request: HttpRequest) -> str:
-    return request.organization.slug  # type: ignore[attr-defined]
-
-
 def _visible(request: HttpRequest) -> QuerySet[Person]:
-    return Person.objects.visible_to(_membership(request))
+    return Person.objects.visible_to(membership_of(request))
 
 
 # --- the review queue -------------------------------------------------------------------------
@@ -76,14 +67,14 @@ def _visible(request: HttpRequest) -> QuerySet[Person]:
 @require_http_methods(["GET", "POST"])
 def duplicates(request: HttpRequest) -> HttpResponse:
     """Open pairs, best first. A POST asks the worker to look for duplicates again."""
-    membership = _membership(request)
+    membership = membership_of(request)
     if request.method == "POST":
         organization_id, membership_id = membership.organization_id, membership.pk
         transaction.on_commit(lambda: find_duplicates_task.enqueue(organization_id,
                                                                    membership_id))
         messages.success(request, _("Looking for duplicates. New pairs show here in a "
                                     "minute or two."))
-        return redirect("duplicates", org_slug=_slug(request))
+        return redirect("duplicates", org_slug=org_slug_of(request))
     visible = _visible(request)
     pairs = (DuplicateCandidate.objects.filter(status=DuplicateCandidate.Status.OPEN,
                                                first__in=visible, second__in=visible)
@@ -105,13 +96,13 @@ def duplicate_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = get_object_or_404(DuplicateCandidate.objects.filter(
         first__in=visible, second__in=visible), pk=pk)
     try:
-        dismiss_duplicate(_membership(request), candidate)
+        dismiss_duplicate(membership_of(request), candidate)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Marked as two different people. This pair will not "
                                     "be proposed again."))
-    return redirect("duplicates", org_slug=_slug(request))
+    return redirect("duplicates", org_slug=org_slug_of(request))
 
 
 # --- the side-by-side merge ----------------------------------------------------------------------
@@ -200,13 +191,13 @@ def person_merge(request: HttpRequest, first: int, second: int) -> HttpResponse:
                 choices[row["name"]] = KEPT if side == keep else MERGED
             if error is None:
                 try:
-                    merge = merge_people(_membership(request), kept, merged, choices)
+                    merge = merge_people(membership_of(request), kept, merged, choices)
                 except DomainError as exc:
                     error = exc.message
                 else:
                     messages.success(request, _("Merged into one record. You can undo it "
                                                 "below."))
-                    response = redirect("merges", org_slug=_slug(request))
+                    response = redirect("merges", org_slug=org_slug_of(request))
                     response["Location"] += f"?done={merge.pk}"
                     return response
     elif one.pk == two.pk or not all(p.merged_into_id is None and p.forgotten_at is None
@@ -246,12 +237,12 @@ def merges(request: HttpRequest) -> HttpResponse:
 def merge_undo(request: HttpRequest, pk: int) -> HttpResponse:
     merge = get_object_or_404(Merge, pk=pk)
     try:
-        undo_merge(_membership(request), merge)
+        undo_merge(membership_of(request), merge)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Merge undone: they are two records again, as before."))
-    return redirect("merges", org_slug=_slug(request))
+    return redirect("merges", org_slug=org_slug_of(request))
 
 
 # --- forgetting a person ----------------------------------------------------------------------
@@ -272,13 +263,13 @@ def person_forget(request: HttpRequest, pk: int) -> HttpResponse:
                       "cancel.")
         else:
             try:
-                forget_person(_membership(request), person)
+                forget_person(membership_of(request), person)
             except DomainError as exc:
                 error = exc.message
             else:
                 messages.success(request, _("The person has been forgotten. Their personal "
                                             "data is erased; counts in reports remain."))
-                return redirect("people", org_slug=_slug(request))
+                return redirect("people", org_slug=org_slug_of(request))
     template = "people/forget_confirm.html" if step in ("1", "2") else "people/forget.html"
     return render(request, template, {"person": person, "error": error},
                   status=400 if error else 200)

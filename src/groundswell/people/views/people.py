@@ -34,7 +34,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from groundswell.core.models import Membership
 from groundswell.core.permissions import can
 from groundswell.core.services import DomainError
-from groundswell.core.views import org_view, remembered_search
+from groundswell.core.views import membership_of, org_slug_of, org_view, remembered_search
 from groundswell.people import services
 from groundswell.people.forms import (
     BulkTagForm,
@@ -75,14 +75,6 @@ TIMELINE_PAGE_SIZE = 20
 MATCHES_SHOWN = 5
 
 
-def _membership(request: HttpRequest) -> Membership:
-    return request.membership  # type: ignore[attr-defined]
-
-
-def _slug(request: HttpRequest) -> str:
-    return request.organization.slug  # type: ignore[attr-defined]
-
-
 def _get_only(request: HttpRequest) -> HttpResponse | None:
     """For pages that look their object up before checking the method, so that a POST
     with another organization's id is a 404 like a GET, not a 405 that would tell the
@@ -114,7 +106,7 @@ def _with_current_residence(qs: QuerySet[Person]) -> QuerySet[Person]:
 
 def _list_page(request: HttpRequest, *, data: QueryDict | dict[str, str], query: str,
                saved: SavedList | None = None) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request)
     filtered = any(data.get(key) for key in LIST_FILTER_KEYS)
     form = PeopleFilterForm(data if filtered else None, membership=membership)
     people = Person.objects.visible_to(membership)
@@ -165,7 +157,7 @@ def saved_list(request: HttpRequest, pk: int) -> HttpResponse:
 def _back_to_list(request: HttpRequest) -> str:
     """Where a form on the list page returns: the list it was sent from (its path and
     filters), never anywhere else."""
-    people_url = reverse("people", args=[_slug(request)])
+    people_url = reverse("people", args=[org_slug_of(request)])
     target = request.POST.get("next", "")
     path_part, _sep, query = target.partition("?")
     if path_part == people_url:
@@ -173,14 +165,14 @@ def _back_to_list(request: HttpRequest) -> str:
         return people_url + (f"?{query}" if query else "")
     saved = re.fullmatch(re.escape(people_url) + r"lists/(\d{1,12})/", path_part)
     if saved:
-        return reverse("saved_list", args=[_slug(request), int(saved.group(1))])
+        return reverse("saved_list", args=[org_slug_of(request), int(saved.group(1))])
     return people_url
 
 
 @org_view("people.edit")
 @require_POST
 def people_tag(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request)
     form = BulkTagForm(request.POST)
     back = _back_to_list(request)
     if not form.is_valid():
@@ -207,7 +199,7 @@ def people_tag(request: HttpRequest) -> HttpResponse:
 @org_view("people.edit")
 @require_POST
 def list_save(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request)
     form = SaveListForm(request.POST)
     filters = PeopleFilterForm(request.POST, membership=membership)
     back = _back_to_list(request)
@@ -225,7 +217,7 @@ def list_save(request: HttpRequest) -> HttpResponse:
         messages.error(request, exc.message)
         return redirect(back)
     messages.success(request, _("List “%(name)s” saved.") % {"name": saved.name})
-    return redirect("saved_list", org_slug=_slug(request), pk=saved.pk)
+    return redirect("saved_list", org_slug=org_slug_of(request), pk=saved.pk)
 
 
 # --- quick-add ---------------------------------------------------------------------------------
@@ -234,9 +226,9 @@ def list_save(request: HttpRequest) -> HttpResponse:
 @org_view("people.edit")
 @require_http_methods(["GET", "POST"])
 def person_create(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request)
     form = QuickAddForm(request.POST or None, membership=membership,
-                        check_url=reverse("person_duplicate_check", args=[_slug(request)]))
+                        check_url=reverse("person_duplicate_check", args=[org_slug_of(request)]))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -254,7 +246,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
             add_service_error(form, getattr(exc, "field", ""), exc.message)
         else:
             messages.success(request, _("%(name)s was added.") % {"name": person})
-            return redirect("person", org_slug=_slug(request), pk=person.pk)
+            return redirect("person", org_slug=org_slug_of(request), pk=person.pk)
     return render(request, "people/create.html", {
         "form": form, "tags": Tag.objects.all()[:300],
         "wordings": [("es", "Español", rapid_response_wording("es")),
@@ -266,7 +258,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 def duplicate_check(request: HttpRequest) -> HttpResponse:
     """The "maybe they are already here" fragment under the quick-add form."""
-    membership = _membership(request)
+    membership = membership_of(request)
     form = DuplicateCheckForm(request.POST)
     matches: list[Person] = []
     if form.is_valid():
@@ -291,7 +283,7 @@ def duplicate_check(request: HttpRequest) -> HttpResponse:
 
 
 def _person(request: HttpRequest, pk: int) -> Person:
-    return get_object_or_404(Person.objects.visible_to(_membership(request)), pk=pk)
+    return get_object_or_404(Person.objects.visible_to(membership_of(request)), pk=pk)
 
 
 def _masked_email(value: str) -> str:
@@ -304,7 +296,7 @@ def _person_page(request: HttpRequest, person: Person, *,
                  revealed: dict[int, str] | None = None,
                  relationship_results: list[Person] | None = None,
                  relationship_query: str = "") -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request)
     revealed = revealed or {}
     visible = Person.objects.visible_to(membership)
     may_reveal = can(membership, "people.reveal_phone")
@@ -364,21 +356,21 @@ def _person_page(request: HttpRequest, person: Person, *,
 
 def _redirect_after_merge(request: HttpRequest, pk: int) -> HttpResponse | None:
     """An old link to someone merged into another record leads to the kept record."""
-    visible = Person.objects.visible_to(_membership(request))
+    visible = Person.objects.visible_to(membership_of(request))
     person = Person.objects.filter(pk=pk, merged_into__isnull=False).first()
     for _hop in range(5):
         if person is None or person.merged_into_id is None:
             return None
         kept = visible.filter(pk=person.merged_into_id).first()
         if kept is not None:
-            return redirect("person", org_slug=_slug(request), pk=kept.pk)
+            return redirect("person", org_slug=org_slug_of(request), pk=kept.pk)
         person = Person.objects.filter(pk=person.merged_into_id).first()
     return None
 
 
 @org_view("people.view")
 def person_page(request: HttpRequest, pk: int) -> HttpResponse:
-    person = Person.objects.visible_to(_membership(request)).filter(pk=pk).first()
+    person = Person.objects.visible_to(membership_of(request)).filter(pk=pk).first()
     if person is None:
         moved = _redirect_after_merge(request, pk)
         if moved is not None:
@@ -401,12 +393,12 @@ def _person_form(request: HttpRequest, pk: int, key: str,
     form = make_form(person)
     if form.is_valid():
         try:
-            action(_membership(request), person, form.cleaned_data)
+            action(membership_of(request), person, form.cleaned_data)
         except DomainError as exc:
             add_service_error(form, getattr(exc, "field", ""), exc.message)
         else:
             messages.success(request, success)
-            return redirect(reverse("person", args=[_slug(request), person.pk])
+            return redirect(reverse("person", args=[org_slug_of(request), person.pk])
                             + f"#{key}")
     person.refresh_from_db()
     return _person_page(request, person, bound={key: form}, status=400)
@@ -472,7 +464,7 @@ def person_grievance(request: HttpRequest, pk: int) -> HttpResponse:
 @org_view("people.edit")
 @require_POST
 def person_relationship(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request)
     return _person_form(
         request, pk, "relationship",
         lambda p: RelationshipForm(request.POST, membership=membership, person=p),
@@ -490,7 +482,7 @@ def person_relationship_search(request: HttpRequest, pk: int) -> HttpResponse:
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
     results: list[Person] = []
     if query:
-        visible = Person.objects.visible_to(_membership(request)).exclude(pk=person.pk)
+        visible = Person.objects.visible_to(membership_of(request)).exclude(pk=person.pk)
         results = list(_with_current_residence(search_people(visible, query))[:10])
     if request.htmx:  # type: ignore[attr-defined]
         response = render(request, "people/_relationship_results.html",
@@ -533,7 +525,7 @@ def person_rate(request: HttpRequest, pk: int) -> HttpResponse:
 @org_view("people.edit")
 @require_POST
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request)
     return _person_form(
         request, pk, "edit", lambda p: PersonEditForm(request.POST, membership=membership),
         lambda m, p, d: services.update_person(m, p, **d),
@@ -546,7 +538,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def contact_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     """The full number in place of the masked one; every reveal is audited by the
     service."""
-    membership = _membership(request)
+    membership = membership_of(request)
     contact = get_object_or_404(
         ContactPoint.objects.select_related("person"), pk=pk, kind=ContactPoint.Kind.PHONE,
         person__in=Person.objects.visible_to(membership))
@@ -575,7 +567,7 @@ def _visible_households(membership: Membership) -> QuerySet[Household]:
 
 @org_view("people.view")
 def household(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request)
     home = get_object_or_404(_visible_households(membership), pk=pk)
     if (refused := _get_only(request)) is not None:
         return refused
