@@ -204,6 +204,10 @@ class LocalGateway:
                 await writer.drain()
         except (ConnectionError, asyncio.IncompleteReadError, ValueError):
             pass
+        except asyncio.CancelledError:
+            # The gateway is stopping with a keep-alive connection still open: end it
+            # quietly (re-raising makes asyncio print a traceback for every such one).
+            pass
         finally:
             writer.close()
 
