@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed-stamp
 MANAGE := $(BIN)/python manage.py
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: demo test install setup lint test-sqlite test-postgres test-browser messages clean
+.PHONY: demo test install setup lint test-sqlite test-postgres test-browser \
+	test-sqlite-then-browser messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,10 +27,13 @@ demo: setup
 	$(MANAGE) serve --bind 127.0.0.1:8000
 
 # The SQLite and PostgreSQL suites run side by side (each in its own var folder, so
-# uploads and secrets never collide), then the browser tests.
+# uploads and secrets never collide); the browser tests follow the shorter SQLite suite
+# while the PostgreSQL one is still running.
 test: lint
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
-	$(MAKE) --no-print-directory test-browser
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite-then-browser test-postgres
+
+test-sqlite-then-browser: test-sqlite
+	GROUNDSWELL_VAR_DIR=var/test-browser $(MAKE) --no-print-directory test-browser
 
 lint: install
 	$(BIN)/ruff check .
@@ -51,4 +55,4 @@ messages: install
 	cd src/groundswell && ../../$(BIN)/python ../../manage.py compilemessages
 
 clean:
-	rm -rf $(VENV) staticfiles var/test var/test-pg
+	rm -rf $(VENV) staticfiles var/test var/test-pg var/test-browser

@@ -92,3 +92,11 @@ def test_the_people_list_filters_by_turf(personas):
     assert page.status_code == 200
     shown = {p.pk for p in page.context["page"].object_list}
     assert shown == {p.pk for p in inside}
+
+
+def test_every_map_page_carries_the_configured_tile_url(personas, settings):
+    settings.MAP_TILE_URL = "https://tiles.example.test/{z}/{x}/{y}.png"
+    client = login(Client(), personas.member(Role.ORGANIZER))
+    for name in ("turfs", "turf_cut"):
+        page = client.get(reverse(name, args=["front-street"])).content.decode()
+        assert 'data-tiles="https://tiles.example.test/{z}/{x}/{y}.png"' in page, name

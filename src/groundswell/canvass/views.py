@@ -28,7 +28,7 @@ from groundswell.canvass.forms import (
 from groundswell.canvass.models import DoorVisit, Effort, Question, WalkList
 from groundswell.core.permissions import can
 from groundswell.core.views import membership_of, org_slug_of, org_view
-from groundswell.geo.views import household_features, map_context
+from groundswell.geo.views import household_features
 
 MAX_SYNC_BYTES = 2 * 1024 * 1024
 
@@ -200,7 +200,6 @@ def walklist(request: HttpRequest, pk: int) -> HttpResponse:
         "progress": services.progress(WalkList.objects.filter(pk=item.pk)), "form": form,
         "visits": item.visits.select_related("household__address", "person",
                                              "canvasser__user")[:200],
-        **map_context(),
     }, status=400 if request.method == "POST" else 200)
 
 
@@ -252,7 +251,6 @@ def canvass_app(request: HttpRequest, pk: int) -> HttpResponse:
         "sw_url": reverse("canvass_sw", args=[org_slug_of(request)]),
         "scope_url": reverse("my_lists", args=[org_slug_of(request)]).rsplit("mine/", 1)[0],
         "language_choices": [("es", "Español"), ("en", "English")],
-        **map_context(),
     })
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -31,10 +30,6 @@ OUTCOME_COLORS = {
     "moved": "#6b2fb3", "vacant": "#5b6170", "inaccessible": "#2c2c2c",
 }
 NO_DATA_COLOR = "#c9ccd3"
-
-
-def map_context() -> dict[str, str]:
-    return {"map_tile_url": settings.MAP_TILE_URL, "map_attribution": settings.MAP_ATTRIBUTION}
 
 
 def _stage_colors(household_ids: list[int]) -> dict[int, tuple[int, str]]:
@@ -117,7 +112,7 @@ def geo_map(request: HttpRequest) -> HttpResponse:
     unplaced = Household.objects.filter(address__latitude__isnull=True).count()
     return render(request, "geo/map.html", {
         "features": collection, "legend": legend, "color_by": color_by,
-        "placed": len(households), "unplaced": unplaced, **map_context()})
+        "placed": len(households), "unplaced": unplaced})
 
 
 def _bases(membership: Membership) -> Any:
@@ -168,8 +163,7 @@ def turfs(request: HttpRequest) -> HttpResponse:
     return render(request, "geo/turfs.html", {
         "turfs": items, "show_archived": show_archived,
         "features": {"type": "FeatureCollection",
-                     "features": turf_features(items, org_slug_of(request))},
-        **map_context()})
+                     "features": turf_features(items, org_slug_of(request))}})
 
 
 def _turf_form_page(request: HttpRequest, turf: Turf | None) -> HttpResponse:
@@ -206,7 +200,7 @@ def _turf_form_page(request: HttpRequest, turf: Turf | None) -> HttpResponse:
     walk_lists = turf.walk_lists.select_related("effort") if turf is not None else []
     return render(request, "geo/turf.html", {
         "turf": turf, "form": form, "features": collection, "walk_lists": walk_lists,
-        "can_manage": can(membership, "geo.manage"), **map_context(),
+        "can_manage": can(membership, "geo.manage"),
     }, status=400 if request.method == "POST" else 200)
 
 
@@ -255,8 +249,7 @@ def turf_cut(request: HttpRequest) -> HttpResponse:
     households = list(Household.objects.filter(address__latitude__isnull=False)
                       .select_related("address")[:5000])
     collection, _legend = household_features(households, "stage", org_slug_of(request), link=False)
-    return render(request, "geo/cut.html", {"form": form, "features": collection,
-                                            **map_context()},
+    return render(request, "geo/cut.html", {"form": form, "features": collection},
                   status=400 if request.method == "POST" else 200)
 
 
