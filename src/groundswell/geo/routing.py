@@ -3,10 +3,15 @@
 Pure (no Django import), typed and property-tested. Two layers:
 
 * :func:`solve` — a short closed tour through points in metres: a greedy-edge
-  construction on k-nearest-neighbour candidate edges, then local search with 2-opt
-  and Or-opt moves (segments of 1–3 doors moved, reversed or not) driven by
-  neighbour lists and don't-look bits, then iterated local search (a small local
-  double bridge, kept only when the tour gets shorter) until the time budget is spent.
+  construction on k-nearest-neighbour candidate edges (found through a bucket grid),
+  then local search driven by neighbour lists and a queue of "dirty" doors (don't-look
+  bits): 2-opt, Or-opt (segments of 1–3 doors moved, reversed or not) and the
+  sequential 3-opt moves of Lin–Kernighan depth 3 (segment insertion of any length,
+  and two chained 2-opt exchanges), then iterated local search (a small local double
+  bridge, kept only when the tour gets shorter, otherwise undone from a journal of
+  reversals) until the time budget is spent. The tour is an array with a position
+  index; every move is a few reversals of the shorter side, so a step costs what it
+  changes, not the tour's length.
 * :func:`walk_order` — the doors of a walk list in knocking order: the tour above,
   with the doors of one block face and side of the street kept together and walked
   in house-number order, which is how canvassers read a street.
@@ -55,8 +60,9 @@ def tour_length(points: Sequence[Point], order: Sequence[int], closed: bool = Tr
 
 
 def default_budget(n: int) -> float:
-    """Seconds of improvement allowed for n doors (0.1 s at 100, 1.3 s at 2,000)."""
-    return min(1.5, 0.06 + 0.00062 * n)
+    """Seconds of improvement allowed for n doors (0.1 s at 100, 1 s at 2,000); the
+    whole of :func:`solve` stays within it unless building the first tour takes longer."""
+    return min(1.2, 0.055 + 0.00047 * n)
 
 
 def nearest_neighbour(points: Sequence[Point], start: int = 0) -> list[int]:
@@ -78,27 +84,92 @@ def nearest_neighbour(points: Sequence[Point], start: int = 0) -> list[int]:
     return order
 
 
-def _neighbour_lists(xy: np.ndarray, k: int) -> list[list[int]]:
+def _neighbour_lists(xy: np.ndarray, k: int) -> tuple[list[list[int]], list[list[float]]]:
+    """The k nearest other points of each point, nearest first, and their distances.
+
+    Points are bucketed in square cells holding about two points each; each point's
+    candidates are the points of the 5 × 5 cells around its own, which is exact when its
+    k-th nearest candidate lies within two cell widths; the rare points where it does not
+    (sparse corners, clusters) are compared with every point."""
     n = len(xy)
     k = min(k, n - 1)
-    result: list[list[int]] = []
-    block = max(1, 4_000_000 // max(n, 1))
-    for start in range(0, n, block):
-        rows = xy[start:start + block]
-        d = np.hypot(rows[:, None, 0] - xy[None, :, 0], rows[:, None, 1] - xy[None, :, 1])
-        for r in range(len(rows)):
-            d[r, start + r] = np.inf
+    lo = xy.min(axis=0)
+    span = xy.max(axis=0) - lo
+    area = float(span[0] * span[1])
+    cell = math.sqrt(area * 2 / n) if area > 0 else 0.0
+    if n <= 400 or cell <= 0:
+        return _brute_neighbours(xy, np.arange(n), k)
+    gx = ((xy[:, 0] - lo[0]) / cell).astype(np.int64)
+    gy = ((xy[:, 1] - lo[1]) / cell).astype(np.int64)
+    width, height = int(gx.max()) + 1, int(gy.max()) + 1
+    cid = gy * width + gx
+    counts = np.bincount(cid, minlength=width * height)
+    most = int(counts.max())
+    if width * height > 8 * n or 25 * most > 1000:
+        return _brute_neighbours(xy, np.arange(n), k)
+    by_cell = np.argsort(cid, kind="stable")
+    starts = np.cumsum(counts) - counts
+    rank = np.arange(n) - starts[cid[by_cell]]
+    table = np.full((width * height + 1, most), -1, dtype=np.int64)  # last row: outside
+    table[cid[by_cell], rank] = by_cell
+    columns = []
+    for dy in range(-2, 3):
+        for dx in range(-2, 3):
+            x, y = gx + dx, gy + dy
+            inside = (x >= 0) & (x < width) & (y >= 0) & (y < height)
+            columns.append(table[np.where(inside, y * width + x, width * height)])
+    cand = np.concatenate(columns, axis=1)
+    own = np.arange(n)[:, None]
+    d = np.hypot(xy[cand, 0] - xy[:, None, 0], xy[cand, 1] - xy[:, None, 1])
+    d[(cand < 0) | (cand == own)] = np.inf
+    part = np.argpartition(d, k - 1, axis=1)[:, :k]
+    dk = np.take_along_axis(d, part, axis=1)
+    order = np.argsort(dk, axis=1, kind="stable")
+    dk = np.take_along_axis(dk, order, axis=1)
+    idx = np.take_along_axis(np.take_along_axis(cand, part, axis=1), order, axis=1)
+    near, near_d = idx.tolist(), dk.tolist()
+    unsure = np.flatnonzero(dk[:, -1] > 2 * cell)
+    if len(unsure):
+        fixed, fixed_d = _brute_neighbours(xy, unsure, k)
+        for row, ids, ds in zip(unsure.tolist(), fixed, fixed_d, strict=True):
+            near[row], near_d[row] = ids, ds
+    return near, near_d
+
+
+def _brute_neighbours(xy: np.ndarray, rows: np.ndarray,
+                      k: int) -> tuple[list[list[int]], list[list[float]]]:
+    """The k nearest other points of each of ``rows``, compared with every point."""
+    n = len(xy)
+    near: list[list[int]] = []
+    near_d: list[list[float]] = []
+    block = max(1, 2_000_000 // max(n, 1))
+    for start in range(0, len(rows), block):
+        chunk = rows[start:start + block]
+        pts = xy[chunk]
+        d = np.hypot(pts[:, None, 0] - xy[None, :, 0], pts[:, None, 1] - xy[None, :, 1])
+        d[np.arange(len(chunk)), chunk] = np.inf
         idx = np.argpartition(d, k - 1, axis=1)[:, :k]
-        for r in range(len(rows)):
-            near = idx[r][np.argsort(d[r, idx[r]], kind="stable")]
-            result.append([int(v) for v in near])
-    return result
+        dk = np.take_along_axis(d, idx, axis=1)
+        order = np.argsort(dk, axis=1, kind="stable")
+        near.extend(np.take_along_axis(idx, order, axis=1).tolist())
+        near_d.extend(np.take_along_axis(dk, order, axis=1).tolist())
+    return near, near_d
 
 
-def _greedy_edges(n: int, near: list[list[int]], dist: Callable[[int, int], float],
+def _greedy_edges(n: int, near: list[list[int]], near_d: list[list[float]],
                   xy: np.ndarray) -> list[int]:
     """Greedy matching of short edges into paths, then paths joined end to nearest end."""
-    edges = sorted({(dist(a, b), min(a, b), max(a, b)) for a in range(n) for b in near[a]})
+    a_idx = np.repeat(np.arange(n), len(near[0]))
+    b_idx = np.asarray(near, dtype=np.int64).ravel()
+    d_all = np.asarray(near_d, dtype=float).ravel()
+    keep = a_idx < b_idx  # each undirected edge once (the other copy, if any, is equal)
+    lo, hi, dd = a_idx[keep], b_idx[keep], d_all[keep]
+    extra = ~keep  # edges seen only from the larger end
+    lo = np.concatenate([lo, b_idx[extra]])
+    hi = np.concatenate([hi, a_idx[extra]])
+    dd = np.concatenate([dd, d_all[extra]])
+    pairs = np.unique(np.stack([lo, hi], axis=1), axis=0, return_index=True)
+    order = pairs[1][np.lexsort((pairs[0][:, 1], pairs[0][:, 0], dd[pairs[1]]))]
     degree = [0] * n
     parent = list(range(n))
     links: list[list[int]] = [[] for _ in range(n)]
@@ -109,7 +180,7 @@ def _greedy_edges(n: int, near: list[list[int]], dist: Callable[[int, int], floa
             v = parent[v]
         return v
 
-    for _d, a, b in edges:
+    for a, b in zip(lo[order].tolist(), hi[order].tolist(), strict=True):
         if degree[a] < 2 and degree[b] < 2:
             ra, rb = find(a), find(b)
             if ra != rb:
@@ -137,24 +208,32 @@ def _greedy_edges(n: int, near: list[list[int]], dist: Callable[[int, int], floa
     # Join fragments: from the end of the tour so far to the nearest free fragment end.
     tour = fragments[0]
     free = fragments[1:]
-    while free:
-        end = xy[tour[-1]]
+    if free:
         heads = np.array([xy[f[0]] for f in free])
         tails = np.array([xy[f[-1]] for f in free])
-        dh = np.hypot(heads[:, 0] - end[0], heads[:, 1] - end[1])
-        dt = np.hypot(tails[:, 0] - end[0], tails[:, 1] - end[1])
-        ih, it = int(np.argmin(dh)), int(np.argmin(dt))
-        if dh[ih] <= dt[it]:
-            tour.extend(free.pop(ih))
-        else:
-            tour.extend(reversed(free.pop(it)))
+        alive = np.ones(len(free), dtype=bool)
+        for _ in range(len(free)):
+            end = xy[tour[-1]]
+            dh = np.hypot(heads[:, 0] - end[0], heads[:, 1] - end[1])
+            dt = np.hypot(tails[:, 0] - end[0], tails[:, 1] - end[1])
+            dh[~alive] = np.inf
+            dt[~alive] = np.inf
+            ih, it = int(np.argmin(dh)), int(np.argmin(dt))
+            if dh[ih] <= dt[it]:
+                tour.extend(free[ih])
+                alive[ih] = False
+            else:
+                tour.extend(reversed(free[it]))
+                alive[it] = False
     return tour
 
 
 class _Tour:
-    """An array tour with positions, 2-opt and Or-opt moves, and don't-look bits."""
+    """An array tour with a position index; every change is a reversal of a stretch of
+    positions (or a swap of two adjacent stretches, for kicks), so a change can be
+    journalled and undone in time proportional to its size, not to the tour's."""
 
-    def __init__(self, order: list[int], near: list[list[int]],
+    def __init__(self, order: list[int], near: list[list[int]], near_d: list[list[float]],
                  dist: Callable[[int, int], float]) -> None:
         self.t = order
         self.n = len(order)
@@ -162,7 +241,10 @@ class _Tour:
         for i, v in enumerate(order):
             self.pos[v] = i
         self.near = near
+        self.near_d = near_d
         self.dist = dist
+        self.length = sum(dist(order[i - 1], order[i]) for i in range(self.n))
+        self.journal: list[tuple[int, int, int]] | None = None
 
     def succ(self, v: int) -> int:
         return self.t[(self.pos[v] + 1) % self.n]
@@ -172,6 +254,8 @@ class _Tour:
 
     def reverse(self, i: int, j: int) -> None:
         """Reverse the cyclic stretch of positions i..j (or, equivalently, the rest)."""
+        if self.journal is not None:
+            self.journal.append((0, i, j))
         n, t, pos = self.n, self.t, self.pos
         length = (j - i) % n + 1
         if 2 * length > n:
@@ -184,13 +268,43 @@ class _Tour:
             i = i + 1 if i + 1 < n else 0
             j = j - 1 if j > 0 else n - 1
 
+    def swap(self, i: int, l1: int, l2: int) -> None:
+        """Positions i..i+l1-1 and the l2 after them change places (no wrap-around)."""
+        if self.journal is not None:
+            self.journal.append((1, i, l1 * self.n + l2))
+        t, pos = self.t, self.pos
+        t[i:i + l1 + l2] = t[i + l1:i + l1 + l2] + t[i:i + l1]
+        for idx in range(i, i + l1 + l2):
+            pos[t[idx]] = idx
+
+    def undo(self, mark: int) -> None:
+        """Take back every change journalled after ``mark``."""
+        journal = self.journal
+        assert journal is not None
+        while len(journal) > mark:
+            kind, i, j = journal.pop()
+            saved, self.journal = self.journal, None
+            if kind == 0:
+                self.reverse(i, j)
+            else:
+                l1, l2 = divmod(j, self.n)
+                self.swap(i, l2, l1)
+            self.journal = saved
+
+    def exchange(self, a: int, b: int, c: int, d: int) -> None:
+        """The 2-opt exchange of edges (a, b) and (c, d) for (a, c) and (b, d), where b
+        follows a and d follows c in one direction of travel."""
+        if self.succ(a) == b:  # a b ... c d  ->  a c ... b d
+            self.reverse(self.pos[b], self.pos[c])
+        else:  # d c ... b a  ->  d b ... c a
+            self.reverse(self.pos[c], self.pos[b])
+
     def two_opt(self, a: int) -> list[int] | None:
         dist = self.dist
         for forward in (True, False):
             b = self.succ(a) if forward else self.pred(a)
             dab = dist(a, b)
-            for c in self.near[a]:
-                dac = dist(a, c)
+            for c, dac in zip(self.near[a], self.near_d[a], strict=True):
                 if dac >= dab - EPS:
                     break
                 d = self.succ(c) if forward else self.pred(c)
@@ -198,21 +312,17 @@ class _Tour:
                     continue
                 delta = dac + dist(b, d) - dab - dist(c, d)
                 if delta < -EPS:
-                    if forward:  # a b ... c d  ->  a c ... b d
-                        self.reverse(self.pos[b], self.pos[c])
-                    else:  # d c ... b a -> d b ... c a
-                        self.reverse(self.pos[c], self.pos[b])
+                    self.exchange(a, b, c, d)
+                    self.length += delta
                     return [a, b, c, d]
         return None
 
     def or_opt(self, a: int) -> list[int] | None:
         """Move the segment of 1–3 doors starting at ``a`` next to a neighbour."""
         dist, n, t, pos = self.dist, self.n, self.t, self.pos
-        if n < 5:
+        if n < 8:
             return None
         for length in (1, 2, 3):
-            if length >= n - 2:
-                break
             i = pos[a]
             seg = [t[(i + k) % n] for k in range(length)]
             first, last = seg[0], seg[-1]
@@ -220,19 +330,16 @@ class _Tour:
             gain = dist(p, first) + dist(last, nx) - dist(p, nx)
             if gain <= EPS:
                 continue
-            inside = set(seg)
-            best: tuple[float, int, bool] | None = None
+            best: tuple[float, int, int, bool] | None = None
             for end in (first, last):
-                for c in self.near[end]:
-                    if dist(end, c) >= gain:
+                for c, dc in zip(self.near[end], self.near_d[end], strict=True):
+                    if dc >= gain:
                         break
-                    if c in inside:
+                    if c in seg:
                         continue
-                    for u in (c, self.t[pos[c] - 1]):
-                        if u in inside:
-                            continue
+                    for u in (c, t[pos[c] - 1]):
                         w = t[(pos[u] + 1) % n]
-                        if w in inside or u == p:
+                        if u in seg or w in seg or u == p:
                             continue
                         base = dist(u, w)
                         keep = dist(u, first) + dist(last, w) - base
@@ -240,20 +347,120 @@ class _Tour:
                         add, flipped = (keep, False) if keep <= flip else (flip, True)
                         delta = add - gain
                         if delta < -EPS and (best is None or delta < best[0]):
-                            best = (delta, u, flipped)
+                            best = (delta, u, w, flipped)
             if best is not None:
-                _delta, u, flipped = best
-                if i + length <= n:
-                    rest = t[i + length:] + t[:i]
+                delta, u, w, flipped = best
+                if w == p:  # seen the other way round, u is the door after the segment
+                    self._insert(nx, last, first, p, w, u, flipped)
                 else:
-                    rest = t[i + length - n:i]
-                k = rest.index(u)
-                moved = list(reversed(seg)) if flipped else seg
-                new = rest[:k + 1] + moved + rest[k + 1:]
-                self.t = new
-                for idx, v in enumerate(new):
-                    pos[v] = idx
-                return [p, nx, first, last, u, rest[(k + 1) % len(rest)]]
+                    self._insert(p, first, last, nx, u, w, flipped)
+                self.length += delta
+                return [p, nx, first, last, u, w]
+        return None
+
+    def _insert(self, p: int, first: int, last: int, nx: int, u: int, w: int,
+                flipped: bool) -> None:
+        """p first..last nx ... u w  ->  p nx ... u first..last w (last..first if
+        flipped), in two or three 2-opt exchanges."""
+        self.exchange(p, first, u, w)  # p u ... nx last..first w
+        if u != nx:
+            self.exchange(p, u, nx, last)  # p nx ... u last..first w
+        if not flipped and first != last:
+            self.exchange(u, last, first, w)  # u first..last w
+
+    def or_three(self, t1: int) -> list[int] | None:
+        """Segment insertion of any length (the "or" 3-opt move, found through
+        neighbour lists as in Lin–Kernighan): drop (t1, t2), (t3, t4), (t5, t6) where the
+        stretch S = t2..t3 holds t5 and t6, and add (t2, t3), (t4, t5), (t6, t1): the two
+        parts of S change places (or both turn round) between t1 and t4."""
+        dist, near, near_d = self.dist, self.near, self.near_d
+        n, t, pos = self.n, self.t, self.pos
+        for step in (1, -1):
+            t2 = t[(pos[t1] + step) % n]
+            g1 = dist(t1, t2)
+            for t3, d23 in zip(near[t2], near_d[t2], strict=True):
+                g1b = g1 - d23
+                if g1b <= EPS:
+                    break
+                if t3 == t1:
+                    continue
+                t4 = t[(pos[t3] + step) % n]
+                if t4 != t1 and t4 != t2:
+                    move = self._segment_insertion(step, t1, t2, t3, t4, g1b)
+                    if move:
+                        return move
+                t4 = t[(pos[t3] - step) % n]
+                if t4 != t2:
+                    move = self._two_exchanges(step, t1, t2, t3, t4, g1b)
+                    if move:
+                        return move
+        return None
+
+    def _segment_insertion(self, step: int, t1: int, t2: int, t3: int, t4: int,
+                           g1b: float) -> list[int] | None:
+        """t4 after t3: the stretch S = t2..t3 closes on itself; open it at (t5, t6)."""
+        dist, n, t, pos = self.dist, self.n, self.t, self.pos
+        g2base = g1b + dist(t3, t4)
+        span = (pos[t3] - pos[t2]) * step % n  # t5 lies in S when within span
+        for t5, d45 in zip(self.near[t4], self.near_d[t4], strict=True):
+            g2 = g2base - d45
+            if g2 <= EPS:
+                break
+            if (pos[t5] - pos[t2]) * step % n > span:
+                continue
+            after = t[(pos[t5] + step) % n]
+            before = t[(pos[t5] - step) % n]
+            for t6 in (after, before):
+                if (t5 == t3 and t6 == t4) or (t5 == t2 and t6 == t1):
+                    continue
+                gain = g2 + dist(t5, t6) - dist(t6, t1)
+                if gain <= EPS:
+                    continue
+                if t6 == after:  # t1 [t2..t5][t6..t3] t4 -> t1 [t6..t3][t2..t5] t4
+                    self.exchange(t1, t2, t3, t4)
+                    if t6 != t3:
+                        self.exchange(t1, t3, t6, t5)
+                    if t5 != t2:
+                        self.exchange(t3, t5, t2, t4)
+                else:  # t1 [t2..t6][t5..t3] t4 -> t1 [t6..t2][t3..t5] t4
+                    if t6 != t2:
+                        self.exchange(t1, t2, t6, t5)
+                    if t5 != t3:
+                        self.exchange(t2, t5, t3, t4)
+                self.length -= gain
+                return [t1, t2, t3, t4, t5, t6]
+        return None
+
+    def _two_exchanges(self, step: int, t1: int, t2: int, t3: int, t4: int,
+                       g1b: float) -> list[int] | None:
+        """t4 before t3: the 2-opt exchange t1 t2..t4 t3 -> t1 t4..t2 t3, closed with
+        (t4, t1) when that gains, else followed by a second exchange from (t1, t4)."""
+        dist, n, t, pos = self.dist, self.n, self.t, self.pos
+        g2base = g1b + dist(t3, t4)
+        gain = g2base - dist(t4, t1)
+        if gain > EPS:
+            self.exchange(t1, t2, t4, t3)
+            self.length -= gain
+            return [t1, t2, t3, t4]
+        span = (pos[t4] - pos[t2]) * step % n  # the stretch t2..t4 that turns round
+        for t5, d45 in zip(self.near[t4], self.near_d[t4], strict=True):
+            g2 = g2base - d45
+            if g2 <= EPS:
+                break
+            if t5 == t1 or t5 == t3:
+                continue
+            if (pos[t5] - pos[t2]) * step % n <= span:  # in the turned stretch
+                t6 = t[(pos[t5] + step) % n]
+            else:
+                t6 = t[(pos[t5] - step) % n]
+            if t6 == t4:
+                continue
+            gain = g2 + dist(t5, t6) - dist(t6, t1)
+            if gain > EPS:
+                self.exchange(t1, t2, t4, t3)
+                self.exchange(t1, t4, t6, t5)
+                self.length -= gain
+                return [t1, t2, t3, t4, t5, t6]
         return None
 
     def local_search(self, active: list[int]) -> None:
@@ -264,7 +471,7 @@ class _Tour:
         while queue:
             a = queue.popleft()
             queued[a] = False
-            touched = self.two_opt(a) or self.or_opt(a)
+            touched = self.two_opt(a) or self.or_opt(a) or self.or_three(a)
             if touched:
                 for v in touched:
                     if not queued[v]:
@@ -279,8 +486,9 @@ def solve(points: Sequence[Point], *, time_limit: float | None = None, seed: int
           max_kicks: int | None = None) -> list[int]:
     """A short closed tour through ``points`` (metres): a permutation of their indexes.
 
-    ``time_limit`` bounds the iterated improvement (default :func:`default_budget`);
-    ``max_kicks`` bounds it by count instead (deterministic, for tests)."""
+    ``time_limit`` bounds the whole call (default :func:`default_budget`; the first
+    tour is always completed); ``max_kicks`` bounds the iterated improvement by count
+    instead (deterministic, for tests)."""
     n = len(points)
     if n <= 3:
         return list(range(n))
@@ -300,41 +508,34 @@ def solve(points: Sequence[Point], *, time_limit: float | None = None, seed: int
         def dist(a: int, b: int) -> float:
             return hypot(xs[a] - xs[b], ys[a] - ys[b])
 
-    near = _neighbour_lists(xy, NEIGHBOURS)
-    tour = _Tour(_greedy_edges(n, near, dist, xy), near, dist)
+    near, near_d = _neighbour_lists(xy, NEIGHBOURS)
+    tour = _Tour(_greedy_edges(n, near, near_d, xy), near, near_d, dist)
     tour.local_search(list(range(n)))
-
-    def length(order: list[int]) -> float:
-        return sum(dist(order[i - 1], order[i]) for i in range(n))
-
-    best, best_len = list(tour.t), length(tour.t)
+    tour.journal = []
     rng = random.Random(seed)  # noqa: S311 (not for secrets: a reproducible search)
     kicks = 0
     deadline = started + budget
+    span = max(1, min(30, (n - 2) // 2))
+    t = tour.t
     while (max_kicks is None and time.perf_counter() < deadline) or \
             (max_kicks is not None and kicks < max_kicks):
         kicks += 1
         # A local double bridge: two short consecutive stretches swap places.
-        t = tour.t
-        i = rng.randrange(n)
-        l1, l2 = rng.randint(1, min(30, (n - 2) // 2)), rng.randint(1, min(30, (n - 2) // 2))
-        if i + 1 + l1 + l2 >= n:
-            i = rng.randrange(0, n - 1 - l1 - l2)
-        b_seg = t[i + 1:i + 1 + l1]
-        c_seg = t[i + 1 + l1:i + 1 + l1 + l2]
-        t[i + 1:i + 1 + l1 + l2] = c_seg + b_seg
-        for idx in range(i + 1, i + 1 + l1 + l2):
-            tour.pos[t[idx]] = idx
-        ends = [t[i], t[(i + 1 + l1 + l2) % n], b_seg[0], b_seg[-1], c_seg[0], c_seg[-1]]
-        tour.local_search(ends)
-        new_len = length(tour.t)
-        if new_len < best_len - EPS:
-            best, best_len = list(tour.t), new_len
+        l1, l2 = rng.randint(1, span), rng.randint(1, span)
+        i = rng.randrange(1, n - l1 - l2)
+        before = tour.length
+        a, b1, bl = t[i - 1], t[i], t[i + l1 - 1]
+        c1, cl, d = t[i + l1], t[i + l1 + l2 - 1], t[(i + l1 + l2) % n]
+        tour.length += (dist(a, c1) + dist(cl, b1) + dist(bl, d)
+                        - dist(a, b1) - dist(bl, c1) - dist(cl, d))
+        tour.swap(i, l1, l2)
+        tour.local_search([a, b1, bl, c1, cl, d])
+        if tour.length < before - EPS:
+            tour.journal.clear()
         else:
-            tour.t = list(best)
-            for idx, v in enumerate(tour.t):
-                tour.pos[v] = idx
-    return best
+            tour.undo(0)
+            tour.length = before
+    return list(tour.t)
 
 
 # --- the walk list's order -------------------------------------------------------------------
