@@ -160,13 +160,21 @@ def sqlite_database(path: str) -> dict[str, object]:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": path,
+        # Keep a worker's connection between requests: opening one re-reads the schema
+        # and starts with an empty page cache, which on a large database (the search
+        # index of a million people) costs more than the request itself.
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
             # IMMEDIATE takes the write lock at BEGIN, so the web server and the worker
             # never deadlock upgrading a read lock, and the audit chain head is serialized.
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
             "init_command": (
-                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+                # 64 MB of page cache per connection (the default is 2 MB) and reads
+                # through a memory map instead of a copy per page.
+                "PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824;"
             ),
         },
     }
