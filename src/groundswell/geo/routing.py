@@ -156,6 +156,12 @@ def _brute_neighbours(xy: np.ndarray, rows: np.ndarray,
     return near, near_d
 
 
+def nearest_others(xy: np.ndarray, k: int) -> list[list[int]]:
+    """The k nearest other points of each of the points ``xy`` (an n × 2 array, n ≥ 2),
+    nearest first."""
+    return _neighbour_lists(np.asarray(xy, dtype=float), k)[0]
+
+
 def _greedy_edges(n: int, near: list[list[int]], near_d: list[list[float]],
                   xy: np.ndarray) -> list[int]:
     """Greedy matching of short edges into paths, then paths joined end to nearest end."""

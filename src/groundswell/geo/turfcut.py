@@ -1,13 +1,23 @@
-"""Cutting an area into turfs: N groups of doors with balanced door counts, compact
-shapes, and block faces kept whole where that is possible.
+"""Cutting an area into turfs: N groups of doors with balanced door counts, shapes
+that make a short walk, and block faces kept whole where that is possible.
 
 Pure (no Django import), typed and property-tested.
 
 The doors of one block face and side of the street form a *unit* that is never split
-by the main pass. Units are cut by recursive bisection: the group's units are sorted
-along the longer side of their bounding box and split where the running door count
-reaches the share of the parts going to each side (N = 7 gives 3 and 4). That gives
-compact, street-shaped turfs in O(u log u log N). Because units are whole faces the
+by the main passes. Where most doors have a face (a street address), the cut follows
+the streets: each face is paired with the face across the street, the pairs are
+chained end to end (walk a pair to its far end, then on to the nearest end not yet
+walked, which runs along a street and turns onto the next one at its end), and a
+dynamic programme cuts the chain into N runs of balanced door counts that jump as
+little as possible inside a run. A turf is then a few blocks of one street, both sides
+(walked out on one side and back on the other), or the ends of two neighbouring
+streets: a shorter closed walk than a round blob of the same doors, which has to go up
+and down several streets.
+
+Otherwise (mostly doors without a face, or no balanced cut along the chain) units are
+cut by recursive bisection: the group's units are sorted along the longer side of
+their bounding box and split where the running door count reaches the share of the
+parts going to each side (N = 7 gives 3 and 4). Because units are whole faces the
 counts are off by up to half a face per cut; a balancing pass then moves faces on the
 border between neighbouring turfs from the largest turf to smaller neighbours, and
 only if that cannot bring the largest turf within ``tolerance`` of the smallest does
@@ -18,10 +28,14 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left, bisect_right
+from collections import deque
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from groundswell.geo import routing
 
 STREET_NUMBER = re.compile(r"^(\d+)[A-Z]?(?:-\d+)?\s+(.+)$")
 
@@ -87,7 +101,8 @@ def _bisect(units: list[_Unit], parts: int, first_label: int) -> None:
         gap = abs(running - goal)
         if gap < best:
             best, cut = gap, i + 1
-    cut = max(1, min(cut, len(units) - 1)) if len(units) > 1 else 1
+    # Every part needs a unit of its own: leave at least as many units as parts each side.
+    cut = max(left_parts, min(cut, len(units) - (parts - left_parts)))
     _bisect(units[:cut], left_parts, first_label)
     _bisect(units[cut:], parts - left_parts, first_label + left_parts)
 
@@ -167,8 +182,10 @@ def cut(doors: Sequence[Door], parts: int, *, tolerance: float = 1.08) -> list[i
     units = _units(doors)
     if len(units) < parts:  # too few faces: cut doors, not faces
         units = [_Unit([i], d.x, d.y) for i, d in enumerate(doors)]
-    _bisect(list(units), parts, 0)
-    _balance(units, parts, tolerance)
+    faced = sum(u.size for u in units if u.size >= 2)
+    if faced < 0.8 * len(doors) or not _street_cut(doors, units, parts, tolerance):
+        _bisect(list(units), parts, 0)
+        _balance(units, parts, tolerance)
     result = [0] * len(doors)
     for u in units:
         for i in u.doors:
@@ -196,3 +213,187 @@ def sizes_of(labels: Sequence[int], parts: int) -> list[int]:
     for label in labels:
         sizes[label] += 1
     return sizes
+
+
+# --- along the streets: faces paired across the street, chained end to end, cut in runs ----
+
+
+@dataclass
+class _Stretch:
+    """One side of a block face, or both sides paired across the street: the units
+    walked together, and the two ends of the line they stand along."""
+
+    units: list[int]
+    ends: tuple[tuple[float, float], tuple[float, float]]
+    size: int
+
+
+def _axis(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Centre, unit direction and length of the line a group of doors stands along
+    (the principal axis of their spread)."""
+    centre = xy.mean(axis=0)
+    dx, dy = xy[:, 0] - centre[0], xy[:, 1] - centre[1]
+    sxx, syy, sxy = float(dx @ dx), float(dy @ dy), float(dx @ dy)
+    if sxx + syy == 0:
+        return centre, np.array([1.0, 0.0]), 0.0
+    angle = 0.5 * math.atan2(2 * sxy, sxx - syy)
+    direction = np.array([math.cos(angle), math.sin(angle)])
+    along = dx * direction[0] + dy * direction[1]
+    return centre, direction, float(along.max() - along.min())
+
+
+def _stretches(doors: Sequence[Door], units: list[_Unit]) -> list[_Stretch]:
+    """Pair each block face with the face across the street: the nearest other face
+    (centre to centre) when each is the other's nearest, they run the same way, and
+    they are closer than half the shorter one's length. Unpaired faces and single doors
+    stand alone."""
+    axes = []
+    for u in units:
+        xy = np.array([(doors[i].x, doors[i].y) for i in u.doors], dtype=float)
+        axes.append((xy, *_axis(xy)))
+    faces = [k for k, u in enumerate(units) if u.size >= 2 and axes[k][3] > 0]
+    partner: dict[int, int] = {}
+    if len(faces) >= 2:
+        centres = np.array([axes[k][1] for k in faces])
+        nearest = routing.nearest_others(centres, 1)
+        for a, (b,) in enumerate(nearest):
+            ka, kb = faces[a], faces[b]
+            if nearest[b][0] != a or ka in partner or kb in partner:
+                continue
+            gap = float(np.hypot(*(centres[a] - centres[b])))
+            parallel = abs(float(axes[ka][2] @ axes[kb][2])) >= 0.8
+            if parallel and gap <= 0.5 * min(axes[ka][3], axes[kb][3]):
+                partner[ka], partner[kb] = kb, ka
+    result: list[_Stretch] = []
+    for k in range(len(units)):
+        other = partner.get(k)
+        if other is not None and other < k:
+            continue
+        members = [k] if other is None else [k, other]
+        xy = np.concatenate([axes[m][0] for m in members])
+        centre, direction, _length = _axis(xy)
+        along = (xy - centre) @ direction
+        first = centre + direction * float(along.min())
+        last = centre + direction * float(along.max())
+        result.append(_Stretch(members, ((float(first[0]), float(first[1])),
+                                         (float(last[0]), float(last[1]))),
+                               sum(units[m].size for m in members)))
+    return result
+
+
+def _chain(stretches: list[_Stretch]) -> tuple[list[int], list[float]]:
+    """The stretches in walking order: start at the end farthest from the middle, walk
+    each stretch to its other end, then on to the nearest end of a stretch not yet
+    walked. Returns the order and the step from each stretch to the next."""
+    count = len(stretches)
+    ends = np.array([e for s in stretches for e in s.ends], dtype=float)  # 2k, 2k + 1
+    middle = ends.mean(axis=0)
+    start_end = int(np.argmax(np.hypot(*(ends - middle).T)))
+    free = np.ones(2 * count, dtype=bool)
+    order: list[int] = []
+    steps: list[float] = []
+    current = start_end
+    for _ in range(count):
+        k = current // 2
+        order.append(k)
+        free[2 * k] = free[2 * k + 1] = False
+        exit_end = ends[current ^ 1]
+        if not free.any():
+            break
+        gaps = np.hypot(ends[:, 0] - exit_end[0], ends[:, 1] - exit_end[1])
+        gaps[~free] = np.inf
+        current = int(np.argmin(gaps))
+        steps.append(float(gaps[current]))
+    return order, steps
+
+
+def _runs(sizes: list[int], steps: list[float], parts: int, low: int,
+          high: int) -> tuple[float, list[int]] | None:
+    """Cut a sequence into ``parts`` consecutive runs of low..high doors each, with the
+    least sum of steps inside runs (so runs end where the walk jumps). Dynamic
+    programming with a sliding-window minimum: O(len × parts). Returns the cost and the
+    start of each run, or None when no such cut exists."""
+    count = len(sizes)
+    prefix = [0] * (count + 1)
+    for i, size in enumerate(sizes):
+        prefix[i + 1] = prefix[i] + size
+    inside = [0.0] * (count + 1)  # inside[i]: steps between items 0..i-1
+    for i in range(1, count):
+        inside[i] = inside[i - 1] + steps[i - 1]
+    inf = math.inf
+    best = [0.0] + [inf] * count
+    choices: list[list[int]] = []
+    total = prefix[count]
+    for part in range(1, parts + 1):
+        now = [inf] * (count + 1)
+        choice = [-1] * (count + 1)
+        # Only ends of run ``part`` that leave room for the runs before and after it.
+        first = bisect_left(prefix, max(part * low, total - (parts - part) * high), 1)
+        last = bisect_right(prefix, min(part * high, total - (parts - part) * low)) - 1
+        window: deque[int] = deque()
+        nxt = bisect_left(prefix, prefix[first] - high) if first <= count else count
+        for i in range(first, last + 1):
+            while nxt < i and prefix[nxt] <= prefix[i] - low:
+                if best[nxt] < inf:
+                    value = best[nxt] - inside[nxt]
+                    while window and best[window[-1]] - inside[window[-1]] >= value:
+                        window.pop()
+                    window.append(nxt)
+                nxt += 1
+            while window and prefix[window[0]] < prefix[i] - high:
+                window.popleft()
+            if window:
+                j = window[0]
+                now[i] = best[j] - inside[j] + inside[i - 1]
+                choice[i] = j
+        choices.append(choice)
+        best = now
+    if best[count] == inf:
+        return None
+    starts = []
+    i = count
+    for choice in reversed(choices):
+        i = choice[i]
+        starts.append(i)
+    return best[count], starts[::-1]
+
+
+def _street_cut(doors: Sequence[Door], units: list[_Unit], parts: int,
+                tolerance: float) -> bool:
+    """Label ``units`` with turfs that follow the streets: faces paired across the
+    street, chained end to end, and the chain cut into runs of balanced door counts
+    where it jumps farthest. A turf is then a few blocks of one street (both sides), or
+    the ends of neighbouring streets, which is a short closed walk. False (labels
+    untouched) when no cut within ``tolerance`` exists along the chain."""
+    stretches = _stretches(doors, units)
+    if len(stretches) < 2:
+        return False
+    order, steps = _chain(stretches)
+    sequence: list[int] = []
+    unit_steps: list[float] = []
+    for position, k in enumerate(order):
+        for m, unit in enumerate(stretches[k].units):
+            if m:
+                unit_steps.append(0.0)  # across the street: walked as one stretch
+            elif sequence:
+                unit_steps.append(steps[position - 1])
+            sequence.append(unit)
+    sizes = [units[k].size for k in sequence]
+    total = sum(sizes)
+    average = total / parts
+    found: tuple[float, list[int]] | None = None
+    lows = range(math.floor(average), math.floor(average / tolerance) - 1, -1)
+    for low in list(lows)[:16]:
+        high = math.floor(tolerance * low) + 1
+        if low < 1 or high < math.ceil(average):
+            continue
+        cut = _runs(sizes, unit_steps, parts, low, high)
+        if cut is not None and (found is None or cut[0] < found[0] - 1e-9):
+            found = cut
+    if found is None:
+        return False
+    starts = found[1] + [len(sequence)]
+    for label in range(parts):
+        for position in range(starts[label], starts[label + 1]):
+            units[sequence[position]].label = label
+    return True
