@@ -373,15 +373,17 @@ def match_resident(org: Organization, *, given_name: str, family_name: str = "",
 
 
 def _queue_duplicates(org: Organization, person: Person, match: Match) -> int:
-    """Possible duplicates of a new person go to the review queue, never merged here."""
-    queued = 0
+    """Possible duplicates of a new person go to the review queue, never merged here.
+    The person was just created, so none of its pairs can be queued yet: one insert for
+    all of them (a pair already there would be skipped, never doubled)."""
+    pairs = {}
     for other, pair in match.possible:
         first, second = sorted((person.pk, other.pk))
-        _obj, created = DuplicateCandidate.objects.get_or_create(
-            organization=org, first_id=first, second_id=second,
-            defaults={"score": round(pair.score, 2), "reasons": reasons_of(pair)})
-        queued += created
-    return queued
+        pairs.setdefault((first, second), DuplicateCandidate(
+            organization=org, first_id=first, second_id=second, score=round(pair.score, 2),
+            reasons=reasons_of(pair)))
+    DuplicateCandidate.objects.bulk_create(pairs.values(), ignore_conflicts=True)
+    return len(pairs)
 
 
 @dataclass(frozen=True)
