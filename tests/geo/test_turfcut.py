@@ -124,3 +124,21 @@ def test_turfs_follow_the_streets_both_sides():
     for door, label in zip(doors, labels, strict=True):
         faces[door.face].add(label)
     assert all(len(parts) == 1 for parts in faces.values())
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(coords, coords, coords, coords), min_size=2, max_size=30),
+       st.randoms())
+def test_reordering_the_chain_keeps_every_stretch_once_and_never_lengthens_it(segs, rnd):
+    import numpy as np
+
+    ends = np.array([p for x1, y1, x2, y2 in segs for p in ((x1, y1), (x2, y2))])
+    walk = [2 * k + rnd.randint(0, 1) for k in range(len(segs))]
+    rnd.shuffle(walk)
+    better = turfcut._reinsert(list(walk), ends)
+    assert sorted(e // 2 for e in better) == list(range(len(segs)))
+    assert turfcut._walk_length(better, ends) <= turfcut._walk_length(walk, ends) + 1e-6
+    order, steps = turfcut._chain([turfcut._Stretch([k], ((x1, y1), (x2, y2)), 1)
+                                   for k, (x1, y1, x2, y2) in enumerate(segs)])
+    assert sorted(order) == list(range(len(segs)))
+    assert len(steps) == len(segs) - 1

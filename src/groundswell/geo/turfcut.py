@@ -282,29 +282,106 @@ def _stretches(doors: Sequence[Door], units: list[_Unit]) -> list[_Stretch]:
 
 
 def _chain(stretches: list[_Stretch]) -> tuple[list[int], list[float]]:
-    """The stretches in walking order: start at the end farthest from the middle, walk
-    each stretch to its other end, then on to the nearest end of a stretch not yet
-    walked. Returns the order and the step from each stretch to the next."""
-    count = len(stretches)
+    """The stretches in walking order: from an outer end, walk each stretch to its
+    other end, then on to the nearest end of a stretch not yet walked (the shortest of
+    such greedy walks from the ends farthest out in eight directions); then runs of
+    stretches the greedy walk left behind (to be fetched with a long step later) are
+    moved to wherever in the chain they cost the least. Returns the order and the step
+    from each stretch to the next."""
     ends = np.array([e for s in stretches for e in s.ends], dtype=float)  # 2k, 2k + 1
-    middle = ends.mean(axis=0)
-    start_end = int(np.argmax(np.hypot(*(ends - middle).T)))
-    free = np.ones(2 * count, dtype=bool)
-    order: list[int] = []
-    steps: list[float] = []
-    current = start_end
-    for _ in range(count):
-        k = current // 2
-        order.append(k)
-        free[2 * k] = free[2 * k + 1] = False
-        exit_end = ends[current ^ 1]
+    centred = ends - ends.mean(axis=0)
+    starts = set()
+    for angle in range(8):
+        direction = np.array([math.cos(angle * math.pi / 4), math.sin(angle * math.pi / 4)])
+        starts.add(int(np.argmax(centred @ direction)))
+    walk = min((_greedy_walk(ends, start) for start in sorted(starts)),
+               key=lambda w: _walk_length(w, ends))
+    walk = _reinsert(walk, ends)
+    steps = [float(np.hypot(*(ends[b] - ends[a ^ 1]))) for a, b in zip(walk, walk[1:],
+                                                                     strict=False)]
+    return [e // 2 for e in walk], steps
+
+
+def _greedy_walk(ends: np.ndarray, start: int) -> list[int]:
+    """Nearest-neighbour walk over stretches (ends 2k and 2k + 1 of stretch k) from end
+    ``start``: the end each stretch is entered by, in order."""
+    free = np.ones(len(ends), dtype=bool)
+    walk: list[int] = []
+    current = start
+    for _ in range(len(ends) // 2):
+        walk.append(current)
+        free[current] = free[current ^ 1] = False
         if not free.any():
             break
+        exit_end = ends[current ^ 1]
         gaps = np.hypot(ends[:, 0] - exit_end[0], ends[:, 1] - exit_end[1])
         gaps[~free] = np.inf
         current = int(np.argmin(gaps))
-        steps.append(float(gaps[current]))
-    return order, steps
+    return walk
+
+
+def _walk_length(walk: list[int], ends: np.ndarray) -> float:
+    """The steps between the stretches of a walk, summed."""
+    entries = ends[np.array(walk[1:], dtype=np.int64)]
+    exits = ends[np.array(walk[:-1], dtype=np.int64) ^ 1]
+    return float(np.hypot(*(entries - exits).T).sum())
+
+
+def _reinsert(walk: list[int], ends: np.ndarray, passes: int = 3,
+              longest: int = 8) -> list[int]:
+    """Or-opt on the chain of stretches: take out each run of 1 to ``longest``
+    stretches and put it back (either way round) where the steps around it are
+    shortest, when that shortens the chain. ``walk`` holds the end each stretch is
+    entered by (2k or 2k + 1 for stretch k); turning a run round enters each of its
+    stretches by the other end."""
+
+    def step(x: int, y: int) -> float:  # from stretch entered by x on to one entered by y
+        return float(np.hypot(*(ends[y] - ends[x ^ 1])))
+
+    for _pass in range(passes):
+        improved = False
+        i = 0
+        while i < len(walk):
+            count = len(walk)
+            moved = False
+            for length in range(1, min(longest, count - 1) + 1):
+                if i + length > count:
+                    break
+                seg = walk[i:i + length]
+                before = step(walk[i - 1], seg[0]) if i > 0 else 0.0
+                after = step(seg[-1], walk[i + length]) if i + length < count else 0.0
+                bridge = (step(walk[i - 1], walk[i + length])
+                          if 0 < i and i + length < count else 0.0)
+                saved = before + after - bridge
+                if saved <= 1e-9:
+                    continue
+                rest = walk[:i] + walk[i + length:]
+                outs = ends[np.array(rest) ^ 1]  # exit end of each stretch left
+                ins = ends[np.array(rest)]  # entry end of each
+                old = np.hypot(*(ins[1:] - outs[:-1]).T)
+                best = (saved - 1e-9, -1, 0)
+                for way, (first, last) in enumerate(((ends[seg[0]], ends[seg[-1] ^ 1]),
+                                                     (ends[seg[-1] ^ 1], ends[seg[0]]))):
+                    # At j: before rest[j] (j = 0: at the front; j = len: at the back).
+                    into = np.hypot(*(outs - first).T)  # from rest[j] into the run
+                    onto = np.hypot(*(ins - last).T)  # from the run on to rest[j]
+                    costs = np.concatenate([[onto[0]], into[:-1] + onto[1:] - old,
+                                            [into[-1]]])
+                    j = int(np.argmin(costs))
+                    if costs[j] < best[0]:
+                        best = (float(costs[j]), j, way)
+                if best[1] < 0:
+                    continue
+                _cost, j, way = best
+                placed = seg if way == 0 else [e ^ 1 for e in reversed(seg)]
+                walk = rest[:j] + placed + rest[j:]
+                improved = moved = True
+                break
+            if not moved:
+                i += 1
+        if not improved:
+            break
+    return walk
 
 
 def _runs(sizes: list[int], steps: list[float], parts: int, low: int,
