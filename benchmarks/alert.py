@@ -1,21 +1,27 @@
-"""Benchmark: a rapid-response alert to 10,000 subscribers across zones (SQLite).
+"""Benchmark: a rapid-response alert to 10,000 subscribers across zones.
 
     python benchmarks/alert.py            # 10,000 subscribers
     python benchmarks/alert.py --quick    # 1,000 subscribers
+    scripts/with-postgres .venv/bin/python benchmarks/alert.py   # on PostgreSQL
 
-Builds a throwaway database with our migrations, a network with four zones and N
-subscribers on a 4 km square (people, households, phones and rapid-response consents
-written with ``bulk_create``, then ``sync_subscribers``), a report confirmed by two
-responders through ``record_reply``, then measures, from the moment the dispatcher
-sends the sighting alert (``send_alert``: ranking, the alert, its recipient list and
-the outbox rows) to the local test gateway (real HTTP on 127.0.0.1) accepting
+Builds a throwaway database with our migrations (SQLite, or DATABASE_URL's PostgreSQL
+when set), a network with four zones and N subscribers on a 4 km square (people,
+households, phones and rapid-response consents written with ``bulk_create``, then
+``sync_subscribers``); the SQLite build is cached under var/bench-cache/ by size, seed,
+migrations and build code. Then a report confirmed by two responders through
+``record_reply``, and it measures, from the moment the dispatcher sends the sighting
+alert (``send_alert``: ranking, the alert, its nearest recipients and their outbox rows,
+in the dispatcher's transaction; the rest is queued by the ``queue_alert_rest`` task in
+the background worker) to the local test gateway (real HTTP on 127.0.0.1) accepting
 
 * the first message, and the last one, with no carrier caps;
 * the same with caps modeled on real senders: 10 long codes at 1 text/s and one short
   code at 100 texts/s (the gateway counts any text over a cap as a violation);
 
 and checks the order: the median distance to the sighting of the first 10% of texts
-the gateway accepted is below that of the last 10%. One JSON line per figure
+the gateway accepted is below that of the last 10%. The gateway, the sender
+(``manage.py send_messages``) and the worker (``manage.py worker``, its default
+settings) run as their own processes, as in production. One JSON line per figure
 (ARCHITECTURE.md). There is no peer to run here, so ``peer`` is null, except for the
 order check where it is the last 10%'s median.
 """
@@ -23,10 +29,13 @@ order check where it is the last 10%'s median.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -50,15 +59,44 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def setup_django(var_dir: str) -> None:
+def setup_django(var_dir: str) -> str | None:
+    """Django on a throwaway database: DATABASE_URL's PostgreSQL when set (as
+    ``scripts/with-postgres`` sets it), else SQLite in ``var_dir``. Returns the SQLite
+    file's path (None on PostgreSQL)."""
     os.environ["GROUNDSWELL_ENV"] = "test"
     os.environ["GROUNDSWELL_VAR_DIR"] = var_dir
-    os.environ["DATABASE_URL"] = f"sqlite:///{var_dir}/alert-benchmark.sqlite3"
-    os.environ["GROUNDSWELL_TEST_DB_TASKS"] = "false"
+    path = None
+    if not os.environ.get("DATABASE_URL"):
+        path = f"{var_dir}/alert-benchmark.sqlite3"
+        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+    # Tasks go to the database queue and a worker process runs them, as in production.
+    os.environ["GROUNDSWELL_TEST_DB_TASKS"] = "true"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "groundswell.settings")
     import django
 
     django.setup()
+    return path
+
+
+def cache_file(n: int, seed: int) -> Path:
+    """The folder of the built SQLite database for (size, seed) and the keys its
+    encrypted columns were written with, keyed also by the migrations and this file's
+    build code, under var/bench-cache/ (gitignored)."""
+    import inspect
+
+    digest = hashlib.sha256(inspect.getsource(build).encode())
+    for migration in sorted((ROOT / "src").glob("groundswell/*/migrations/*.py")):
+        digest.update(migration.name.encode())
+        digest.update(migration.read_bytes())
+    return ROOT / "var" / "bench-cache" / f"alert-{n}-{seed}-{digest.hexdigest()[:12]}"
+
+
+def sqlite_copy(source: Path | str, target: Path | str) -> None:
+    """A consistent copy of a SQLite database (WAL included), by SQLite's backup API."""
+    import sqlite3
+
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
 
 
 def emit(name: str, ours: float | int, unit: str, target: str, meets: bool,
@@ -97,7 +135,10 @@ def build(n: int, rng: random.Random):  # noqa: ANN201 - Django objects
                                                role=Role.DISPATCHER)
         network = services.save_network(admin, name="Benchmark network",
                                         center_lat=CENTER[0], center_lon=CENTER[1],
-                                        confirmations_required=2, responders_per_request=3)
+                                        confirmations_required=2, responders_per_request=3,
+                                        # every subscriber takes alerts from the whole 4 km
+                                        # square (their own radius must reach the sighting)
+                                        default_radius_m=5000)
         half = 0.018  # about 2 km each way
         lat0, lon0 = CENTER
         for name, (south, west) in {"NW": (lat0, lon0 - half), "NE": (lat0, lon0),
@@ -141,13 +182,70 @@ def build(n: int, rng: random.Random):  # noqa: ANN201 - Django objects
         Subscriber.objects.filter(network=network, pk__in=list(
             Subscriber.objects.filter(network=network).order_by("pk")
             .values_list("pk", flat=True)[:5])).update(role="responder")
-    return org, admin, dispatcher, network, phones, {a.pk: a for a in addresses}, people
+    return org, dispatcher, network
+
+
+def built():  # noqa: ANN201 - Django objects
+    """(organization, dispatcher, network) of a database ``build`` made (from the cache)."""
+    from django_scopes import scopes_disabled
+
+    from groundswell.core.models import Membership, Organization, Role
+    from groundswell.rapidresponse.models import Network
+
+    with scopes_disabled():
+        org = Organization.objects.get(slug="bench")
+        return (org, Membership.objects.get(organization=org, role=Role.DISPATCHER),
+                Network.objects.get(organization=org))
+
+
+def prepare(n: int, seed: int, var_dir: str):  # noqa: ANN201 - Django objects
+    """Django on a throwaway database holding the built data set: a copy of the cached
+    SQLite file (and its keys) when there is one, built and cached otherwise; always
+    built on PostgreSQL."""
+    cached = None if os.environ.get("DATABASE_URL") else cache_file(n, seed)
+    if cached is not None and cached.exists():
+        shutil.copytree(cached / "secrets", Path(var_dir) / "secrets")
+        sqlite_copy(cached / "alert.sqlite3", Path(var_dir) / "alert-benchmark.sqlite3")
+        setup_django(var_dir)
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        print(f"using the built database {cached.name}", file=sys.stderr)
+        return built()
+    path = setup_django(var_dir)
+    started = time.monotonic()
+    result = build(n, random.Random(seed))
+    print(f"built {n} subscribers in {time.monotonic() - started:.1f}s", file=sys.stderr)
+    if cached is not None and path is not None:
+        from django.db import connection
+
+        connection.close()
+        partial = cached.with_name(f"{cached.name}.{os.getpid()}.partial")
+        partial.mkdir(parents=True)
+        sqlite_copy(path, partial / "alert.sqlite3")
+        shutil.copytree(Path(var_dir) / "secrets", partial / "secrets")
+        partial.replace(cached)
+    return result
+
+
+def start_worker() -> subprocess.Popen:
+    """The background worker (``manage.py worker``, as in production, its default
+    polling interval), which queues an alert's later chunks (``queue_alert_rest``)."""
+    from groundswell.core.models import WorkerHeartbeat
+
+    worker = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "worker"],
+                              env=dict(os.environ), cwd=ROOT)
+    fanout.wait_for(lambda: WorkerHeartbeat.objects.exclude(
+        worker_id__startswith="sender-").exists(), 60, 0.05)
+    time.sleep(1.5)  # past its start-up delay, in its polling loop
+    return worker
 
 
 def run(org, dispatcher, network, report_point, caps: dict[str, float],  # noqa: ANN001
         expected: int, var_dir: str) -> dict:
-    """Confirm a report, start the gateway and the sender (separate processes, as in
-    production), then time the sighting alert from the dispatcher's click."""
+    """Confirm a report, start the gateway, the sender and the worker (separate
+    processes, as in production), then time the sighting alert from the dispatcher's
+    click."""
     from django_scopes import scope
 
     from groundswell.core.models import WorkerHeartbeat
@@ -168,6 +266,7 @@ def run(org, dispatcher, network, report_point, caps: dict[str, float],  # noqa:
         target = services.make_target(network, zone=None, radius_m=20000, report=report)
     WorkerHeartbeat.objects.all().delete()
     processes, url = fanout.start_processes(var_dir, caps)
+    processes.append(start_worker())
     try:
         with scope(organization=org):
             t0 = time.time()
@@ -192,13 +291,8 @@ def run(org, dispatcher, network, report_point, caps: dict[str, float],  # noqa:
 def main() -> None:
     args = parse_args()
     n = args.subscribers or (1000 if args.quick else 10_000)
-    rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory(prefix="gs-alert-bench-") as var_dir:
-        setup_django(var_dir)
-        started = time.monotonic()
-        org, _admin, dispatcher, network, _phones, _addresses, _people = build(n, rng)
-        print(f"built {n} subscribers in {time.monotonic() - started:.1f}s",
-              file=sys.stderr)
+        org, dispatcher, network = prepare(n, args.seed, var_dir)
         point = (CENTER[0] + 0.004, CENTER[1] - 0.003)
 
         def order_check(name: str, order: list[int]) -> None:

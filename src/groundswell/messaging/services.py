@@ -22,11 +22,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, models, router, transaction
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from groundswell.core import audit
+from groundswell.core.crypto import EncryptedTextField
 from groundswell.core.models import Membership, Organization
 from groundswell.messaging import merge, policy, quiet, segments
 from groundswell.messaging.models import (
@@ -118,10 +120,11 @@ class Enqueued:
     messages: list[Message] = field(default_factory=list)
     queued: int = 0
     suppressed: dict[str, int] = field(default_factory=dict)
+    count: int | None = None  # when the rows were not read back
 
     @property
     def total(self) -> int:
-        return len(self.messages)
+        return len(self.messages) if self.count is None else self.count
 
 
 def _contacts(org: Organization, channel: str, people: Sequence[Person]) -> dict[int, ContactPoint]:
@@ -160,6 +163,9 @@ class Plan:
 
     organization: Organization
     rows: list[Message]
+    channel: str = ""
+    purpose: str = ""
+    cause_key: str = ""
 
     @property
     def sending(self) -> list[Message]:
@@ -206,17 +212,25 @@ def plan_messages(actor: Membership | None, *, channel: str, purpose: str, cause
     candidates: list[policy.Candidate] = []
     seen: set[str] = set()
     user = actor.user if actor is not None else None
+    # A broadcast repeats a few texts thousands of times: each distinct text is counted
+    # (and checked) once; a text without a merge field is the same for everyone.
+    counted_texts: dict[tuple[str, str], segments.SegmentCount] = {}
     for recipient in recipients:
         person = recipient.person
         if person.organization_id != org.pk:
             raise InvalidInput("person", _("That person is not part of this organization."))
         contact = recipient.contact or contacts.get(person.pk)
         text, language = pick_body(person.language, recipient.body or body, body_en, body_es)
-        text = merge.render(text, merge_values(person, org)).strip()
+        if "{" in text:
+            text = merge.render(text, merge_values(person, org))
+        text = text.strip()
         html = ""
         if channel == Channel.SMS:
-            counted = check_sms_body(text, "body_es" if language == "es" and not body
-                                     else "body_en" if not body else "body")
+            field_name = ("body_es" if language == "es" and not body
+                          else "body_en" if not body else "body")
+            counted = counted_texts.get((text, field_name))
+            if counted is None:
+                counted = counted_texts[(text, field_name)] = check_sms_body(text, field_name)
             n_segments = counted.segments
         else:
             if not text:
@@ -251,7 +265,7 @@ def plan_messages(actor: Membership | None, *, channel: str, purpose: str, cause
     reasons = policy.blocked(org.pk, channel, purpose, candidates)
     for position, reason in reasons.items():
         rows[position].status, rows[position].reason = Message.Status.SUPPRESSED, reason
-    return Plan(org, rows)
+    return Plan(org, rows, channel, purpose, cause_key)
 
 
 def enqueue_many(actor: Membership | None, *, channel: str, purpose: str, cause_key: str,
@@ -268,19 +282,37 @@ def enqueue_many(actor: Membership | None, *, channel: str, purpose: str, cause_
                          subject=subject, html_en=html_en, html_es=html_es,
                          emergency=emergency, send_at=send_at, broadcast=broadcast,
                          conversation=conversation, organization=organization)
-    org, rows = plan.organization, plan.rows
-    cause_key = cause_key.strip()
+    return queue_plan(actor, plan, broadcast=broadcast, audit_each=audit_each)
+
+
+def queue_plan(actor: Membership | None, plan: Plan, *, broadcast: Broadcast | None = None,
+               audit_each: bool = False, recheck: bool = False,
+               load: bool = True) -> Enqueued:
+    """Write a plan's rows (``enqueue_many`` is ``plan_messages`` then this). A caller
+    that planned outside its writing transaction (to hold the database's write lock only
+    for the writes) passes ``recheck`` so consent and opt-outs are asked again inside
+    it. Without ``load`` the rows are not read back: ``messages`` stays empty and
+    ``total`` is still the number of rows the outbox holds for the plan."""
+    org, rows, cause_key = plan.organization, plan.rows, plan.cause_key
+    channel, purpose = plan.channel, plan.purpose
     user = actor.user if actor is not None else None
     result = Enqueued()
     with transaction.atomic():
+        if recheck:
+            _recheck(plan)
         existing = set(Message.objects.filter(
             organization=org, cause_key=cause_key,
             to_index__in=[m.to_index for m in rows]).values_list("to_index", flat=True))
         fresh = [m for m in rows if m.to_index not in existing]
-        Message.objects.bulk_create(fresh, batch_size=500, ignore_conflicts=True)
-        result.messages = list(Message.objects.filter(
-            organization=org, cause_key=cause_key,
-            to_index__in=[m.to_index for m in rows]).order_by("priority", "pk"))
+        _insert(fresh)
+        if load:
+            result.messages = list(Message.objects.filter(
+                organization=org, cause_key=cause_key,
+                to_index__in=[m.to_index for m in rows]).order_by("priority", "pk"))
+        else:
+            # One row per (organization, cause, address) exists now: these, or a
+            # concurrent writer's (message_unique_cause_recipient).
+            result.count = len(rows)
         for message in fresh:
             if message.status == Message.Status.QUEUED:
                 result.queued += 1
@@ -294,7 +326,8 @@ def enqueue_many(actor: Membership | None, *, channel: str, purpose: str, cause_
                 data["broadcast"] = broadcast.pk
             fresh_indexes = {m.to_index for m in fresh}
             if audit_each or len(fresh) == 1:
-                for message in result.messages:
+                for message in result.messages or Message.objects.filter(
+                        organization=org, cause_key=cause_key, to_index__in=fresh_indexes):
                     if message.to_index in fresh_indexes:
                         audit.record("messaging.message.queued", organization=org, actor=user,
                                      obj=message, data={**data, "person": message.person_id})
@@ -302,6 +335,70 @@ def enqueue_many(actor: Membership | None, *, channel: str, purpose: str, cause_
                 audit.record("messaging.messages.queued", organization=org, actor=user,
                              obj=broadcast, data={**data, "count": len(fresh)})
     return result
+
+
+def _recheck(plan: Plan) -> None:
+    """Consent and opt-outs asked again for the rows a plan would send."""
+    candidates = [policy.Candidate(position, m.person_id, m.to_index,
+                                   bool(m.contact and m.contact.opted_out_at)
+                                   and plan.channel == Channel.SMS)
+                  for position, m in enumerate(plan.rows) if m.status == Message.Status.QUEUED]
+    for position, reason in policy.blocked(plan.organization.pk, plan.channel, plan.purpose,
+                                           candidates).items():
+        row = plan.rows[position]  # type: ignore[index]
+        row.status, row.reason = Message.Status.SUPPRESSED, reason
+
+
+def _plain_type(f: Any) -> type | None:
+    if isinstance(f, EncryptedTextField):
+        return None
+    if isinstance(f, models.ForeignKey):
+        target = f.target_field
+        return int if isinstance(target, (models.AutoField, models.BigAutoField,
+                                          models.IntegerField)) else None
+    if isinstance(f, (models.CharField, models.TextField)):
+        return str
+    if isinstance(f, models.BooleanField):
+        return bool
+    if isinstance(f, models.IntegerField):
+        return int
+    return None
+
+
+def _insert(messages: list[Message]) -> None:
+    """``bulk_create(ignore_conflicts=True)`` in one prepared statement run per row
+    (``executemany``): the same values (each field's ``pre_save`` and database value,
+    encryption included), without the ORM's per-value SQL compilation, which costs more
+    than the rest of queueing a large broadcast. No signals, as with bulk_create."""
+    if not messages:
+        return
+    fields = [f for f in Message._meta.concrete_fields if not f.primary_key]
+    connection = connections[router.db_for_write(Message)]
+    table = connection.ops.quote_name(Message._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    conflict = connection.ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None)
+    sql = (f"{connection.ops.insert_statement(on_conflict=OnConflict.IGNORE)} {table} "
+           f"({columns}) VALUES ({placeholders}) {conflict}")
+    # A plain value of a text, integer or boolean column (or a key to an integer id) is
+    # its own database value (what get_db_prep_save returns for it): only dates, UUIDs
+    # and encrypted columns (sealed row by row, a fresh nonce each time) are converted.
+    kinds = [(f, _plain_type(f)) for f in fields]
+    values = []
+    for message in messages:
+        message._prepare_related_fields_for_save(operation_name="bulk_create")
+        row = []
+        for f, plain in kinds:
+            value = f.pre_save(message, True)
+            if plain is not None and (value is None or type(value) is plain
+                                      or (plain is str and isinstance(value, str))):
+                row.append(value)
+            else:
+                row.append(f.get_db_prep_save(value, connection))
+        values.append(row)
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), 1000):
+            cursor.executemany(sql, values[start:start + 1000])
 
 
 def enqueue_sms(actor: Membership | None, *, person: Person, purpose: str, cause_key: str,

@@ -40,17 +40,38 @@ def send_many(organization: Organization, cause_key: str, items: list[Outgoing])
     """Queue one text per item (its own body) under one cause, in priority order;
     returns how many rows the outbox holds for them (queued or refused with a reason:
     no consent, opted out)."""
+    plan = plan_many(organization, cause_key, items)
+    return queue_planned(plan) if plan is not None else 0
+
+
+def plan_many(organization: Organization, cause_key: str, items: list[Outgoing]) -> Any:
+    """The outbox's plan for ``items`` (``messaging.services.plan_messages``: texts,
+    addresses, consent and opt-outs), written by ``queue_planned``; reads only, so a
+    large alert is planned outside the transaction that writes it."""
     from groundswell.messaging import services as messaging
 
     if not items:
-        return 0
-    people = {p.pk: p for p in Person.objects.filter(pk__in=[i.person_id for i in items])}
-    result = messaging.enqueue_many(
+        return None
+    # Only what planning reads: the organization and the language (each item carries
+    # its own text, so no merge field is filled in).
+    people = {p.pk: p for p in Person.objects.filter(pk__in=[i.person_id for i in items])
+              .only("pk", "organization_id", "language")}
+    return messaging.plan_messages(
         None, organization=organization, channel="sms", purpose=PURPOSE,
         cause_key=cause_key, emergency=True, body_en=_no_fields(items[0].body),
         recipients=[messaging.Recipient(people[i.person_id], i.priority, None,
                                         _no_fields(i.body)) for i in items])
-    return result.total
+
+
+def queue_planned(plan: Any, *, recheck: bool = False) -> int:
+    """Write a plan from ``plan_many`` (``recheck``: consent and opt-outs asked again in
+    this transaction, for a plan made outside it); returns how many rows the outbox
+    holds for it."""
+    from groundswell.messaging import services as messaging
+
+    if plan is None:
+        return 0
+    return messaging.queue_plan(None, plan, recheck=recheck, load=False).total
 
 
 def _no_fields(text: str) -> str:

@@ -839,28 +839,43 @@ def rank_recipients(network: Network, target: Target, *, drill: bool) -> list[ta
 
 
 # The nearest recipients are queued in the dispatcher's own transaction, so the sender
-# can start on them the moment it commits; the rest follow in chunks from a task.
-FIRST_CHUNK, CHUNK = 100, 250
+# can start on them the moment it commits; the rest follow in chunks from a task, each
+# planned (texts, addresses, consent: reads only) before the short transaction that
+# writes it, so the sender's claims are not kept waiting on the database's write lock.
+FIRST_CHUNK, CHUNK = 100, 500
 
 
-def _queue_chunk(alert: Alert, items: list[list[int | None]], start: int) -> int:
-    """Recipients (and their texts, in their language) for ``items`` = [[subscriber id,
-    distance], ...], positions from ``start``. Safe to repeat: both the recipient list
-    and the outbox are unique per (alert, subscriber)."""
+def _plan_chunk(alert: Alert, items: list[list[int | None]],
+                start: int) -> tuple[list[AlertRecipient], Any]:
+    """Recipients (and the outbox's plan of their texts, in their language) for
+    ``items`` = [[subscriber id, distance], ...], positions from ``start``."""
     if not items:
-        return 0
+        return [], None
     info = {pk: (lang, person) for pk, lang, person in Subscriber.objects.filter(
         pk__in=[i[0] for i in items]).values_list("pk", "language", "person_id")}
     rows = [AlertRecipient(organization=alert.organization, alert=alert, subscriber_id=sub,
                            position=start + offset, distance_m=dist,
                            language=info[sub][0])
             for offset, (sub, dist) in enumerate(items) if sub in info]
-    AlertRecipient.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
     bodies = {"en": alert.body_en, "es": alert.body_es}
-    outbound.send_many(alert.organization, outbound.alert_cause(alert.pk), [
+    plan = outbound.plan_many(alert.organization, outbound.alert_cause(alert.pk), [
         outbound.Outgoing(person_id=info[row.subscriber_id][1], body=bodies[row.language],
                           priority=row.position) for row in rows])
+    return rows, plan
+
+
+def _write_chunk(rows: list[AlertRecipient], plan: Any, *, recheck: bool) -> int:
+    """Safe to repeat: both the recipient list and the outbox are unique per (alert,
+    subscriber)."""
+    AlertRecipient.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    outbound.queue_planned(plan, recheck=recheck)
     return len(rows)
+
+
+def _queue_chunk(alert: Alert, items: list[list[int | None]], start: int) -> int:
+    """Plan and write a chunk in the caller's transaction."""
+    rows, plan = _plan_chunk(alert, items, start)
+    return _write_chunk(rows, plan, recheck=False)
 
 
 def _enqueue(alert: Alert, ranked: list[list[int | None]]) -> None:
@@ -878,19 +893,33 @@ def _enqueue(alert: Alert, ranked: list[list[int | None]]) -> None:
 
 
 def queue_pending(alert_id: int) -> int:
-    """Queue what is left of an alert's recipients, one chunk per transaction (the
-    nearest first), until none is left. Returns how many were queued."""
+    """Queue what is left of an alert's recipients, one chunk at a time (the nearest
+    first), until none is left. Returns how many were queued. Each chunk is planned
+    without a lock, then written in a short transaction that asks consent and opt-outs
+    again and takes the chunk off the alert's pending list; a chunk another run has
+    queued meanwhile is not written twice."""
     queued = 0
-    while True:
+    alert = Alert.objects.select_related("organization").filter(pk=alert_id).first()
+    if alert is None:
+        return 0
+    pending, start = alert.pending, alert.pending_from
+    while pending:
+        chunk = pending[:CHUNK]
+        rows, plan = _plan_chunk(alert, chunk, start)
         with transaction.atomic():
-            alert = Alert.objects.select_for_update().select_related("organization").filter(
+            locked = Alert.objects.select_for_update().only("pk", "pending_from").filter(
                 pk=alert_id).first()
-            if alert is None or not alert.pending:
-                return queued
-            chunk, alert.pending = alert.pending[:CHUNK], alert.pending[CHUNK:]
-            queued += _queue_chunk(alert, chunk, alert.pending_from)
-            alert.pending_from += len(chunk)
-            alert.save(update_fields=["pending", "pending_from"])
+            if locked is None:
+                return queued  # purged meanwhile
+            if locked.pending_from != start:
+                # Another run queued some of it meanwhile: go on from where it stopped.
+                pending = Alert.objects.get(pk=alert_id).pending
+                start = locked.pending_from
+                continue
+            queued += _write_chunk(rows, plan, recheck=True)
+            pending, start = pending[len(chunk):], start + len(chunk)
+            Alert.objects.filter(pk=alert_id).update(pending=pending, pending_from=start)
+    return queued
 
 
 def send_alert(actor: Membership, network: Network, *, kind: str, target: Target,

@@ -28,7 +28,10 @@ class Command(DBWorkerCommand):
     def add_arguments(self, parser: Any) -> None:
         super().add_arguments(parser)
         # Name workers after their host and process, so /health and logs say which one.
-        parser.set_defaults(worker_id=None)
+        # Poll an empty queue every 0.2 s (django-tasks waits 1 s): a large alert's
+        # later chunks are queued by a task, and a second of it is a second of waiting
+        # for the families further away; an idle poll is one indexed query.
+        parser.set_defaults(worker_id=None, interval=0.2)
 
     def handle(self, *args: Any, **options: Any) -> None:
         worker_id = options.get("worker_id") or f"{socket.gethostname()}-{os.getpid()}"
