@@ -129,7 +129,10 @@ def test_stop_after_queueing_means_no_attempt(personas, make_person, sms_gateway
     message = reload(message)
     assert message.status == "suppressed" and message.reason == "opted_out"
     assert message.attempts == 0
-    assert sms_gateway.received_to(phone_of(person)) == []
+    # the confirmation of the STOP is the only text that goes out
+    assert [m.body for m in sms_gateway.received_to(phone_of(person))] == [
+        "Front Street Community Center: you are unsubscribed and will get no more texts "
+        "from us. Reply START to get them again."]
     # and every later message, from any area, for any purpose
     later = queue(personas, person, cause_key="later", purpose="general")
     assert later.status == "suppressed" and later.reason == "opted_out"

@@ -71,7 +71,10 @@ def test_stop_then_no_further_message_then_start(personas, make_person, sms_live
     assert status_of(message) == "suppressed"
     with scopes_disabled():
         assert Message.objects.get(pk=message.pk).attempts == 0
-    assert sms_live.gateway.received_to(number) == []  # 0 attempts at the gateway
+    # Only the confirmation of the STOP itself: 0 attempts of anything else.
+    assert [m.body for m in sms_live.gateway.received_to(number)] == [
+        "Front Street Community Center: you are unsubscribed and will get no more texts from us. "
+        "Reply START to get them again."]
 
     assert sms_live.text("front-street", number, "START") == 200
     with scopes_disabled():
@@ -81,7 +84,7 @@ def test_stop_then_no_further_message_then_start(personas, make_person, sms_live
     again = queue(personas, person, cause="after-start")
     sms_live.deliver()
     assert status_of(again) == "delivered"
-    assert len(sms_live.gateway.received_to(number)) == 1
+    assert len(sms_live.gateway.received_to(number)) == 2
 
 
 @pytest.mark.parametrize("word", ["BAJA", "parar", " Alto. ", "STOPALL", "unsubscribe"])
@@ -90,6 +93,50 @@ def test_stop_words_in_both_languages(personas, make_person, sms_live, word):
     assert sms_live.text("front-street", phone_of(person), word) == 200
     with scopes_disabled():
         assert Suppression.objects.filter(lifted_at=None).count() == 1
+
+
+def test_a_spanish_stop_is_confirmed_once_in_spanish_and_nothing_follows(
+        personas, make_person, sms_live):
+    person = make_person(language="en", purposes=("events",))
+    number = phone_of(person)
+    assert sms_live.text("front-street", number, "BAJA") == 200
+    assert sms_live.text("front-street", number, "baja") == 200  # already out: no second
+    later = queue(personas, person, cause="after-baja")
+    sms_live.deliver()
+    bodies = [m.body for m in sms_live.gateway.received_to(number)]
+    assert len(bodies) == 1, bodies
+    assert bodies[0].startswith("Front Street Community Center: se ha dado de baja"), bodies
+    assert status_of(later) == "suppressed"
+
+
+def test_a_confirmation_left_queued_after_start_is_not_sent(personas, make_person, sms_live):
+    person = make_person(purposes=("events",))
+    number = phone_of(person)
+    assert sms_live.text("front-street", number, "STOP") == 200
+    assert sms_live.text("front-street", number, "START") == 200  # before the sender runs
+    sms_live.deliver()
+    assert sms_live.gateway.received_to(number) == []
+    with scopes_disabled():
+        confirmation = Message.objects.get(purpose="opt_out_confirmation")
+        assert confirmation.status == "suppressed" and confirmation.attempts == 0
+
+
+def test_twilio_confirms_english_stop_words_itself_so_we_do_not(personas, make_person,
+                                                               sms_live, settings):
+    settings.SMS_PROVIDER = "twilio"
+    english, spanish = make_person(purposes=("events",)), make_person(purposes=("events",))
+    assert sms_live.text("front-street", phone_of(english), "STOP") == 200
+    assert sms_live.text("front-street", phone_of(spanish), "PARAR") == 200
+    with scopes_disabled():
+        assert [m.person for m in Message.objects.filter(purpose="opt_out_confirmation")] == [
+            spanish]
+
+
+def test_the_outbox_refuses_a_confirmation_to_a_number_that_never_opted_out(
+        personas, make_person):
+    person = make_person(purposes=("events",))
+    message = queue(personas, person, cause="fake-confirmation", purpose="opt_out_confirmation")
+    assert message.status == "suppressed" and message.reason == "no_consent"
 
 
 def test_help_in_spanish_answers_in_spanish(personas, make_person, sms_live):

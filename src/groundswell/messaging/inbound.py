@@ -30,6 +30,8 @@ from groundswell.messaging.models import (
     Message,
     Suppression,
 )
+from groundswell.messaging.policy import OPT_OUT_CONFIRMATION
+from groundswell.messaging.providers import provider_confirms_opt_out
 from groundswell.messaging.signals import inbound_message_received, message_status_changed
 from groundswell.people.models import Consent, ContactPoint, Interaction, Person
 from groundswell.people.normalize import NormalizationError, normalize_phone, phone_last_four
@@ -175,7 +177,10 @@ def receive_sms(organization: Organization, *, from_number: str, to_number: str,
             conversation.save(update_fields=["last_message_at", "unread"])
         result = Received(inbound, True)
         if kind == keywords.STOP:
-            _opt_out(org, contacts, index)
+            newly = _opt_out(org, contacts, index)
+            if newly and not provider_confirms_opt_out(keywords.word_of(body)):
+                result.reply = _opt_out_confirmation(org, person, contact, conversation,
+                                                     inbound, body)
             conversation.unread -= 1
             conversation.save(update_fields=["unread"])
         elif kind == keywords.START:
@@ -201,7 +206,11 @@ def receive_sms(organization: Organization, *, from_number: str, to_number: str,
     return result
 
 
-def _opt_out(org: Organization, contacts: list[ContactPoint], index: str) -> None:
+def _opt_out(org: Organization, contacts: list[ContactPoint], index: str) -> bool:
+    """Returns whether the number was not opted out already (a repeated STOP is not
+    confirmed again)."""
+    already = Suppression.objects.filter(organization=org, channel=Channel.SMS,
+                                         address_index=index, lifted_at__isnull=True).exists()
     withdrawn: set[str] = set()
     now = timezone.now()
     for contact in contacts:
@@ -214,8 +223,10 @@ def _opt_out(org: Organization, contacts: list[ContactPoint], index: str) -> Non
     suppress_address(org, Channel.SMS, index, source=Suppression.Source.KEYWORD,
                      withdrawn=sorted(withdrawn))
     Message.objects.filter(organization=org, channel=Channel.SMS, to_index=index,
-                           status=Message.Status.QUEUED).update(
+                           status=Message.Status.QUEUED).exclude(
+        purpose=OPT_OUT_CONFIRMATION).update(
         status=Message.Status.SUPPRESSED, reason=Message.Reason.OPTED_OUT)
+    return not already
 
 
 def _opt_in(org: Organization, contacts: list[ContactPoint], index: str) -> None:
@@ -251,6 +262,21 @@ def _help_reply(org: Organization, person: Person, contact: ContactPoint,
     return enqueue_sms(None, organization=org, person=person, contact=contact,
                        purpose="reply", cause_key=f"help:{inbound.pk}", body=text,
                        conversation=conversation, emergency=True)
+
+
+def _opt_out_confirmation(org: Organization, person: Person, contact: ContactPoint,
+                          conversation: Conversation, inbound: InboundMessage,
+                          body: str) -> Message:
+    """The one text carriers expect after an opt-out, in the language of the word used
+    (BAJA is answered in Spanish), saying how to come back."""
+    from groundswell.messaging.services import enqueue_sms
+
+    with translation.override(_language(person, body, org)):
+        text = _("%(organization)s: you are unsubscribed and will get no more texts from "
+                 "us. Reply START to get them again.") % {"organization": org.name}
+    return enqueue_sms(None, organization=org, person=person, contact=contact,
+                       purpose=OPT_OUT_CONFIRMATION, cause_key=f"stop:{inbound.pk}",
+                       body=text, conversation=conversation, emergency=True)
 
 
 def _notify(org: Organization, person: Person, contact: ContactPoint, body: str,

@@ -4,7 +4,9 @@ The outbox asks here when a message is queued and again just before it is sent (
 may arrive in between), whatever area queued it. A message goes only to an address that
 is not suppressed, on a contact not marked opted out, to a person with active consent
 for that channel and purpose; a ``reply`` (an answer to someone's own text) needs no
-consent record but only goes to an address that has texted the organization.
+consent record but only goes to an address that has texted the organization; an
+``opt_out_confirmation`` (the one text confirming a STOP) goes only to an address that
+texted the organization and is opted out right now.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from groundswell.messaging.models import Channel, InboundMessage, Message, Suppr
 from groundswell.people.models import Consent
 
 REPLY = "reply"
-PURPOSES = (*Consent.Purpose.values, REPLY)
+OPT_OUT_CONFIRMATION = "opt_out_confirmation"
+PURPOSES = (*Consent.Purpose.values, REPLY, OPT_OUT_CONFIRMATION)
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,7 @@ def blocked(organization_id: int, channel: str, purpose: str,
     suppressed = set(Suppression.objects.filter(
         organization_id=organization_id, channel=channel, lifted_at__isnull=True,
         address_index__in=indexes).values_list("address_index", flat=True))
-    if purpose == REPLY:
+    if purpose in (REPLY, OPT_OUT_CONFIRMATION):
         allowed_index = set(InboundMessage.objects.filter(
             organization_id=organization_id, from_index__in=indexes).values_list(
             "from_index", flat=True)) if channel == Channel.SMS else set()
@@ -51,7 +54,12 @@ def blocked(organization_id: int, channel: str, purpose: str,
             withdrawn_at__isnull=True, person_id__in=people).values_list("person_id",
                                                                        flat=True))
     for c in candidates:
-        if c.to_index in suppressed or c.contact_opted_out:
+        if purpose == OPT_OUT_CONFIRMATION:
+            # Confirms the opt-out it answers: once START lifts it, there is nothing to
+            # confirm any more.
+            if c.to_index not in suppressed or c.to_index not in allowed_index:
+                reasons[c.key] = Message.Reason.NO_CONSENT
+        elif c.to_index in suppressed or c.contact_opted_out:
             reasons[c.key] = Message.Reason.OPTED_OUT
         elif purpose == REPLY and c.to_index not in allowed_index:
             reasons[c.key] = Message.Reason.NO_CONSENT

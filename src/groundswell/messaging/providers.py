@@ -182,6 +182,10 @@ class TwilioProvider:
     for a message to the same number with the same body created since the claim."""
 
     name = "twilio"
+    # Twilio's own opt-out handling answers these words itself on our numbers (the
+    # Spanish ones reach us unanswered, so we confirm those).
+    CONFIRMED_OPT_OUT_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END",
+                                         "QUIT", "REVOKE", "OPTOUT"})
 
     def __init__(self, account_sid: str, auth_token: str, messaging_service_sid: str = "",
                  api_url: str = "") -> None:
@@ -350,6 +354,13 @@ def sms_provider() -> Provider:
     if kind == "off":
         return OffProvider()
     return FileProvider(Path(settings.VAR_DIR) / "sms")
+
+
+def provider_confirms_opt_out(word: str) -> bool:
+    """Whether the SMS provider itself confirms an opt-out texted with ``word`` (folded to
+    upper case), so that we must not confirm it a second time."""
+    return (getattr(settings, "SMS_PROVIDER", "file") == "twilio"
+            and word in TwilioProvider.CONFIRMED_OPT_OUT_WORDS)
 
 
 def email_provider() -> Provider:
