@@ -19,6 +19,7 @@ class ImportsConfig(AppConfig):
             "imports.batch.uploaded": _("Spreadsheet uploaded"),
             "imports.batch.started": _("Import started"),
             "imports.batch.committed": _("Spreadsheet imported"),
+            "imports.chunk.committed": _("Rows of a spreadsheet imported"),
             "imports.batch.undone": _("Import undone"),
             "imports.template.saved": _("Import template saved"),
             "imports.export.requested": _("Export requested"),

@@ -16,7 +16,8 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from collections.abc import Iterable, Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from groundswell.core import audit
 from groundswell.core.models import Base, Membership
 from groundswell.core.permissions import require
 from groundswell.core.services import DomainError
-from groundswell.imports import reading
+from groundswell.imports import bulk, reading
 from groundswell.imports.models import ImportBatch, ImportRow, ImportTemplate
 from groundswell.imports.rows import (
     TARGETS,
@@ -47,33 +48,15 @@ from groundswell.people.models import (
     Address,
     Consent,
     ContactPoint,
-    DuplicateCandidate,
     Household,
     Merge,
     Person,
     Residence,
     Tag,
 )
-from groundswell.people.normalize import fold, normalize_street_address, normalize_unit
-from groundswell.people.services.merge import (
-    PERSON_FIELDS,
-    _loaded,
-    _row,
-    person_record,
-    reasons_of,
-    undo_merge,
-)
-from groundswell.people.services.records import (
-    InvalidInput,
-    add_contact,
-    create_person,
-    current_residence,
-    move_person,
-    phone_index,
-    phone_region,
-    record_consent,
-    refresh_search_text,
-)
+from groundswell.people.normalize import fold
+from groundswell.people.services.merge import _loaded, reasons_of, undo_merge
+from groundswell.people.services.records import InvalidInput, phone_region
 
 #: A match at least this strong, with a phone, an email or an address agreeing, is the
 #: same person: the row updates them. Between matching.THRESHOLD and this, the row is
@@ -84,7 +67,7 @@ UPDATE_THRESHOLD = 20.0
 #: in a list of thousands, while the same full name with nothing else to compare (+14.0)
 #: still goes to review.
 REVIEW_THRESHOLD = 12.0
-CHUNK = 200
+CHUNK = 2_000  # rows matched and written together, in one transaction
 
 TARGET_LABELS: dict[str, Any] = {
     "": gettext_lazy("Do not import"),
@@ -342,58 +325,54 @@ class Plan:
         return counts
 
 
-def existing_index(org_id: int) -> matching.Index:
-    """The organization's active people, as the matcher reads them."""
-    people = Person.objects.filter(organization_id=org_id).active().prefetch_related(
-        "contacts", "residences__household__address")
-    return matching.build_index((person_record(p) for p in people), PERSON_FIELDS,
-                                region=phone_region())
-
-
 def _strong(pair: matching.ScoredPair) -> bool:
     outcomes = {r.field: r.outcome for r in pair.reasons}
     return pair.score >= UPDATE_THRESHOLD and outcomes.get("given_name") != "disagree" \
         and any(outcomes.get(f) == "agree" for f in ("phone", "email", "address"))
 
 
-def plan_batch(batch: ImportBatch, table: reading.Table | None = None,
-               index: matching.Index | None = None) -> Plan:
-    """Check every row and decide what it becomes: an error, a repeat of an earlier row
-    (skipped), an update of someone already here, a new person sent to review beside a
-    possible duplicate, or a new person."""
-    table = table or read_batch(batch)
+def _planned_chunks(batch: ImportBatch, table: reading.Table) -> Iterator[list[PlannedRow]]:
+    """Every row checked and decided, CHUNK rows at a time: an error, a repeat of an
+    earlier row (skipped), an update of someone already here, a new person sent to
+    review beside a possible duplicate, or a new person. Each chunk is matched against
+    the people here when it is planned (bulk.ChunkMatcher: by blind index, no
+    decryption) and against the file's earlier rows."""
     mapping = batch_mapping(batch)
     region = phone_region()
-    index = index if index is not None else existing_index(batch.organization_id)
-    in_file = matching.build_index([], PERSON_FIELDS, region=region)
+    matcher = bulk.ChunkMatcher(batch.organization_id, region, REVIEW_THRESHOLD)
     seen: dict[tuple[object, ...], int] = {}
-    planned: list[PlannedRow] = []
-    for position, cells in enumerate(table.rows):
-        row = check_row(position + 2, cells, table.headers, mapping, region)
-        if not row.ok:
-            planned.append(PlannedRow(row, ImportRow.Outcome.ERROR))
-            continue
-        fingerprint = row.fingerprint()
-        if fingerprint in seen:
-            planned.append(PlannedRow(row, ImportRow.Outcome.SKIPPED, same_as=seen[fingerprint]))
-            continue
-        seen[fingerprint] = row.number
-        record = row.matcher_record()
-        best = next(iter(matching.candidates(record, index, threshold=REVIEW_THRESHOLD)),
-                    None)
-        earlier = next(iter(matching.candidates(record, in_file,
-                                                threshold=REVIEW_THRESHOLD)), None)
-        if earlier is not None and (best is None or earlier.score > best.score):
-            best = earlier
-        if best is None:
+    for start in range(0, len(table.rows), CHUNK):
+        planned: list[PlannedRow] = []
+        to_match: list[PlannedRow] = []
+        for position in range(start, min(start + CHUNK, len(table.rows))):
+            row = check_row(position + 2, table.rows[position], table.headers, mapping,
+                            region)
+            if not row.ok:
+                planned.append(PlannedRow(row, ImportRow.Outcome.ERROR))
+                continue
+            fingerprint = row.fingerprint()
+            if fingerprint in seen:
+                planned.append(PlannedRow(row, ImportRow.Outcome.SKIPPED,
+                                          same_as=seen[fingerprint]))
+                continue
+            seen[fingerprint] = row.number
             step = PlannedRow(row, ImportRow.Outcome.CREATED)
-        else:
-            action = ImportRow.Outcome.UPDATED if _strong(best) else ImportRow.Outcome.REVIEW
-            step = PlannedRow(row, action, match=best.second, score=best.score,
-                              reasons=reasons_of(best))
-        planned.append(step)
-        matching.add_to_index(in_file, record)
-    return Plan(planned)
+            planned.append(step)
+            to_match.append(step)
+        found = matcher.best([bulk.row_record(step.row) for step in to_match])
+        for step, best in zip(to_match, found, strict=True):
+            if best is not None:
+                step.action = ImportRow.Outcome.UPDATED if _strong(best) else \
+                    ImportRow.Outcome.REVIEW
+                step.match, step.score = best.second, best.score
+                step.reasons = reasons_of(best)
+        yield planned
+
+
+def plan_batch(batch: ImportBatch, table: reading.Table | None = None) -> Plan:
+    """What each row of the file would become (the preview; the commit plans again)."""
+    table = table or read_batch(batch)
+    return Plan([step for chunk in _planned_chunks(batch, table) for step in chunk])
 
 
 # --- commit -------------------------------------------------------------------------------
@@ -420,202 +399,98 @@ def start_commit(actor: Membership, batch: ImportBatch) -> ImportBatch:
     return batch
 
 
-def _tags(org_id: int, names: Iterable[str], undo: dict[str, Any]) -> list[Tag]:
-    tags = []
-    for name in dict.fromkeys(n for n in names if n):
-        tag, created = Tag.objects.get_or_create(organization_id=org_id, name=name)
-        if created:
-            undo.setdefault("tags_created", []).append(tag.pk)
-        tags.append(tag)
-    return tags
-
-
-def _place(org_id: int, values: Mapping[str, str], undo: dict[str, Any],
-           base_id: int | None) -> None:
-    """Note whether the row's building and household exist yet, so undo removes only
-    those the import made (called before the household is found or created)."""
-    if not values.get("street"):
-        return
-    address = normalize_street_address(values["street"], values.get("city", ""),
-                                       values.get("state", ""), values.get("postal_code", ""))
-    unit = normalize_unit(values.get("unit", "")) or address.unit
-    existing = Address.objects.filter(organization_id=org_id, street=address.street,
-                                      city=address.city, postal_code=address.postal_code
-                                      ).first()
-    undo["new_address"] = existing is None
-    if existing is not None and existing.base_id is None and base_id is not None:
-        undo.setdefault("address_base_set", []).append(existing.pk)  # find_or_create sets it
-    undo["new_household"] = existing is None or not Household.objects.filter(
-        address=existing, unit=unit).exists()
-
-
-def _placed(person: Person, undo: dict[str, Any]) -> None:
-    residence = current_residence(person)
-    if residence is None:
-        undo.pop("new_address", None)
-        undo.pop("new_household", None)
-        return
-    if undo.pop("new_household", False):
-        undo["households_created"] = [residence.household_id]
-    if undo.pop("new_address", False):
-        undo["addresses_created"] = [residence.household.address_id]
-
-
-def _consents(actor: Membership, batch: ImportBatch, person: Person, row: CheckedRow,
-              undo: dict[str, Any]) -> None:
-    purpose = batch.options.get("purpose") or Consent.Purpose.GENERAL
-    for channel in dict.fromkeys(row.consents):
-        before = Consent.objects.filter(person=person, channel=channel,
-                                        purpose=purpose).first()
-        if before is not None:
-            undo.setdefault("consents_changed", []).append(_row(before))
-        consent = record_consent(actor, person, channel=channel, purpose=purpose,
-                                 source=Consent.Source.IMPORT,
-                                 wording=batch.options.get("wording", ""))
-        if before is None:
-            undo.setdefault("consents_created", []).append(consent.pk)
-
-
-def _create(actor: Membership, batch: ImportBatch, row: CheckedRow,
-            undo: dict[str, Any]) -> Person:
-    v = row.values
-    _place(batch.organization_id, v, undo, batch.options.get("base"))
-    tags = _tags(batch.organization_id, [*row.tags, *batch.options.get("tags", [])], undo)
-    person = create_person(
-        actor, given_name=v.get("given_name", ""), family_name=v.get("family_name", ""),
-        preferred_name=v.get("preferred_name", ""), language=v.get("language", ""),
-        phone=v.get("phone", ""), email=v.get("email", ""), street=v.get("street", ""),
-        unit=v.get("unit", ""), city=v.get("city", ""), state=v.get("state", ""),
-        postal_code=v.get("postal_code", ""), base=batch.base, birth_year=row.birth_year,
-        tags=[t.name for t in tags])
-    undo["created"] = person.pk
-    _placed(person, undo)
-    _consents(actor, batch, person, row, undo)
-    return person
-
-
-def _update(actor: Membership, batch: ImportBatch, person: Person, row: CheckedRow,
-            undo: dict[str, Any], messages: list[list[Any]]) -> Person:
-    """Add what the row knows and the person's record lacks; never overwrite."""
-    undo["person"] = person.pk
-    undo["before"] = {k: v for k, v in _row(person).items() if k != "id"}
-    v = row.values
-    have = set(person.contacts.values_list("value_index", flat=True))
-    for kind in (ContactPoint.Kind.PHONE, ContactPoint.Kind.EMAIL):
-        value = v.get(kind)
-        if not value:
-            continue
-        index = phone_index(value) if kind == ContactPoint.Kind.PHONE else \
-            ContactPoint._meta.get_field("value").index_for(value)
-        if index in have:
-            continue
-        contact = add_contact(actor, person, kind=kind, value=value)
-        undo.setdefault("contacts_created", []).append(contact.pk)
-    if v.get("street"):
-        if current_residence(person) is None:
-            _place(batch.organization_id, v, undo, person.base_id)
-            residence = move_person(actor, person, street=v["street"], unit=v.get("unit", ""),
-                                    city=v.get("city", ""), state=v.get("state", ""),
-                                    postal_code=v.get("postal_code", ""))
-            undo["residence_created"] = residence.pk
-            _placed(person, undo)
-        else:
-            messages.append(["address_kept", ""])
-    fill: dict[str, Any] = {}
-    if v.get("language") and not person.language:
-        fill["language"] = v["language"]
-    if v.get("preferred_name") and not person.preferred_name:
-        fill["preferred_name"] = v["preferred_name"][:100]
-    if row.birth_year and person.birth_year is None:
-        fill["birth_year"] = row.birth_year
-    if batch.base is not None and person.base_id is None:
-        fill["base"] = batch.base
-    if fill:
-        for name, value in fill.items():
-            setattr(person, name, value)
-        person.save(update_fields=[*fill, "updated_at"])
-    through = Person.tags.through
-    for tag in _tags(batch.organization_id, [*row.tags, *batch.options.get("tags", [])], undo):
-        link, created = through.objects.get_or_create(person_id=person.pk, tag_id=tag.pk)
-        if created:
-            undo.setdefault("tag_links_created", []).append(link.pk)
-    _consents(actor, batch, person, row, undo)
-    refresh_search_text(person)
-    return person
-
-
-def _person_for(match: int | str | None, made: dict[int, int]) -> Person | None:
+def _row_of(match: int | str | None) -> int | None:
     if isinstance(match, str) and match.startswith("row:"):
-        pk = made.get(int(match[4:]))
-    else:
-        pk = int(match) if match is not None else None
-    if pk is None:
-        return None
-    return Person.objects.active().filter(pk=pk).first()
+        return int(match[4:])
+    return None
 
 
-def _apply(actor: Membership, batch: ImportBatch, step: PlannedRow,
-           made: dict[int, int]) -> ImportRow:
-    row = step.row
-    undo: dict[str, Any] = {}
-    messages: list[list[Any]] = [[e.code, e.column, e.length] for e in row.errors]
-    outcome = step.action
-    person: Person | None = None
-    candidate = None
-    if outcome == ImportRow.Outcome.SKIPPED:
-        messages.append(["same_as", step.same_as])
-    elif outcome in (ImportRow.Outcome.UPDATED, ImportRow.Outcome.REVIEW,
-                     ImportRow.Outcome.CREATED):
-        other = _person_for(step.match, made)
-        if outcome != ImportRow.Outcome.CREATED and other is None:
-            outcome = ImportRow.Outcome.CREATED  # the match is gone (merged, forgotten)
-        try:
-            with transaction.atomic():
-                if outcome == ImportRow.Outcome.UPDATED:
-                    assert other is not None
-                    person = _update(actor, batch, other, row, undo, messages)
+def _write(actor: Membership, batch: ImportBatch, planned: list[PlannedRow],
+           made: dict[int, int], stage_id: int | None, places: bulk.Places) -> dict[str, int]:
+    """Write one planned chunk (inside the caller's transaction); a row matching an
+    earlier row of the same chunk waits until that row is written."""
+    counts: dict[str, int] = defaultdict(int)
+    pending: list[PlannedRow] = []
+
+    def flush() -> None:
+        steps = []
+        wanted: dict[int, int | None] = {}
+        for planned_row in pending:
+            row = planned_row.row
+            step = bulk.Step(row.number, row, planned_row.action, score=planned_row.score,
+                             reasons=planned_row.reasons,
+                             messages=[[e.code, e.column, e.length] for e in row.errors])
+            if step.outcome == ImportRow.Outcome.SKIPPED:
+                step.messages.append(["same_as", planned_row.same_as])
+            elif step.outcome in (ImportRow.Outcome.UPDATED, ImportRow.Outcome.REVIEW):
+                earlier = _row_of(planned_row.match)
+                wanted[row.number] = made.get(earlier) if earlier is not None else \
+                    int(planned_row.match) if planned_row.match is not None else None
+            steps.append(step)
+        active = set(Person.objects.active().filter(
+            pk__in=[pk for pk in wanted.values() if pk is not None]).values_list(
+            "pk", flat=True))
+        for step in steps:
+            if step.number in wanted:
+                target = wanted[step.number]
+                if target in active:
+                    step.target = target
                 else:
-                    person = _create(actor, batch, row, undo)
-                    if outcome == ImportRow.Outcome.REVIEW:
-                        assert other is not None
-                        first, second = sorted((other.pk, person.pk))
-                        candidate = DuplicateCandidate.objects.create(
-                            organization=batch.organization, first_id=first, second_id=second,
-                            score=round(step.score, 2), reasons=step.reasons)
-                        undo["candidate"] = candidate.pk
-                        messages.append(["review", ""])
-        except InvalidInput:
-            outcome, person, candidate, undo = ImportRow.Outcome.ERROR, None, None, {}
-            messages.append(["bad_address", ""])
-    if person is not None:
-        made[row.number] = person.pk
-    return ImportRow(organization=batch.organization, batch=batch, number=row.number,
-                     outcome=outcome, person=person, candidate=candidate, messages=messages,
-                     undo=undo)
+                    step.outcome = ImportRow.Outcome.CREATED  # gone (merged, forgotten)
+        for record in bulk.write_chunk(actor, batch, steps, stage_id, places):
+            counts[record.outcome] += 1
+            if record.person_id is not None:
+                made[record.number] = record.person_id
+        pending.clear()
+
+    numbers: set[int] = set()
+    for planned_row in planned:
+        earlier = _row_of(planned_row.match)
+        if earlier is not None and earlier in numbers:
+            flush()
+            numbers.clear()
+        pending.append(planned_row)
+        numbers.add(planned_row.row.number)
+    if pending:
+        flush()
+    return dict(counts)
 
 
 def commit_batch(actor: Membership, batch: ImportBatch) -> ImportBatch:
     """Apply a queued batch (the worker calls this). Matching runs again against the
-    people here now; rows are applied in chunks, each in its own transaction."""
+    people here now; rows are matched and written CHUNK at a time, each chunk in its own
+    transaction with one audit record (row numbers and counts)."""
     require(actor, "imports.manage")
     if batch.status != ImportBatch.Status.COMMITTING:
         return batch
     try:
-        plan = plan_batch(batch)
+        table = read_batch(batch)
     except DomainError as exc:
         ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.FAILED,
                                                        error=exc.message[:300])
         batch.refresh_from_db()
         return batch
     made: dict[int, int] = {}
-    done = set(batch.rows.values_list("number", flat=True))  # a retried job resumes
-    for start in range(0, len(plan.rows), CHUNK):
+    done: set[int] = set()
+    for number, person_id in batch.rows.values_list("number", "person_id"):  # a retry
+        done.add(number)
+        if person_id is not None:
+            made[number] = person_id
+    stage_id = bulk.initial_stage_id(batch.organization)
+    places = bulk.Places(batch.organization_id)
+    progress = 0
+    for planned in _planned_chunks(batch, table):
+        progress += len(planned)
+        planned = [p for p in planned if p.row.number not in done]
+        if not planned:
+            continue
         with transaction.atomic():
-            rows = [_apply(actor, batch, step, made)
-                    for step in plan.rows[start:start + CHUNK] if step.row.number not in done]
-            ImportRow.objects.bulk_create(rows)
-            ImportBatch.objects.filter(pk=batch.pk).update(
-                progress=min(len(plan.rows), start + CHUNK))
+            counts = _write(actor, batch, planned, made, stage_id, places)
+            ImportBatch.objects.filter(pk=batch.pk).update(progress=progress)
+            audit.record("imports.chunk.committed", organization=batch.organization,
+                         actor=actor.user, obj=batch,
+                         data={"first_row": planned[0].row.number,
+                               "last_row": planned[-1].row.number, **counts})
     counts = dict.fromkeys(ImportRow.Outcome.values, 0)
     for outcome in batch.rows.values_list("outcome", flat=True):
         counts[outcome] += 1
@@ -744,6 +619,6 @@ def _undo_row(undo: dict[str, Any]) -> None:
 __all__ = ["CHUNK", "FILE_ERRORS", "MAPPING_ERRORS", "REVIEW_THRESHOLD", "ROW_ERRORS",
            "TARGET_LABELS",
            "UPDATE_THRESHOLD", "Plan", "PlannedRow", "batch_mapping", "can_undo",
-           "choose_sheet", "commit_batch", "existing_index", "plan_batch", "read_batch",
+           "choose_sheet", "commit_batch", "plan_batch", "read_batch",
            "report_csv", "report_rows", "set_mapping", "sheets_of", "start_commit",
            "undo_import", "upload"]

@@ -361,10 +361,12 @@ def _extra_value(kind: str, raw: Any) -> str:
 
 
 def prepare(record: Mapping[str, Any], fields: Mapping[str, Any] | None = None,
-            key: Hashable = None, region: str = "US") -> Prepared:
+            key: Hashable = None, region: str = "US", blind: bool = False) -> Prepared:
     """Normalize one record. ``fields`` maps matcher field names to the record's keys
     (default: the same names), or to a tuple of keys whose values are joined by a
-    space; fields it does not map are not used."""
+    space; fields it does not map are not used. ``blind``: phones and emails are
+    already opaque tokens (a blind index of the normalized value), compared as given,
+    so a database's contacts need not be decrypted to be matched."""
     fields = DEFAULT_FIELDS if fields is None else fields
     unknown = set(fields) - set(ALL_FIELDS)
     if unknown:
@@ -399,8 +401,10 @@ def prepare(record: Mapping[str, Any], fields: Mapping[str, Any] | None = None,
         key=record_key if record_key is not None else key,
         given=given,
         family=text("family_name"),
-        phones=_phones(get("phone"), region) if "phone" in fields else frozenset(),
-        emails=_emails(get("email")) if "email" in fields else frozenset(),
+        phones=(frozenset(v for v in _values(get("phone")) if v) if blind
+                else _phones(get("phone"), region)) if "phone" in fields else frozenset(),
+        emails=(frozenset(v for v in _values(get("email")) if v) if blind
+                else _emails(get("email"))) if "email" in fields else frozenset(),
         street=street,
         unit=_unit(str(get("unit") or "")) if street else "",
         birth_year=_birth_year(get("birth_year")) if "birth_year" in fields else None,
@@ -605,6 +609,19 @@ class Index:
     fields: Mapping[str, str]
     region: str = "US"
     blocks: dict[str, list[int]] = field(default_factory=dict)
+    blind: bool = False  # phones and emails are blind-index tokens (see prepare)
+    #: The weak blocks again, split by which fields their records have (``_signature``),
+    #: so ``candidates`` skips at once the part of a common name's block that cannot
+    #: reach its threshold.
+    weak: dict[str, dict[tuple[Any, ...], list[int]]] = field(default_factory=dict)
+
+    def _add(self, position: int, record: Prepared) -> None:
+        signature = None
+        for key in blocking_keys(record):
+            self.blocks.setdefault(key, []).append(position)
+            if key.startswith(_WEAK_KEYS):
+                signature = signature or _signature(record)
+                self.weak.setdefault(key, {}).setdefault(signature, []).append(position)
 
     def neighbours(self, record: Prepared) -> list[int]:
         """Positions of the records sharing a (not too common) blocking key."""
@@ -638,26 +655,24 @@ _WEAK_KEYS = ("family:", "given:")
 
 
 def build_index(records: Iterable[Mapping[str, Any]], fields: Mapping[str, str] | None = None,
-                region: str = "US") -> Index:
+                region: str = "US", blind: bool = False) -> Index:
     fields = dict(DEFAULT_FIELDS if fields is None else fields)
-    prepared = [prepare(r, fields, key=position, region=region)
+    prepared = [prepare(r, fields, key=position, region=region, blind=blind)
                 for position, r in enumerate(records)]
-    blocks: dict[str, list[int]] = defaultdict(list)
+    index = Index(prepared, fields, region, {}, blind)
     for position, record in enumerate(prepared):
-        for key in blocking_keys(record):
-            blocks[key].append(position)
-    return Index(prepared, fields, region, dict(blocks))
+        index._add(position, record)
+    return index
 
 
 def add_to_index(index: Index, record: Mapping[str, Any], key: Hashable = None) -> Prepared:
     """Add one record to ``index`` (an import adds each row once it is placed, so a
     later row of the same file finds it)."""
     prepared = prepare(record, index.fields, key=len(index.records) if key is None else key,
-                       region=index.region)
+                       region=index.region, blind=index.blind)
     position = len(index.records)
     index.records.append(prepared)
-    for block in blocking_keys(prepared):
-        index.blocks.setdefault(block, []).append(position)
+    index._add(position, prepared)
     return prepared
 
 
@@ -666,14 +681,99 @@ def candidates(record: Mapping[str, Any], index: Index, *,
     """The records of ``index`` that may be the same person as ``record``, best first
     (``first`` is ``record``'s id, ``second`` the indexed record's). A record in the
     index matches itself. ``threshold=None`` returns every blocked pair."""
-    prepared = prepare(record, index.fields, key=None, region=index.region)
+    prepared = prepare(record, index.fields, key=None, region=index.region,
+                       blind=index.blind)
+    positions = index.neighbours(prepared) if threshold is None else \
+        _promising(prepared, index, threshold)
     found = []
-    for position in index.neighbours(prepared):
-        pair = compare(prepared, index.records[position])
+    records = index.records
+    for position in positions:
+        other = records[position]
+        if threshold is not None and _upper_bound(prepared, other) < threshold:
+            continue  # cannot reach the threshold whatever its names say
+        pair = compare(prepared, other)
         if threshold is None or pair.score >= threshold:
             found.append(pair)
     found.sort(key=lambda p: -p.score)
     return found
+
+
+def _promising(record: Prepared, index: Index, threshold: float) -> list[int]:
+    """``index.neighbours(record)`` less the records sharing only weak keys whose
+    fields cannot add up to ``threshold``. A record sharing a phone, an email or a
+    street shares that strong key too, so only-weak neighbours disagree on those when
+    both have them (unless a strong block was too large to read: then keep them all)."""
+    found: set[int] = set()
+    weak_keys = []
+    exact = True
+    for key in blocking_keys(record):
+        block = index.blocks.get(key, ())
+        if len(block) > MAX_BLOCK:
+            exact = exact and key.startswith(_WEAK_KEYS)
+        elif key.startswith(_WEAK_KEYS):
+            weak_keys.append(key)
+        else:
+            found.update(block)
+    signature = _signature(record)
+    for key in weak_keys:
+        for other, members in index.weak.get(key, {}).items():
+            if not exact or _weak_bound(signature, other) >= threshold:
+                found.update(members)
+    return sorted(found)
+
+
+def _signature(record: Prepared) -> tuple[Any, ...]:
+    return (bool(record.given), bool(record.family), bool(record.phones),
+            bool(record.emails), bool(record.street), record.birth_year is not None,
+            tuple(name for name, _value in record.extra))
+
+
+@lru_cache(maxsize=4096)
+def _weak_bound(a: tuple[Any, ...], b: tuple[Any, ...]) -> float:
+    """The most two records with these signatures (``_signature``) score when they
+    share no phone, email or street: names and the other fields at their best."""
+    best, fixed = _best_weights(), _fixed()
+    bound = 0.0
+    for position, name in enumerate(("given_name", "family_name")):
+        if a[position] and b[position]:
+            bound += best[name]
+    for position, name in ((2, "phone"), (3, "email"), (4, "address")):
+        if a[position] and b[position]:
+            bound += fixed[name][DISAGREE]
+    if a[5] and b[5]:
+        bound += best["birth_year"]
+    return bound + sum(best[name] for name in set(a[6]) & set(b[6]))
+
+
+@cache
+def _best_weights() -> dict[str, float]:
+    return {name: max(levels.values()) for name, levels in _fixed().items()}
+
+
+def _upper_bound(a: Prepared, b: Prepared) -> float:
+    """The most ``compare(a, b)`` (fixed weights) can score: the exact outcome of the
+    fields compared by set or equality (phones, emails, address), each other field
+    present on both sides at its best weight. Cheap, so that a record sharing only a
+    common name block with many others skips the full comparison of most of them."""
+    best = _best_weights()
+    fixed = _fixed()
+    bound = 0.0
+    if a.given and b.given:
+        bound += best["given_name"]
+    if a.family and b.family:
+        bound += best["family_name"]
+    if a.phones and b.phones:
+        bound += fixed["phone"][AGREE if a.phones & b.phones else DISAGREE]
+    if a.emails and b.emails:
+        bound += fixed["email"][AGREE if a.emails & b.emails else DISAGREE]
+    if a.street and b.street:
+        bound += best["address"] if a.street == b.street else fixed["address"][DISAGREE]
+    if a.birth_year is not None and b.birth_year is not None:
+        bound += best["birth_year"]
+    if a.extra and b.extra:
+        theirs = b.extra_map
+        bound += sum(best[name] for name, _value in a.extra if name in theirs)
+    return bound
 
 
 def dedupe(records: Sequence[Mapping[str, Any]], fields: Mapping[str, str] | None = None, *,

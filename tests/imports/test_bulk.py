@@ -1,0 +1,92 @@
+"""The import's bulk path against a large organization: there the people a chunk is
+compared with are asked for by blind index (phone, email) and full name, chunk by
+chunk, instead of reading everyone (bulk.FULL_INDEX_LIMIT). The wizard's end-to-end
+tests run again that way; and one audit record per chunk, with counts only."""
+
+from __future__ import annotations
+
+import pytest
+from django_scopes import scopes_disabled
+
+from groundswell.core.models import AuditEvent
+from groundswell.imports import bulk, services
+from groundswell.imports.models import ImportRow
+from groundswell.people import services as people
+from groundswell.people.models import ContactPoint, Person
+from tests.imports import test_wizard
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def large_organization(monkeypatch):
+    monkeypatch.setattr(bulk, "FULL_INDEX_LIMIT", 0)
+
+
+def test_creates_updates_reviews_against_a_large_organization(
+        large_organization, in_org, django_capture_on_commit_callbacks):
+    test_wizard.test_import_creates_updates_reviews_and_reports(
+        in_org, django_capture_on_commit_callbacks)
+
+
+def test_undo_against_a_large_organization(large_organization, in_org,
+                                           django_capture_on_commit_callbacks):
+    test_wizard.test_undo_restores_the_exact_previous_state(
+        in_org, django_capture_on_commit_callbacks)
+
+
+def test_blind_records_never_decrypt(in_org, monkeypatch):
+    actor = test_wizard.organizer(in_org)
+    person = people.create_person(actor, given_name="Rosa", family_name="Vega",
+                                  phone="215-555-0101", email="rosa@example.org")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a contact was decrypted")
+
+    monkeypatch.setattr("groundswell.core.crypto.decrypt", refuse)
+    [record] = bulk.blind_records(in_org.org.pk, [person.pk])
+    assert record["phone"] == [bulk.contact_index("+12155550101")]
+    assert record["email"] == [bulk.contact_index("rosa@example.org")]
+
+
+def test_rows_across_chunks_match_earlier_rows_and_audit_each_chunk(
+        in_org, monkeypatch, django_capture_on_commit_callbacks):
+    monkeypatch.setattr(services, "CHUNK", 3)
+    actor = test_wizard.organizer(in_org)
+    rows = [[f"Name{i}", "Ruiz", f"215-555-{1000 + i}", "", "", "", "", "", ""]
+            for i in range(7)]
+    rows.append(["Name1", "Ruiz", "215-555-1001", "n1@example.org", "", "", "", "", ""])
+    rows.append(["Name5", "Ruiz", "215 555 1005", "", "", "", "", "sí", ""])
+    batch = test_wizard.run(actor, test_wizard.csv_bytes(rows),
+                            django_capture_on_commit_callbacks)
+    assert batch.counts == {"created": 7, "updated": 2, "review": 0, "skipped": 0,
+                            "error": 0}
+    name1 = Person.objects.get(given_name="Name1")
+    assert ContactPoint.objects.filter(person=name1).count() == 2
+    updated = ImportRow.objects.get(batch=batch, number=10)
+    assert updated.person_id == Person.objects.get(given_name="Name5").pk
+    with scopes_disabled():
+        chunks = list(AuditEvent.objects.filter(code="imports.chunk.committed")
+                      .order_by("seq").values_list("data", flat=True))
+    assert [(c["first_row"], c["last_row"]) for c in chunks] == [(2, 4), (5, 7), (8, 10)]
+    assert sum(c.get("created", 0) for c in chunks) == 7
+    services.undo_import(actor, batch)
+    assert not Person.objects.filter(family_name="Ruiz").exists()
+
+
+def test_namesakes_in_a_large_organization(large_organization, in_org,
+                                           django_capture_on_commit_callbacks):
+    """A row with a phone goes to review beside a namesake who has no phone (the names
+    alone reach the threshold), never beside one with another phone (they cannot)."""
+    actor = test_wizard.organizer(in_org)
+    no_phone = people.create_person(actor, given_name="Ana", family_name="Torres")
+    people.create_person(actor, given_name="Ana", family_name="Torres",
+                         phone="215-555-0177")
+    people.create_person(actor, given_name="Luz", family_name="Vega", phone="215-555-0178")
+    rows = [["Ana", "Torres", "215-555-0100", "", "", "", "", "", ""],
+            ["Luz", "Vega", "215-555-0101", "", "", "", "", "", ""]]
+    batch = test_wizard.run(actor, test_wizard.csv_bytes(rows),
+                            django_capture_on_commit_callbacks)
+    assert batch.counts["review"] == 1 and batch.counts["created"] == 1
+    review = ImportRow.objects.get(batch=batch, outcome="review")
+    assert no_phone.pk in (review.candidate.first_id, review.candidate.second_id)
