@@ -294,7 +294,8 @@ def _chain(stretches: list[_Stretch]) -> tuple[list[int], list[float]]:
     for angle in range(8):
         direction = np.array([math.cos(angle * math.pi / 4), math.sin(angle * math.pi / 4)])
         starts.add(int(np.argmax(centred @ direction)))
-    walk = min((_greedy_walk(ends, start) for start in sorted(starts)),
+    near = routing.nearest_others(ends, min(8, len(ends) - 1))
+    walk = min((_greedy_walk(ends, start, near) for start in sorted(starts)),
                key=lambda w: _walk_length(w, ends))
     walk = _reinsert(walk, ends)
     steps = [float(np.hypot(*(ends[b] - ends[a ^ 1]))) for a, b in zip(walk, walk[1:],
@@ -302,21 +303,27 @@ def _chain(stretches: list[_Stretch]) -> tuple[list[int], list[float]]:
     return [e // 2 for e in walk], steps
 
 
-def _greedy_walk(ends: np.ndarray, start: int) -> list[int]:
+def _greedy_walk(ends: np.ndarray, start: int, near: list[list[int]]) -> list[int]:
     """Nearest-neighbour walk over stretches (ends 2k and 2k + 1 of stretch k) from end
-    ``start``: the end each stretch is entered by, in order."""
+    ``start``: the end each stretch is entered by, in order. ``near`` lists each end's
+    nearest other ends, nearest first: the first free one there is the nearest free end;
+    only when all are taken are all ends compared."""
     free = np.ones(len(ends), dtype=bool)
     walk: list[int] = []
     current = start
-    for _ in range(len(ends) // 2):
+    left = len(ends) // 2
+    for _ in range(left):
         walk.append(current)
         free[current] = free[current ^ 1] = False
-        if not free.any():
+        left -= 1
+        if not left:
             break
-        exit_end = ends[current ^ 1]
-        gaps = np.hypot(ends[:, 0] - exit_end[0], ends[:, 1] - exit_end[1])
-        gaps[~free] = np.inf
-        current = int(np.argmin(gaps))
+        out = current ^ 1
+        current = next((e for e in near[out] if free[e]), -1)
+        if current < 0:
+            gaps = np.hypot(ends[:, 0] - ends[out, 0], ends[:, 1] - ends[out, 1])
+            gaps[~free] = np.inf
+            current = int(np.argmin(gaps))
     return walk
 
 
