@@ -36,6 +36,7 @@ EXPECTED = {
     "event_follow_up": org(ORGANIZERS),
     "follow_up_assign": org(ORGANIZERS, ok=405),
     "follow_up_call_list": org(ORGANIZERS, ok=405),
+    "follow_up_walk_list": org(ORGANIZERS, ok=405),
     "my_follow_ups": org(VIEWERS),
     "follow_up_done": org(VIEWERS, ok=405),
     "event_report": org(ORGANIZERS),
@@ -50,7 +51,8 @@ EXPECTED = {
 
 _EVENT_PAGES = ("event", "event_edit", "event_cancel", "event_materials", "shift_create",
                 "kiosk", "kiosk_search", "kiosk_sign_in", "kiosk_add", "kiosk_exit",
-                "event_follow_up", "follow_up_assign", "follow_up_call_list", "event_report",
+                "event_follow_up", "follow_up_assign", "follow_up_call_list",
+                "follow_up_walk_list", "event_report",
                 "shift_reminders")
 PK_KINDS = {
     **dict.fromkeys(_EVENT_PAGES, "event"),

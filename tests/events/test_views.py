@@ -371,3 +371,62 @@ def test_reports_page_chart_and_csv(personas):
     assert body.startswith("\ufeffdate,event") and "Block party" in body and "Rosa" not in body
     with scopes_disabled():
         assert AuditEvent.objects.filter(code="events.report.exported").count() == 1
+
+
+def test_a_follow_up_list_becomes_a_walk_list_of_the_ticked_peoples_doors(personas):
+    from groundswell.canvass import services as canvass
+    from groundswell.canvass.models import WalkList
+    from tests.canvass.helpers import block
+
+    event = event_in(personas, days=-10)
+    admin = personas.member("admin")
+    with scope(organization=personas.org):
+        neighbors = block(admin, 4)
+        homeless = people.create_person(admin, given_name="Sin", family_name="Casa")
+        effort = canvass.create_effort(admin, name="Block party outreach")
+        archived = canvass.create_effort(admin, name="Old effort")
+        archived.archived_at = timezone.now()
+        archived.save()
+        for person in [*neighbors, homeless]:
+            services.record_attendance(personas.member("program_staff"), event, person,
+                                       at=event.starts_at)
+    client = client_as(personas, "organizer")
+    page = client.get(f"{EVENTS}{event.pk}/follow-up/?which=not_contacted&days=7")
+    assert b"Make a walk list" in page.content and b"Old effort" not in page.content
+    url = f"{EVENTS}{event.pk}/follow-up/walk-list/"
+    form = {"people": [p.pk for p in neighbors[:3]] + [homeless.pk], "effort": effort.pk,
+            "walk_name": "Follow-up doors", "which": "not_contacted", "days": "7",
+            "back": "1"}
+
+    # bad input changes nothing: no one ticked, an archived effort, another org's effort
+    for bad in ({"people": []}, {"effort": archived.pk}, {"effort": 999999},
+                {"walk_name": ""}):
+        response = client.post(url, {**form, **bad}, follow=True)
+        assert b"Tick at least one person, choose the effort" in response.content
+    with scopes_disabled():
+        assert not WalkList.objects.exists()
+
+    response = client.post(url, form, follow=True)
+    assert b"The walk list was made with 3 doors." in response.content
+    assert b"1 person has no address and was left out." in response.content
+    with scopes_disabled():
+        walk_list = WalkList.objects.get()
+        assert walk_list.turf is None and walk_list.effort == effort
+        doors = list(walk_list.entries.order_by("position")
+                     .values_list("household__residences__person", flat=True))
+        assert sorted(doors) == sorted(p.pk for p in neighbors[:3])
+        assert AuditEvent.objects.filter(code="canvass.walklist.created").count() == 1
+    assert b"Chosen people" in client.get(
+        f"{ORG}/canvass/lists/{walk_list.pk}/").content
+
+    # the same doors again: each door once per effort
+    response = client.post(url, {**form, "people": [p.pk for p in neighbors[:3]]},
+                           follow=True)
+    assert b"None of these people has a door left to knock" in response.content
+    with scopes_disabled():
+        assert WalkList.objects.count() == 1
+    # someone who did not come to the event is not on its follow-up list
+    with scope(organization=personas.org):
+        stranger = people.create_person(admin, given_name="Not", family_name="There")
+    response = client.post(url, {**form, "people": [stranger.pk]}, follow=True)
+    assert b"Tick at least one person" in response.content

@@ -100,7 +100,9 @@ class WalkListQuerySet(models.QuerySet["WalkList"]):
 
 class WalkList(OrgOwned):
     effort = models.ForeignKey(Effort, on_delete=models.PROTECT, related_name="walk_lists")
-    turf = models.ForeignKey(Turf, on_delete=models.PROTECT, related_name="walk_lists")
+    # None for a list of chosen people's doors (e.g. an event's follow-up list).
+    turf = models.ForeignKey(Turf, on_delete=models.PROTECT, related_name="walk_lists",
+                             null=True, blank=True)
     name = models.CharField(_("name"), max_length=120)
     canvassers = models.ManyToManyField(Membership, blank=True, related_name="walk_lists",
                                         verbose_name=_("canvassers"))

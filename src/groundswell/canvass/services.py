@@ -278,6 +278,57 @@ def create_walk_list(actor: Membership, *, effort: Effort, turf: Turf, name: str
     return walk_list
 
 
+@dataclass
+class PeopleWalkList:
+    walk_list: WalkList
+    households: int
+    no_home: int  # chosen people without a current household
+    taken: int  # households already on another open list of the effort
+
+
+def create_walk_list_for_people(actor: Membership, *, effort: Effort, persons: list[Person],
+                                name: str, canvassers: list[Membership] | None = None
+                                ) -> PeopleWalkList:
+    """The current households of chosen people (an event's follow-up list) as a walk
+    list, in walking order. As with a turf's list, a door already on another open list
+    of the effort is left out, so each door is knocked once per effort."""
+    require(actor, "canvass.manage")
+    name = _clean(name, "name", 120)
+    canvassers = canvassers or []
+    _check_canvassers(actor, canvassers)
+    if effort.organization_id != actor.organization_id:
+        raise InvalidInput("effort", _("Choose an effort of this organization."))
+    if effort.archived_at is not None:
+        raise InvalidInput("effort", _("That effort is archived."))
+    if not persons:
+        raise InvalidInput("people", _("Choose at least one person."))
+    if any(p.organization_id != actor.organization_id for p in persons):
+        raise InvalidInput("people", _("Choose people of this organization."))
+    with transaction.atomic():
+        homes = dict(Residence.objects.filter(
+            person__in=persons, ended_on__isnull=True).order_by("person_id", "started_on")
+            .values_list("person_id", "household_id"))
+        taken = set(WalkListEntry.objects.filter(
+            walk_list__effort=effort, walk_list__archived_at__isnull=True,
+            household_id__in=set(homes.values())).values_list("household_id", flat=True))
+        wanted = set(homes.values()) - taken
+        if not wanted:
+            raise InvalidInput("people", _(
+                "None of these people has a door left to knock for this effort: they have "
+                "no address, or their door is already on an open list of the effort."))
+        households = list(Household.objects.filter(pk__in=wanted).select_related("address"))
+        walk_list = WalkList.objects.create(organization=actor.organization, effort=effort,
+                                            turf=None, name=name, created_by=actor.user)
+        walk_list.canvassers.set(canvassers)
+        _fill(walk_list, households)
+        _record("canvass.walklist.created", actor, walk_list,
+                {"effort": effort.pk, "people": len(persons), "households": len(households),
+                 "canvassers": sorted(m.pk for m in canvassers)})
+    return PeopleWalkList(walk_list, len(households),
+                          no_home=len([p for p in persons if p.pk not in homes]),
+                          taken=len(set(homes.values()) & taken))
+
+
 def create_revisit_list(actor: Membership, walk_list: WalkList) -> WalkList:
     """One click: a new list of the doors whose last knock on this list found nobody
     home or asked to come back later, in walking order, for the same canvassers."""

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core import signing
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count
 from django.http import (
@@ -22,7 +23,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from groundswell.core import audit
@@ -35,6 +36,7 @@ from groundswell.events.forms import (
     CallListForm,
     EventForm,
     FollowUpFilterForm,
+    FollowUpWalkListForm,
     PeriodForm,
     PersonPickForm,
     ShiftForm,
@@ -323,6 +325,8 @@ def event_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
         "assign_form": AssignForm(choices=ids, initial={"reason": which}),
         "list_form": CallListForm(choices=ids, initial={
             "name": _("Follow-up: %(event)s") % {"event": event.title[:40]}}),
+        "walk_form": FollowUpWalkListForm(choices=ids, initial={
+            "walk_name": _("Follow-up: %(event)s") % {"event": event.title[:40]}}),
         "invalid": form.is_bound and not form.is_valid(),
     })
 
@@ -381,6 +385,45 @@ def follow_up_call_list(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(request, _("The call list was saved with %(count)s people.")
                      % {"count": len(people)})
     return redirect("saved_list", org_slug=org_slug_of(request), pk=saved.pk)
+
+
+@org_view("events.follow_up")
+@require_POST
+def follow_up_walk_list(request: HttpRequest, pk: int) -> HttpResponse:
+    from groundswell.canvass.services import create_walk_list_for_people
+
+    event = _event(request, pk)
+    membership = membership_of(request)
+    if not can(membership, "canvass.manage"):
+        raise PermissionDenied
+    attendees = list(followups.attendees(event, membership).values_list("pk", flat=True))
+    form = FollowUpWalkListForm(request.POST, choices=attendees)
+    if not form.is_valid():
+        messages.error(request, _("Tick at least one person, choose the effort and name the "
+                                  "walk list."))
+        return _back_to_follow_up(request, event)
+    people = list(Person.objects.filter(pk__in=form.cleaned_data["people"]))
+    try:
+        made = create_walk_list_for_people(membership, effort=form.cleaned_data["effort"],
+                                           persons=people,
+                                           name=form.cleaned_data["walk_name"])
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return _back_to_follow_up(request, event)
+    text = ngettext("The walk list was made with %(count)s door.",
+                    "The walk list was made with %(count)s doors.", made.households) \
+        % {"count": made.households}
+    if made.no_home:
+        text += " " + ngettext("%(count)s person has no address and was left out.",
+                               "%(count)s people have no address and were left out.",
+                               made.no_home) % {"count": made.no_home}
+    if made.taken:
+        text += " " + ngettext(
+            "%(count)s door is already on an open list of this effort and was left out.",
+            "%(count)s doors are already on an open list of this effort and were left out.",
+            made.taken) % {"count": made.taken}
+    messages.success(request, text)
+    return redirect("walklist", org_slug=org_slug_of(request), pk=made.walk_list.pk)
 
 
 @org_view("events.view")
