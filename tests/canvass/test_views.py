@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from groundswell.canvass.models import DoorVisit, WalkList
-from groundswell.core.models import Role
+from groundswell.core.models import AuditEvent, Role
 from groundswell.people.services import current_residence
 from tests.canvass.helpers import walk_list
 from tests.conftest import login
@@ -58,6 +58,17 @@ def test_phone_numbers_show_only_when_the_effort_needs_them(personas, setup):
     phones = [p for d in page.context["data"]["doors"] for r in d["residents"]
               for p in r["phones"]]
     assert phones and all("555" in p for p in phones)
+    with scopes_disabled():
+        shown = AuditEvent.objects.get(code="canvass.phones.shown")
+    assert shown.actor == canvasser.user and shown.data["numbers"] == len(phones)
+    assert not any("555" in str(value) for value in shown.data.values())
+
+
+def test_a_list_without_phone_numbers_audits_no_showing(personas, setup):
+    wl, _residents, _homes, _q, canvasser = setup
+    assert login(Client(), canvasser).get(app_url(wl)).status_code == 200
+    with scopes_disabled():
+        assert not AuditEvent.objects.filter(code="canvass.phones.shown").exists()
 
 
 def test_a_canvasser_cannot_open_another_canvassers_list_nor_the_people_screens(

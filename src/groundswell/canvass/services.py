@@ -407,6 +407,9 @@ def app_data(membership: Membership, walk_list: WalkList, language: str) -> dict
         for people_here in residents.values():
             for person in people_here:
                 person["phones"] = phones.get(person["id"], [])
+        if phones:  # every showing of phone numbers is audited, as a reveal is
+            _record("canvass.phones.shown", membership, walk_list,
+                    {"people": len(phones), "numbers": sum(map(len, phones.values()))})
     latest = last_outcomes(ids)
     outcome_labels = dict(DoorVisit.Outcome.choices)
     doors = []
