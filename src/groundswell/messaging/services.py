@@ -22,13 +22,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connections, models, router, transaction
-from django.db.models.constants import OnConflict
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from groundswell.core import audit
-from groundswell.core.crypto import EncryptedTextField
+from groundswell.core.bulk import insert_ignoring_conflicts
 from groundswell.core.models import Membership, Organization
 from groundswell.messaging import merge, policy, quiet, segments
 from groundswell.messaging.models import (
@@ -349,56 +348,10 @@ def _recheck(plan: Plan) -> None:
         row.status, row.reason = Message.Status.SUPPRESSED, reason
 
 
-def _plain_type(f: Any) -> type | None:
-    if isinstance(f, EncryptedTextField):
-        return None
-    if isinstance(f, models.ForeignKey):
-        target = f.target_field
-        return int if isinstance(target, (models.AutoField, models.BigAutoField,
-                                          models.IntegerField)) else None
-    if isinstance(f, (models.CharField, models.TextField)):
-        return str
-    if isinstance(f, models.BooleanField):
-        return bool
-    if isinstance(f, models.IntegerField):
-        return int
-    return None
-
-
 def _insert(messages: list[Message]) -> None:
-    """``bulk_create(ignore_conflicts=True)`` in one prepared statement run per row
-    (``executemany``): the same values (each field's ``pre_save`` and database value,
-    encryption included), without the ORM's per-value SQL compilation, which costs more
-    than the rest of queueing a large broadcast. No signals, as with bulk_create."""
-    if not messages:
-        return
-    fields = [f for f in Message._meta.concrete_fields if not f.primary_key]
-    connection = connections[router.db_for_write(Message)]
-    table = connection.ops.quote_name(Message._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    conflict = connection.ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None)
-    sql = (f"{connection.ops.insert_statement(on_conflict=OnConflict.IGNORE)} {table} "
-           f"({columns}) VALUES ({placeholders}) {conflict}")
-    # A plain value of a text, integer or boolean column (or a key to an integer id) is
-    # its own database value (what get_db_prep_save returns for it): only dates, UUIDs
-    # and encrypted columns (sealed row by row, a fresh nonce each time) are converted.
-    kinds = [(f, _plain_type(f)) for f in fields]
-    values = []
-    for message in messages:
-        message._prepare_related_fields_for_save(operation_name="bulk_create")
-        row = []
-        for f, plain in kinds:
-            value = f.pre_save(message, True)
-            if plain is not None and (value is None or type(value) is plain
-                                      or (plain is str and isinstance(value, str))):
-                row.append(value)
-            else:
-                row.append(f.get_db_prep_save(value, connection))
-        values.append(row)
-    with connection.cursor() as cursor:
-        for start in range(0, len(values), 1000):
-            cursor.executemany(sql, values[start:start + 1000])
+    """The rows, as ``bulk_create(ignore_conflicts=True)`` writes them, faster
+    (``core.bulk``)."""
+    insert_ignoring_conflicts(Message, messages)
 
 
 def enqueue_sms(actor: Membership | None, *, person: Person, purpose: str, cause_key: str,

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from groundswell.core import audit
+from groundswell.core.bulk import insert_ignoring_conflicts
 from groundswell.core.models import Membership, Organization
 from groundswell.core.permissions import require
 from groundswell.core.services import DomainError
@@ -867,7 +868,7 @@ def _plan_chunk(alert: Alert, items: list[list[int | None]],
 def _write_chunk(rows: list[AlertRecipient], plan: Any, *, recheck: bool) -> int:
     """Safe to repeat: both the recipient list and the outbox are unique per (alert,
     subscriber)."""
-    AlertRecipient.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    insert_ignoring_conflicts(AlertRecipient, rows)
     outbound.queue_planned(plan, recheck=recheck)
     return len(rows)
 
