@@ -56,10 +56,17 @@ def scores(found: set[tuple[str, str]], truth: set[tuple[str, str]]) -> dict[str
 
 
 def _records(frame) -> list[dict[str, object]]:
-    """Plain dicts, a missing value (NaN) as None."""
-    clean = frame.astype(object).where(frame.notna(), None)
-    return [{"rec_id": k, **row} for k, row in zip(clean.index, clean.to_dict("records"),
-                                                   strict=True)]
+    """Plain dicts, a missing value (NaN) as None, read column by column (pandas'
+    row-wise conversion took longer than a sixth of our whole linkage)."""
+    columns = list(frame.columns)
+    records = []
+    for key, *values in zip(frame.index.tolist(), *(frame[c].tolist() for c in columns),
+                            strict=True):
+        record: dict[str, object] = {"rec_id": key}
+        for column, value in zip(columns, values, strict=True):
+            record[column] = None if value != value else value  # NaN is not itself
+        records.append(record)
+    return records
 
 
 def ours(left, right) -> set[tuple[str, str]]:

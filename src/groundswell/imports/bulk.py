@@ -33,9 +33,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, connections, router
-from django.db.models import Model, Q
+from django.db.models import (
+    BooleanField,
+    CharField,
+    ForeignKey,
+    IntegerField,
+    Model,
+    Q,
+    TextField,
+)
 from django.utils import timezone
 
+from groundswell.core.crypto import EncryptedTextField
 from groundswell.core.models import Membership
 from groundswell.imports.models import ImportBatch, ImportRow
 from groundswell.imports.rows import CheckedRow
@@ -96,19 +105,34 @@ def insert_all(objs: Sequence[Model]) -> None:
     head = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES "  # noqa: S608 (names)
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     tail = f" RETURNING {quote(meta.pk.column)}"
+    # Text, number, flag and foreign-key columns go to the database as they are (what
+    # their get_db_prep_save returns for a str, int, bool or None); the others (dates,
+    # JSON, encrypted text...) through their field.
+    plain = [_is_plain(f) for f in fields]
     for start in range(0, len(objs), per):
         part = objs[start:start + per]
         params: list[Any] = []
         for obj in part:
             obj._prepare_related_fields_for_save(operation_name="insert_all")
-            params.extend(f.get_db_prep_save(f.pre_save(obj, True), connection)
-                          for f in fields)
+            for f, as_is in zip(fields, plain, strict=True):
+                value = getattr(obj, f.attname) if as_is else f.pre_save(obj, True)
+                if not as_is or not isinstance(value, _PLAIN_VALUES):
+                    value = f.get_db_prep_save(value, connection)
+                params.append(value)
         with connection.cursor() as cursor:
             cursor.execute(head + ", ".join([one] * len(part)) + tail, params)
             ids = [row[0] for row in cursor.fetchall()]
         for obj, pk in zip(part, ids, strict=True):
             obj.pk = pk
             obj._state.adding, obj._state.db = False, connection.alias
+
+
+_PLAIN_VALUES = (str, int, bool, type(None))
+
+
+def _is_plain(f: Any) -> bool:
+    return isinstance(f, (CharField, TextField, IntegerField, BooleanField, ForeignKey)) \
+        and not isinstance(f, EncryptedTextField) and not getattr(f, "auto_now", False)
 
 
 def contact_index(value: str) -> str:

@@ -354,10 +354,22 @@ def _extra_value(kind: str, raw: Any) -> str:
         return ""
     text = str(raw)
     if kind == "date":
-        return re.sub(r"\D", "", text)
+        return text if text.isdigit() else re.sub(r"\D", "", text)
     if kind == "code":
         return _fold(text).replace(" ", "")
     return _fold(text)
+
+
+@lru_cache(maxsize=64)
+def _extras_of(fields: tuple[tuple[str, Any], ...]) -> tuple[tuple[str, str, Any], ...]:
+    """The further fields a mapping uses, in EXTRA_FIELDS order, with their kind and
+    source (worked out once per mapping, not once per record); refuses unknown names."""
+    unknown = {name for name, _source in fields} - set(ALL_FIELDS)
+    if unknown:
+        raise ValueError(f"Unknown matcher fields: {', '.join(sorted(unknown))}")
+    extras = [(name, EXTRA_FIELDS[name], source) for name, source in fields
+              if name in EXTRA_FIELDS]
+    return tuple(sorted(extras, key=lambda item: _EXTRA_ORDER[item[0]]))
 
 
 def prepare(record: Mapping[str, Any], fields: Mapping[str, Any] | None = None,
@@ -368,9 +380,7 @@ def prepare(record: Mapping[str, Any], fields: Mapping[str, Any] | None = None,
     already opaque tokens (a blind index of the normalized value), compared as given,
     so a database's contacts need not be decrypted to be matched."""
     fields = DEFAULT_FIELDS if fields is None else fields
-    unknown = set(fields) - set(ALL_FIELDS)
-    if unknown:
-        raise ValueError(f"Unknown matcher fields: {', '.join(sorted(unknown))}")
+    extras = _extras_of(tuple(fields.items()))
 
     def get(name: str) -> Any:
         source = fields.get(name)
@@ -388,15 +398,11 @@ def prepare(record: Mapping[str, Any], fields: Mapping[str, Any] | None = None,
     street = canonical_street(str(get("street") or "")) if "street" in fields else ""
     record_key = get("id") if fields.get("id") in record else None
     extra = []
-    for name, source in fields.items():
-        kind = EXTRA_FIELDS.get(name)
-        if kind is None:
-            continue
+    for name, kind, source in extras:
         raw = get(name) if isinstance(source, tuple) else record.get(source)
         value = _extra_value(kind, raw)
         if value:
             extra.append((name, value))
-    extra.sort(key=lambda item: _EXTRA_ORDER[item[0]])
     return Prepared(
         key=record_key if record_key is not None else key,
         given=given,
@@ -615,11 +621,13 @@ class Index:
     #: reach its threshold.
     weak: dict[str, dict[tuple[Any, ...], list[int]]] = field(default_factory=dict)
 
+    split_weak: bool = True  # fill ``weak`` (only ``candidates`` reads it)
+
     def _add(self, position: int, record: Prepared) -> None:
         signature = None
         for key in blocking_keys(record):
             self.blocks.setdefault(key, []).append(position)
-            if key.startswith(_WEAK_KEYS):
+            if self.split_weak and key.startswith(_WEAK_KEYS):
                 signature = signature or _signature(record)
                 self.weak.setdefault(key, {}).setdefault(signature, []).append(position)
 
@@ -655,11 +663,12 @@ _WEAK_KEYS = ("family:", "given:")
 
 
 def build_index(records: Iterable[Mapping[str, Any]], fields: Mapping[str, str] | None = None,
-                region: str = "US", blind: bool = False) -> Index:
+                region: str = "US", blind: bool = False, *,
+                split_weak: bool = True) -> Index:
     fields = dict(DEFAULT_FIELDS if fields is None else fields)
     prepared = [prepare(r, fields, key=position, region=region, blind=blind)
                 for position, r in enumerate(records)]
-    index = Index(prepared, fields, region, {}, blind)
+    index = Index(prepared, fields, region, {}, blind, split_weak=split_weak)
     for position, record in enumerate(prepared):
         index._add(position, record)
     return index
@@ -714,6 +723,9 @@ def _promising(record: Prepared, index: Index, threshold: float) -> list[int]:
             weak_keys.append(key)
         else:
             found.update(block)
+    if not index.split_weak:
+        found.update(position for key in weak_keys for position in index.blocks[key])
+        return sorted(found)
     signature = _signature(record)
     for key in weak_keys:
         for other, members in index.weak.get(key, {}).items():
@@ -960,7 +972,7 @@ def link(left: Sequence[Mapping[str, Any]], right: Sequence[Mapping[str, Any]],
     street, full birth date, id number, postal code with the street's first letters) or
     two weak ones (family-name prefix, given name with the family initial)."""
     fields = dict(DEFAULT_FIELDS if fields is None else fields)
-    index = build_index(right, fields, region)
+    index = build_index(right, fields, region, split_weak=False)
     prepared_left = [prepare(r, fields, key=position, region=region)
                      for position, r in enumerate(left)]
     compared: list[tuple[Prepared, Prepared]] = []
@@ -994,7 +1006,7 @@ def dedupe_all(records: Sequence[Mapping[str, Any]], fields: Mapping[str, Any] |
                *, weights: Weights | str | None = "em", threshold: float | None = None,
                region: str = "US") -> Linkage:
     """``dedupe`` with estimated (or given) weights, returning clusters as well."""
-    index = build_index(records, fields, region)
+    index = build_index(records, fields, region, split_weak=False)
     compared = []
     for position, record in enumerate(index.records):
         for other in index.neighbours(record):
