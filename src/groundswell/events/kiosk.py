@@ -114,7 +114,8 @@ def kiosk_search(request: HttpRequest, pk: int) -> HttpResponse:
     results: list[dict[str, Any]] = []
     if len(query) >= 2:
         visible = Person.objects.visible_to(request.membership)  # type: ignore[attr-defined]
-        people = list(search_people(visible, query, limit=RESULTS_SHOWN))
+        people = list(search_people(visible, query, limit=RESULTS_SHOWN)
+                      .only("pk", "given_name", "family_name", "preferred_name"))
         residences = {r.person_id: r for r in Residence.objects.filter(
             person__in=people, ended_on__isnull=True).select_related("household__address")}
         results = [label_for(p, residences.get(p.pk)) for p in people]

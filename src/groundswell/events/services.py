@@ -360,7 +360,11 @@ def match_resident(org: Organization, *, given_name: str, family_name: str = "",
     found = certain(scored)
     if found is not None:
         return Match(found)
-    name = f"{given_name} {family_name}".strip()
+    # Candidates by name search on the words of the name alone: the index also holds
+    # house numbers, units and phones' last four digits, so a number typed in a name
+    # ("Acosta 2") would only look for people living at such numbers, at great cost.
+    name = " ".join(word for word in f"{given_name} {family_name}".split()
+                    if not word.isdigit())
     if name:
         named = [pk for pk in search_people(people_qs, name, limit=MATCH_NAME_CANDIDATES)
                  .values_list("pk", flat=True) if pk not in set(exact)]
