@@ -90,3 +90,17 @@ def test_namesakes_in_a_large_organization(large_organization, in_org,
     assert batch.counts["review"] == 1 and batch.counts["created"] == 1
     review = ImportRow.objects.get(batch=batch, outcome="review")
     assert no_phone.pk in (review.candidate.first_id, review.candidate.second_id)
+
+
+def test_duplicates_queue_names_the_import_a_pair_came_from(
+        client, in_org, django_capture_on_commit_callbacks):
+    actor = test_wizard.organizer(in_org)
+    people.create_person(actor, given_name="Ana", family_name="Torres")
+    rows = [["Ana", "Torres", "", "", "", "", "", "", ""]]
+    batch = test_wizard.run(actor, test_wizard.csv_bytes(rows),
+                            django_capture_on_commit_callbacks, name="feria <2025>.csv")
+    assert batch.counts["review"] == 1
+    test_wizard.login(client, actor)
+    page = client.get("/o/front-street/people/duplicates/").content.decode()
+    assert f'href="/o/front-street/imports/{batch.pk}/"' in page
+    assert "From the import" in page and "feria &lt;2025&gt;.csv" in page

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -80,13 +81,25 @@ def duplicates(request: HttpRequest) -> HttpResponse:
                                                first__in=visible, second__in=visible)
              .select_related("first", "second").order_by("-score", "pk"))
     page = Paginator(pairs, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [{"pair": pair, "score": round(pair.score, 1),
+    imported = _imported_from(list(page))
+    rows = [{"pair": pair, "score": round(pair.score, 1), "import": imported.get(pair.pk),
              "reasons": [{"field": REASON_FIELDS.get(r.get("field"), r.get("field")),
                           "outcome": OUTCOMES.get(r.get("outcome"), r.get("outcome")),
                           "agrees": r.get("outcome") != "disagree"}
                          for r in pair.reasons if isinstance(r, dict)]}
             for pair in page]
     return render(request, "people/duplicates.html", {"page": page, "rows": rows})
+
+
+def _imported_from(pairs: list[DuplicateCandidate]) -> dict[int, dict[str, object]]:
+    """The import that sent each pair to the queue, if one did (the imports area notes
+    it on its rows): {pair id: {"id": batch id, "file": file name}}."""
+    if not pairs or not apps.is_installed("groundswell.imports"):
+        return {}
+    rows = apps.get_model("imports", "ImportRow").objects.filter(
+        candidate_id__in=[pair.pk for pair in pairs]).values_list(
+        "candidate_id", "batch_id", "batch__file_name")
+    return {pair: {"id": batch, "file": name} for pair, batch, name in rows}
 
 
 @org_view("people.merge")
