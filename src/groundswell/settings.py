@@ -14,6 +14,7 @@ The README lists every variable.
 from __future__ import annotations
 
 import base64
+import re
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -270,8 +271,10 @@ MAP_TILE_URL = env_str("GROUNDSWELL_MAP_TILE_URL",
                        "https://tile.openstreetmap.org/{z}/{x}/{y}.png") or ""
 MAP_ATTRIBUTION = env_str("GROUNDSWELL_MAP_ATTRIBUTION",
                           "© OpenStreetMap contributors") or ""
-_map_tile_origin = "{0.scheme}://{0.netloc}".format(urlsplit(MAP_TILE_URL)) \
-    if MAP_TILE_URL else ""
+# For the CSP: a "{s}" subdomain becomes a wildcard. The canvasser app's service worker
+# fetches the tiles it keeps for offline use, so they are a connect-src as well.
+_map_tile_origin = re.sub(r"\{[^}]*\}", "*", "{0.scheme}://{0.netloc}".format(
+    urlsplit(MAP_TILE_URL))) if MAP_TILE_URL else ""
 
 # --- static files and uploads -----------------------------------------------------
 STATIC_URL = "/static/"
@@ -364,7 +367,7 @@ CONTENT_SECURITY_POLICY = {
         "script-src": ["'self'"],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:", *([_map_tile_origin] if _map_tile_origin else [])],
-        "connect-src": ["'self'"],
+        "connect-src": ["'self'", *([_map_tile_origin] if _map_tile_origin else [])],
         "font-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],

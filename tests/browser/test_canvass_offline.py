@@ -122,3 +122,71 @@ def test_five_visits_offline_then_one_sync(new_context, personas, language):
     org_page.goto(f"/o/front-street/canvass/lists/{wl.pk}/")
     expect(org_page.locator("tr.visit-row")).to_have_count(5)
     check_and_capture(org_page, f"canvass-progress-{language}")
+
+
+@pytest.fixture
+def tile_server():
+    """A map tile server of our own on another origin, as real tiles come from: every
+    tile is the app icon; it counts what it served."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from pathlib import Path
+
+    png = (Path(__file__).resolve().parents[2]
+           / "src/groundswell/web/static/groundswell/icon-192.png").read_bytes()
+    served: list[str] = []
+
+    class Tiles(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the http.server API
+            served.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(png)))
+            self.send_header("Cache-Control", "no-store")  # only the worker may keep it
+            self.end_headers()
+            self.wfile.write(png)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Tiles)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}", served
+    server.shutdown()
+
+
+def test_map_tiles_seen_online_still_draw_offline(new_context, personas, settings,
+                                                  tile_server):
+    origin, served = tile_server
+    settings.MAP_TILE_URL = origin + "/{z}/{x}/{y}.png"
+    policy = {**settings.CONTENT_SECURITY_POLICY}
+    policy["DIRECTIVES"] = {**policy["DIRECTIVES"],
+                            "img-src": [*policy["DIRECTIVES"]["img-src"], origin],
+                            "connect-src": [*policy["DIRECTIVES"]["connect-src"], origin]}
+    settings.CONTENT_SECURITY_POLICY = policy
+    canvasser = personas.member("canvasser")
+    with scope(organization=personas.org):
+        wl, _residents, _q = walk_list(personas.member("admin"), [canvasser], count=3)
+    context = new_context(viewport=PHONE)
+    page = context.new_page()
+    submit_password(page, canvasser.user.email)
+    page.goto(f"/o/front-street/canvass/lists/{wl.pk}/app/")
+    app = page.locator("#canvass-app")
+    expect(app).to_have_attribute("data-offline-ready", "1")
+    page.reload()  # now under the worker, which sees the tile requests
+    expect(app).to_have_attribute("data-ready", "1")
+    page.click("button[data-show=door-map]")
+    expect(page.locator("img.leaflet-tile-loaded").first).to_be_visible()
+    assert served
+
+    context.set_offline(True)
+    before = len(served)
+    page.reload()
+    expect(app).to_have_attribute("data-ready", "1")
+    page.click("button[data-show=door-map]")
+    expect(page.locator("img.leaflet-tile-loaded").first).to_be_visible()
+    offline = page.eval_on_selector_all("img.leaflet-tile-loaded",
+                                        "tiles => tiles.map(t => new URL(t.src).pathname)")
+    assert offline and set(offline) <= set(served)  # each one a tile seen online
+    assert len(served) == before  # and none of them reached the tile server
+    check_and_capture(page, "canvass-offline-map-tiles")

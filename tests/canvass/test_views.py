@@ -183,3 +183,13 @@ def test_service_worker_and_manifest(personas, setup):
     assert b"groundswell-canvass" in sw.content
     manifest = client.get(reverse("canvass_manifest", args=["front-street"])).json()
     assert manifest["scope"] == "/o/front-street/canvass/"
+
+
+def test_the_app_can_be_installed_with_png_icons(personas, setup):
+    _wl, _residents, _homes, _q, canvasser = setup
+    client = login(Client(), canvasser)
+    manifest = client.get(reverse("canvass_manifest", args=["front-street"])).json()
+    sizes = {icon["sizes"] for icon in manifest["icons"] if icon["type"] == "image/png"}
+    assert sizes == {"192x192", "512x512"}
+    worker = client.get(reverse("canvass_sw", args=["front-street"])).content.decode()
+    assert "icon-192.png" in worker and "TILE_URL" in worker

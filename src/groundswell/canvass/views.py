@@ -298,7 +298,11 @@ def canvass_manifest(request: HttpRequest) -> HttpResponse:
         "scope": reverse("my_lists", args=[slug]).rsplit("mine/", 1)[0],
         "display": "standalone", "background_color": "#f6f6f3", "theme_color": "#1d1f24",
         "icons": [{"src": static("groundswell/icon.svg"), "sizes": "any",
-                   "type": "image/svg+xml"}],
+                   "type": "image/svg+xml"},
+                  {"src": static("groundswell/icon-192.png"), "sizes": "192x192",
+                   "type": "image/png"},
+                  {"src": static("groundswell/icon-512.png"), "sizes": "512x512",
+                   "type": "image/png"}],
     }, content_type="application/manifest+json")
 
 
