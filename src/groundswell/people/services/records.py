@@ -99,13 +99,17 @@ def ensure_default_stages(org: Organization) -> list[EngagementStage]:
     return list(EngagementStage.objects.filter(organization=org))
 
 
+def _computed_stage(stages: list[EngagementStage], kinds: list[str]) -> EngagementStage | None:
+    rungs = [ladder.Rung(stage.pk, stage.position, stage.rule) for stage in stages]
+    reached = ladder.computed_stage(rungs, ladder.summarize(kinds))
+    return next((s for s in stages if reached and s.pk == reached.key), None)
+
+
 def recompute_stage(person: Person) -> EngagementStage | None:
     """Recompute the stage from the timeline. Never touches the human-set stage."""
     stages = ensure_default_stages(person.organization)
     kinds = list(person.interactions.values_list("kind", flat=True))
-    rungs = [ladder.Rung(stage.pk, stage.position, stage.rule) for stage in stages]
-    reached = ladder.computed_stage(rungs, ladder.summarize(kinds))
-    stage = next((s for s in stages if reached and s.pk == reached.key), None)
+    stage = _computed_stage(stages, kinds)
     if person.computed_stage_id != (stage.pk if stage else None):
         person.computed_stage = stage
         person.save(update_fields=["computed_stage", "updated_at"])
@@ -197,15 +201,27 @@ def create_person(actor: Membership | None, *, given_name: str, family_name: str
         raise InvalidInput("base", _("That base is not part of this organization."))
     phone_e164 = _parse_phone(phone) if phone.strip() else ""
     email_clean = _parse_email(email) if email.strip() else ""
+    from groundswell.people.search import compose_search_text
+
     with transaction.atomic():
-        person = Person.objects.create(
-            organization=org, given_name=given, family_name=family, preferred_name=preferred,
-            language=language, base=base, birth_year=birth_year, pronouns=pronouns.strip(),
-            created_by=_user(actor))
+        household = None
         if street.strip():
             household = find_or_create_household(org, street=street, unit=unit, city=city,
                                                  state=state, postal_code=postal_code,
                                                  base=base)
+        # The person goes in whole: the search text (as refresh_search_text writes it)
+        # and the stage of an empty timeline (as recompute_stage would set it), so the
+        # search index triggers run once, not again for an update.
+        person = Person.objects.create(
+            organization=org, given_name=given, family_name=family, preferred_name=preferred,
+            language=language, base=base, birth_year=birth_year, pronouns=pronouns.strip(),
+            created_by=_user(actor),
+            search_text=compose_search_text(
+                given_name=given, family_name=family, preferred_name=preferred,
+                street=household.address.street if household else "",
+                unit=household.unit if household else ""),
+            computed_stage=_computed_stage(ensure_default_stages(org), []))
+        if household is not None:
             Residence.objects.create(organization=org, person=person, household=household,
                                      started_on=moved_in_on)
         if phone_e164:
@@ -214,8 +230,6 @@ def create_person(actor: Membership | None, *, given_name: str, family_name: str
             _add_contact(org, person, ContactPoint.Kind.EMAIL, email_clean)
         for name in tags:
             _tag(org, person, name)
-        refresh_search_text(person)
-        recompute_stage(person)
         _record("people.person.created", actor, org, person)
     return person
 
