@@ -47,6 +47,7 @@ EXPECTED = {
     "program_create": org(ORGANIZERS),
     "program": org(STAFF_ROLES),
     "program_edit": org(ORGANIZERS),
+    "program_archive": org(ORGANIZERS, ok=405),  # POST only
     "program_enroll": TEAM,
     "program_session_create": org(STAFF_ROLES, ok=405),  # POST only
     "enrollment": TEAM,
@@ -66,6 +67,7 @@ EXPECTED = {
     "stock_count": org(STAFF_ROLES, ok=405),
     "stock_item_create": org(ORGANIZERS),
     "stock_item": org(ORGANIZERS),
+    "stock_item_archive": org(ORGANIZERS, ok=405),
     "program_reports": org(ORGANIZERS),
     "program_reports_export": org(ORGANIZERS, ok=405),  # POST downloads
 }
@@ -80,7 +82,7 @@ PK_KINDS = {
     "program_session": "session", "program_session_mark": "session",
     "distribution": "distribution", "distribution_serve": "distribution",
     "distribution_quick_add": "distribution",
-    "stock_item": "item",
+    "stock_item": "item", "stock_item_archive": "item", "program_archive": "program",
 }
 
 MODELS = {"program": Program, "enrollment": Enrollment, "child_contact": ChildContact,
@@ -98,6 +100,8 @@ PAYLOADS = {
     "distribution_serve": [{"person": "1", "qty_1": "1"}],
     "distribution_quick_add": [{"given_name": "Taken", "phone": "2155550100", "qty_1": "1"}],
     "stock_item": [{"name": "Taken over", "low_stock_at": "1"}],
+    "program_archive": [{"archived": "1"}],
+    "stock_item_archive": [{"archived": "1"}],
 }
 
 

@@ -347,3 +347,42 @@ def test_the_csv_cannot_carry_a_formula(personas, setup):
     sections = {row[0] for row in rows}
     assert "'=HYPERLINK(\"x\")" in sections
     assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row)
+
+
+def test_archiving_and_restoring_a_program_and_an_item(personas, setup):
+    organizer = client_as(personas, "organizer")
+    ours, bags = setup["ours"], setup["bags"]
+    assert b"After-school" in organizer.get(f"{PROGRAMS}/").content
+    response = organizer.post(f"{PROGRAMS}/{ours.pk}/archive/", {"archived": "1"},
+                              follow=True)
+    assert b"Program archived" in response.content
+    assert b"After-school" not in organizer.get(f"{PROGRAMS}/").content
+    archived_list = organizer.get(f"{PROGRAMS}/?archived=1").content
+    assert b"After-school" in archived_list and b"Teen club" not in archived_list
+    page = organizer.get(f"{PROGRAMS}/{ours.pk}/").content
+    assert b"Archived on" in page and b"Restore" in page
+    organizer.post(f"{PROGRAMS}/{ours.pk}/archive/", {"archived": "0"})
+    assert b"After-school" in organizer.get(f"{PROGRAMS}/").content
+    with scope(organization=personas.org):
+        assert Enrollment.objects.filter(program=ours).count() == 1  # nothing else changed
+        codes = list(AuditEvent.objects.filter(code__startswith="programs.program.")
+                     .values_list("code", flat=True))
+    assert "programs.program.archived" in codes and "programs.program.restored" in codes
+    # program staff may run the program but not archive it
+    staff = client_as(personas, "program_staff")
+    assert staff.post(f"{PROGRAMS}/{ours.pk}/archive/", {"archived": "1"}).status_code == 403
+
+    organizer.post(f"{PROGRAMS}/stock/items/{bags.pk}/archive/", {"archived": "1"})
+    stock = organizer.get(f"{PROGRAMS}/stock/").content.decode()
+    assert "1 archived item" in stock
+    serving = staff.get(f"{PROGRAMS}/distributions/{setup['pantry'].pk}/"
+                        f"?person={setup['guardian'].pk}").content.decode()
+    assert "Household-essentials bag" not in serving
+    with scope(organization=personas.org):
+        assert services.on_hand([bags]) == {bags.pk: 30}  # the ledger stays
+        # an archived item cannot be given out, whatever the screen
+        with pytest.raises(services.InvalidInput):
+            services.serve_household(personas.member("program_staff"), setup["pantry"],
+                                     setup["guardian"], {Item.objects.get(pk=bags.pk): 1})
+    organizer.post(f"{PROGRAMS}/stock/items/{bags.pk}/archive/", {"archived": "0"})
+    assert "archived item" not in organizer.get(f"{PROGRAMS}/stock/").content.decode()

@@ -133,6 +133,21 @@ def save_program(actor: Membership, program: Program | None = None, *, name: str
 # --- enrollment ----------------------------------------------------------------------------------
 
 
+def set_program_archived(actor: Membership, program: Program, archived: bool) -> Program:
+    """A program that ended leaves the programs list; its enrollments, sessions and
+    reports stay. Restoring brings it back as it was."""
+    require(actor, "programs.manage")
+    with transaction.atomic():
+        program = Program.objects.select_for_update().get(pk=program.pk)
+        if (program.archived_at is not None) == archived:
+            return program
+        program.archived_at = timezone.now() if archived else None
+        program.save(update_fields=["archived_at"])
+        _record("programs.program.archived" if archived else "programs.program.restored",
+                actor, program)
+    return program
+
+
 def guardians_children(guardian: Person) -> list[Person]:
     """The people ``guardian`` is recorded as a guardian of."""
     ids = Relationship.objects.filter(person=guardian, kind=Relationship.Kind.GUARDIAN_OF
@@ -423,6 +438,21 @@ def save_item(actor: Membership, item: Item | None = None, *, name: str, name_es
     return item
 
 
+def set_item_archived(actor: Membership, item: Item, archived: bool) -> Item:
+    """An item no longer given out leaves the stock page and the serving form; its
+    ledger and past distributions keep it. Restoring brings it back as it was."""
+    require(actor, "programs.catalog")
+    with transaction.atomic():
+        item = Item.objects.select_for_update().get(pk=item.pk)
+        if (item.archived_at is not None) == archived:
+            return item
+        item.archived_at = timezone.now() if archived else None
+        item.save(update_fields=["archived_at"])
+        _record("programs.item.archived" if archived else "programs.item.restored", actor,
+                item)
+    return item
+
+
 def on_hand(items: Iterable[Item] | None = None) -> dict[int, int]:
     """What is on hand per item id: the sum of its ledger."""
     qs = Item.objects.with_on_hand()
@@ -653,6 +683,10 @@ def can_see_children(membership: Membership, program: Program) -> bool:
 AUDIT_EVENTS = {
     "programs.program.created": gettext_lazy("Program created"),
     "programs.program.updated": gettext_lazy("Program edited"),
+    "programs.program.archived": gettext_lazy("Program archived"),
+    "programs.program.restored": gettext_lazy("Program restored"),
+    "programs.item.archived": gettext_lazy("Item archived"),
+    "programs.item.restored": gettext_lazy("Item restored"),
     "programs.enrollment.created": gettext_lazy("Child enrolled"),
     "programs.enrollment.guardian_added": gettext_lazy("Guardian added to an enrollment"),
     "programs.enrollment.details_changed": gettext_lazy("Child's details changed"),

@@ -143,7 +143,9 @@ def _with_address(people: list[Person]) -> list[dict[str, Any]]:
 @org_view("programs.view")
 def programs(request: HttpRequest) -> HttpResponse:
     membership = membership_of(request)
-    qs = Program.objects.visible_to(membership).filter(archived_at__isnull=True).annotate(
+    show_archived = request.GET.get("archived") == "1"
+    qs = Program.objects.visible_to(membership).filter(
+        archived_at__isnull=not show_archived).annotate(
         enrolled=Count("enrollments", filter=Q(enrollments__status="enrolled"),
                        distinct=True),
         waitlisted=Count("enrollments", filter=Q(enrollments__status="waitlisted"),
@@ -151,7 +153,21 @@ def programs(request: HttpRequest) -> HttpResponse:
     mine = set(membership.programs.values_list("pk", flat=True))
     return render(request, "programs/programs.html", {
         "programs": [{"program": p, "mine": p.pk in mine} for p in qs],
+        "show_archived": show_archived,
     })
+
+
+@org_view("programs.manage")
+@require_POST
+def program_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    program = _visible_program(request, pk)
+    archived = request.POST.get("archived") == "1"
+    services.set_program_archived(membership_of(request), program, archived)
+    messages.success(request, _("Program archived: it no longer shows in the list.")
+                     if archived else _("Program restored."))
+    if archived:
+        return redirect("programs", org_slug=org_slug_of(request))
+    return redirect("program", org_slug=org_slug_of(request), pk=program.pk)
 
 
 @org_view("programs.manage")
@@ -647,9 +663,11 @@ def _stock_page(request: HttpRequest, *, receive: ReceiveForm | None = None,
     services.ensure_default_catalog(request.organization)  # type: ignore[attr-defined]
     language = get_language() or "en"
     items = Item.objects.filter(archived_at__isnull=True).with_on_hand().order_by("name")
+    archived = Item.objects.filter(archived_at__isnull=False).order_by("name")
     return render(request, "programs/stock.html", {
         "items": [{"item": i, "label": i.label(language), "on_hand": i.on_hand,
                    "low": i.on_hand <= i.low_stock_at} for i in items],
+        "archived": [{"item": i, "label": i.label(language)} for i in archived],
         "receive": receive or ReceiveForm(), "count": count or CountForm(),
         "ledger": StockEntry.objects.select_related("item")[:30],
         "open_form": "receive" if receive else "count" if count else "",
@@ -701,6 +719,17 @@ def item_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _item_form(request, get_object_or_404(Item, pk=pk))
+
+
+@org_view("programs.catalog")
+@require_POST
+def item_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(Item, pk=pk)
+    archived = request.POST.get("archived") == "1"
+    services.set_item_archived(membership_of(request), item, archived)
+    messages.success(request, _("Item archived: it is no longer offered when serving.")
+                     if archived else _("Item restored."))
+    return redirect("stock", org_slug=org_slug_of(request))
 
 
 def _item_form(request: HttpRequest, item: Item | None) -> HttpResponse:
@@ -839,6 +868,7 @@ urlpatterns: list[URLPattern] = [
     path("new/", program_create, name="program_create"),
     path("<int:pk>/", program, name="program"),
     path("<int:pk>/edit/", program_edit, name="program_edit"),
+    path("<int:pk>/archive/", program_archive, name="program_archive"),
     path("<int:pk>/enroll/", enroll, name="program_enroll"),
     path("<int:pk>/sessions/new/", session_create, name="program_session_create"),
     path("enrollments/<int:pk>/", enrollment, name="enrollment"),
@@ -859,6 +889,7 @@ urlpatterns: list[URLPattern] = [
     path("stock/count/", stock_count, name="stock_count"),
     path("stock/items/new/", item_create, name="stock_item_create"),
     path("stock/items/<int:pk>/", item_edit, name="stock_item"),
+    path("stock/items/<int:pk>/archive/", item_archive, name="stock_item_archive"),
     path("reports/", program_reports, name="program_reports"),
     path("reports/export/", program_reports_export, name="program_reports_export"),
 ]
