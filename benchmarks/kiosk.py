@@ -2,6 +2,13 @@
 
     python benchmarks/kiosk.py            # 1,000,000 people, 500 lookups, 200 quick-adds
     python benchmarks/kiosk.py --quick    # 20,000 people, 100 lookups, 50 quick-adds
+    python benchmarks/kiosk.py --rebuild  # build the database again (else the cached one)
+
+The database is built once per size and seed under ``var/bench-cache/`` (people with
+the real search index, built in bulk with the migration's own statements, and their
+phones: about 40 minutes for 1,000,000 people on a loaded two-core machine, 8 minutes
+of CPU) and copied for each run, so a run takes a minute or two; the staff member, the
+event (happening now) and the session are made on the copy.
 
 Builds a throwaway SQLite database with our migrations and the people generator of
 ``benchmarks/search.py`` (real search index and triggers), gives a share of them a phone
