@@ -21,6 +21,7 @@ from groundswell.programs.models import (
     Enrollment,
     Item,
     Program,
+    Service,
     Session,
 )
 from tests.matrix import (
@@ -62,6 +63,7 @@ EXPECTED = {
     "distribution": org(STAFF_ROLES),
     "distribution_serve": org(STAFF_ROLES, ok=405),
     "distribution_quick_add": org(STAFF_ROLES, ok=405),
+    "distribution_service_remove": org(STAFF_ROLES, ok=405),
     "stock": org(STAFF_ROLES),
     "stock_receive": org(STAFF_ROLES, ok=405),
     "stock_count": org(STAFF_ROLES, ok=405),
@@ -83,10 +85,12 @@ PK_KINDS = {
     "distribution": "distribution", "distribution_serve": "distribution",
     "distribution_quick_add": "distribution",
     "stock_item": "item", "stock_item_archive": "item", "program_archive": "program",
+    "distribution_service_remove": "service",
 }
 
 MODELS = {"program": Program, "enrollment": Enrollment, "child_contact": ChildContact,
-          "session": Session, "distribution": Distribution, "item": Item}
+          "session": Session, "distribution": Distribution, "item": Item,
+          "service": Service}
 
 PAYLOADS = {
     "program_edit": [{"name": "Taken over"}],
@@ -123,6 +127,9 @@ def world(org, admin) -> dict[str, int]:
     distribution = services.create_distribution(admin, name="Saturday pantry",
                                                 held_on=timezone.localdate())
     services.ensure_default_catalog(org)
+    item = Item.objects.order_by("pk").first()
+    services.receive_stock(admin, item, quantity=5)
+    served = services.serve_household(admin, distribution, guardian, {item: 1}).service
     return {"program": program.pk, "enrollment": enrollment.pk, "child_contact": contact.pk,
-            "session": session.pk, "distribution": distribution.pk,
-            "item": Item.objects.order_by("pk").first().pk}
+            "session": session.pk, "distribution": distribution.pk, "item": item.pk,
+            "service": served.pk}

@@ -386,3 +386,34 @@ def test_archiving_and_restoring_a_program_and_an_item(personas, setup):
                                      setup["guardian"], {Item.objects.get(pk=bags.pk): 1})
     organizer.post(f"{PROGRAMS}/stock/items/{bags.pk}/archive/", {"archived": "0"})
     assert "archived item" not in organizer.get(f"{PROGRAMS}/stock/").content.decode()
+
+
+def test_a_household_entered_by_mistake_is_removed_and_the_goods_go_back(personas, setup):
+    client = client_as(personas, "program_staff")
+    pantry, bags, guardian = setup["pantry"], setup["bags"], setup["guardian"]
+    with scope(organization=personas.org):
+        before = guardian.__class__.objects.get(pk=guardian.pk).last_contact_at
+    serve = f"{PROGRAMS}/distributions/{pantry.pk}/serve/"
+    assert client.post(serve, {"person": guardian.pk, f"qty_{bags.pk}": "2"}).status_code == 302
+    with scope(organization=personas.org):
+        service = Service.objects.get()
+        assert services.on_hand([bags]) == {bags.pk: 28}
+        assert guardian.interactions.filter(source_type="programs.service").count() == 1
+    page = client.get(f"{PROGRAMS}/distributions/{pantry.pk}/").content.decode()
+    assert "Entered by mistake?" in page
+    response = client.post(f"{PROGRAMS}/distributions/served/{service.pk}/remove/",
+                           follow=True)
+    assert "was taken off this distribution" in response.content.decode()
+    with scope(organization=personas.org):
+        assert not Service.objects.exists()
+        assert services.on_hand([bags]) == {bags.pk: 30}
+        assert not StockEntry.objects.filter(kind="given").exists()
+        assert not guardian.interactions.filter(source_type="programs.service").exists()
+        assert guardian.__class__.objects.get(pk=guardian.pk).last_contact_at == before
+        removed = AuditEvent.objects.get(code="programs.service.removed")
+    assert removed.data["items"] == {str(bags.pk): 2} and removed.data["service"] == service.pk
+    # the same entry again is gone: a 404, nothing else changes
+    again = client.post(f"{PROGRAMS}/distributions/served/{service.pk}/remove/")
+    assert again.status_code == 404
+    # and now the household can be served without the same-day warning
+    assert client.post(serve, {"person": guardian.pk, f"qty_{bags.pk}": "1"}).status_code == 302

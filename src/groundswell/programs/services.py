@@ -649,6 +649,29 @@ def serve_household(actor: Membership, distribution: Distribution, person: Perso
     return Served(service, [(item, after[item.pk]) for item in wanted if item.pk in low])
 
 
+def remove_service(actor: Membership, service: Service) -> None:
+    """A household recorded by mistake: its goods go back on hand (the ledger's lines
+    for them go with it) and the entry leaves the person's timeline. A sign-in at the
+    event the table was part of stays: they were there."""
+    require(actor, "programs.distribute")
+    if service.organization_id != actor.organization_id:
+        raise InvalidInput("service", _("Choose a household served here."))
+    with transaction.atomic():
+        service = Service.objects.select_for_update().select_related(
+            "distribution", "person").get(pk=service.pk)
+        lines = list(service.items.all())
+        _lock_items(line.item_id for line in lines)
+        data = {"distribution": service.distribution_id, "person": service.person_id,
+                "household": service.household_id,
+                "items": {str(line.item_id): line.quantity for line in lines}}
+        pk = service.pk
+        person = service.person
+        service.delete()
+        people.withdraw_interaction(person, ("programs.service", str(pk)))
+        _record("programs.service.removed", actor, service.distribution, {**data,
+                                                                         "service": pk})
+
+
 def _attend_event(actor: Membership, distribution: Distribution, person: Person,
                   service: Service, *, new_person: bool) -> None:
     """Served at the table of an event: they were at the event, so the events area
@@ -685,6 +708,7 @@ AUDIT_EVENTS = {
     "programs.program.updated": gettext_lazy("Program edited"),
     "programs.program.archived": gettext_lazy("Program archived"),
     "programs.program.restored": gettext_lazy("Program restored"),
+    "programs.service.removed": gettext_lazy("Household served removed (entered by mistake)"),
     "programs.item.archived": gettext_lazy("Item archived"),
     "programs.item.restored": gettext_lazy("Item restored"),
     "programs.enrollment.created": gettext_lazy("Child enrolled"),

@@ -651,6 +651,18 @@ def distribution_quick_add(request: HttpRequest, pk: int) -> HttpResponse:
 # --- stock ---------------------------------------------------------------------------------
 
 
+@org_view("programs.distribute")
+@require_POST
+def distribution_service_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    service = get_object_or_404(Service.objects.select_related("person"), pk=pk)
+    name = service.person.display_name
+    distribution_id = service.distribution_id
+    services.remove_service(membership_of(request), service)
+    messages.success(request, _("%(name)s was taken off this distribution; the goods are "
+                                "back on hand.") % {"name": name})
+    return redirect("distribution", org_slug=org_slug_of(request), pk=distribution_id)
+
+
 @org_view("programs.stock")
 def stock(request: HttpRequest) -> HttpResponse:
     if (refused := _get_only(request)) is not None:
@@ -884,6 +896,8 @@ urlpatterns: list[URLPattern] = [
     path("distributions/<int:pk>/serve/", distribution_serve, name="distribution_serve"),
     path("distributions/<int:pk>/quick-add/", distribution_quick_add,
          name="distribution_quick_add"),
+    path("distributions/served/<int:pk>/remove/", distribution_service_remove,
+         name="distribution_service_remove"),
     path("stock/", stock, name="stock"),
     path("stock/receive/", stock_receive, name="stock_receive"),
     path("stock/count/", stock_count, name="stock_count"),

@@ -526,6 +526,23 @@ def record_interaction(actor: Membership | None, person: Person, *, kind: str,
     return interaction
 
 
+def withdraw_interaction(person: Person, source: tuple[str, str]) -> int:
+    """Take off a person's timeline what an area put there, when that area undoes the
+    record it came from (a service entered by mistake); last contact and the computed
+    stage follow. The area checks its own permission and audits. Returns how many
+    entries went."""
+    with transaction.atomic():
+        deleted, _rows = Interaction.objects.filter(
+            person=person, source_type=source[0], source_id=source[1]).delete()
+        if deleted:
+            latest = person.interactions.order_by("-occurred_at").values_list(
+                "occurred_at", flat=True).first()
+            person.last_contact_at = latest
+            person.save(update_fields=["last_contact_at", "updated_at"])
+            recompute_stage(person)
+    return deleted
+
+
 def set_stage(actor: Membership, person: Person, stage: EngagementStage | None) -> Person:
     """An organizer's judgement of the stage; None goes back to the computed one."""
     require(actor, "people.edit")
@@ -577,5 +594,5 @@ __all__ = [
     "join_household", "move_person", "people_with_phone", "rate_engagement",
     "recompute_stage", "record_consent", "record_grievance", "record_interaction",
     "refresh_search_text", "reveal_phone", "set_stage", "tag_people", "update_person",
-    "withdraw_consent",
+    "withdraw_consent", "withdraw_interaction",
 ]
