@@ -29,6 +29,9 @@ EXPECTED = {
     "shift_signup_cancel": org(SIGNERS, ok=405),
     # GET: the form that starts kiosk mode (the sign-in screen once locked).
     "kiosk": org(SIGNERS),
+    "event_people": org(SIGNERS),
+    "event_record_rsvp": org(SIGNERS, ok=405),
+    "event_sign_in": org(SIGNERS, ok=405),
     "kiosk_search": org(SIGNERS, ok=405),
     "kiosk_sign_in": org(SIGNERS, ok=405),
     "kiosk_add": org(SIGNERS, ok=405),
@@ -52,7 +55,8 @@ EXPECTED = {
 _EVENT_PAGES = ("event", "event_edit", "event_cancel", "event_materials", "shift_create",
                 "kiosk", "kiosk_search", "kiosk_sign_in", "kiosk_add", "kiosk_exit",
                 "event_follow_up", "follow_up_assign", "follow_up_call_list",
-                "follow_up_walk_list", "event_report",
+                "follow_up_walk_list", "event_report", "event_people", "event_record_rsvp",
+                "event_sign_in",
                 "shift_reminders")
 PK_KINDS = {
     **dict.fromkeys(_EVENT_PAGES, "event"),
@@ -75,6 +79,9 @@ PAYLOADS = {
     "shift_create": [{"role": "music", "starts_at": "2030-01-01T10:00",
                       "ends_at": "2030-01-01T11:00", "slots": "2"}],
     "kiosk_exit": [{"pin": "2468"}],
+    "event_people": [{"q": "Ana"}],
+    "event_record_rsvp": [{"person": "1"}],
+    "event_sign_in": [{"person": "1"}],
 }
 
 

@@ -430,3 +430,33 @@ def test_a_follow_up_list_becomes_a_walk_list_of_the_ticked_peoples_doors(person
         stranger = people.create_person(admin, given_name="Not", family_name="There")
     response = client.post(url, {**form, "people": [stranger.pk]}, follow=True)
     assert b"Tick at least one person" in response.content
+
+
+def test_staff_record_an_rsvp_by_phone_and_a_sign_in_without_the_kiosk(personas):
+    event = event_in(personas, days=2)
+    rosa = add_person(personas, given_name="Rosa", family_name="Martínez")
+    staff = client_as(personas, "program_staff")
+    people_url = f"{EVENTS}{event.pk}/people/"
+    assert b"Record an RSVP or a sign-in" in staff.get(f"{EVENTS}{event.pk}/").content
+    found = staff.post(people_url, {"q": "rosa martinez"}, follow=True).content.decode()
+    assert "Rosa Martínez" in found and "Record RSVP" in found
+    response = staff.post(f"{people_url}rsvp/", {"person": rosa.pk}, follow=True)
+    assert "RSVP is recorded" in response.content.decode()
+    again = staff.post(f"{people_url}rsvp/", {"person": rosa.pk}, follow=True)
+    assert "already" in again.content.decode().lower()
+    response = staff.post(f"{people_url}sign-in/", {"person": rosa.pk}, follow=True)
+    assert "Rosa Martínez is signed in." in response.content.decode()
+    staff.post(f"{people_url}sign-in/", {"person": rosa.pk})  # twice: one sign-in
+    with scopes_disabled():
+        assert RSVP.objects.filter(event=event, person=rosa).count() == 1
+        assert Attendance.objects.filter(event=event, person=rosa).count() == 1
+    # someone of another organization, or nobody: a clear message, nothing recorded
+    with scope(organization=personas.other_org):
+        stranger = people.create_person(personas.outsider, given_name="Far")
+    for bad in ({"person": stranger.pk}, {"person": "x"}, {}):
+        response = staff.post(f"{people_url}sign-in/", bad, follow=True)
+        assert "Choose someone from the search results." in response.content.decode()
+    with scopes_disabled():
+        assert Attendance.objects.filter(event=event).count() == 1
+    # a canvasser may not
+    assert client_as(personas, "canvasser").get(people_url).status_code == 403

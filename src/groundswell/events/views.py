@@ -41,7 +41,7 @@ from groundswell.events.forms import (
     PersonPickForm,
     ShiftForm,
 )
-from groundswell.events.models import Attendance, Event, FollowUp, Shift, ShiftSignup
+from groundswell.events.models import RSVP, Attendance, Event, FollowUp, Shift, ShiftSignup
 from groundswell.events.stats import CONVERSIONS, conversion_rates
 from groundswell.people.models import Person
 from groundswell.people.search import search_people
@@ -296,6 +296,74 @@ def shift_signup_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     services.cancel_shift_signup(membership_of(request), signup)
     messages.success(request, _("They are off the shift."))
     return redirect("shift", org_slug=org_slug_of(request), pk=signup.shift_id)
+
+
+# --- RSVPs and sign-ins recorded by staff ------------------------------------------------------
+
+
+@org_view("events.sign_in")
+@require_http_methods(["GET", "POST"])
+def event_people(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff record an RSVP taken by phone, or sign someone in without the kiosk."""
+    event = _event(request, pk)
+    query, redirect_after_search = remembered_search(request, f"event-people:{event.pk}")
+    if redirect_after_search:
+        return redirect_after_search
+    found: list[Person] = []
+    if query:
+        found = list(search_people(Person.objects.visible_to(membership_of(request)), query,
+                                   limit=10))
+    ids = [p.pk for p in found]
+    rsvped = set(RSVP.objects.filter(event=event, cancelled_at__isnull=True,
+                                     person_id__in=ids).values_list("person_id", flat=True))
+    came = set(Attendance.objects.filter(event=event, person_id__in=ids)
+               .values_list("person_id", flat=True))
+    return render(request, "events/event_people.html", {
+        "event": event, "query": query,
+        "rows": [{"person": p, "rsvp": p.pk in rsvped, "came": p.pk in came} for p in found],
+    })
+
+
+def _picked_person(request: HttpRequest) -> Person | None:
+    form = PersonPickForm(request.POST)
+    if not form.is_valid():
+        return None
+    return Person.objects.visible_to(membership_of(request)).filter(
+        pk=form.cleaned_data["person"]).first()
+
+
+@org_view("events.sign_in")
+@require_POST
+def event_record_rsvp(request: HttpRequest, pk: int) -> HttpResponse:
+    event = _event(request, pk)
+    person = _picked_person(request)
+    if person is None:
+        messages.error(request, _("Choose someone from the search results."))
+    else:
+        try:
+            services.record_rsvp(membership_of(request), event, person)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("%(name)s's RSVP is recorded.") % {"name": person})
+    return redirect("event_people", org_slug=org_slug_of(request), pk=event.pk)
+
+
+@org_view("events.sign_in")
+@require_POST
+def event_sign_in(request: HttpRequest, pk: int) -> HttpResponse:
+    event = _event(request, pk)
+    person = _picked_person(request)
+    if person is None:
+        messages.error(request, _("Choose someone from the search results."))
+    else:
+        try:
+            services.record_attendance(membership_of(request), event, person)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("%(name)s is signed in.") % {"name": person})
+    return redirect("event_people", org_slug=org_slug_of(request), pk=event.pk)
 
 
 # --- follow-up ------------------------------------------------------------------------------------
