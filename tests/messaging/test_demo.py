@@ -33,4 +33,6 @@ def test_the_demo_loads_once_and_sends_to_the_file_provider(personas, make_perso
     with scopes_disabled():
         assert set(Message.objects.filter(broadcast=broadcast).values_list(
             "status", flat=True)) == {"delivered", "suppressed"}
-    assert len((tmp_path / "sms" / "outbox.jsonl").read_text().splitlines()) == 2
+    sent = (tmp_path / "sms" / "outbox.jsonl").read_text().splitlines()
+    # the broadcast to the two who stayed, and the confirmation of the BAJA
+    assert len(sent) == 3 and sum("se ha dado de baja" in line for line in sent) == 1

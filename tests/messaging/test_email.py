@@ -44,7 +44,7 @@ def smtp(settings):
     controller.stop()
 
 
-def test_an_email_with_text_and_html_parts(personas, make_person, smtp):
+def test_an_email_with_text_and_html_parts(personas, make_person, smtp, daytime):
     person = make_person("Rosa", email="rosa@example.org", channel="email",
                          purposes=("events",), language="es")
     with scope(organization=personas.org):
@@ -76,7 +76,7 @@ def test_no_email_consent_means_no_email(personas, make_person, smtp):
     assert smtp.messages == []
 
 
-def test_smtp_down_is_a_temporary_error(personas, make_person, settings):
+def test_smtp_down_is_a_temporary_error(personas, make_person, settings, daytime):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", 9, False
     settings.EMAIL_TIMEOUT = 2

@@ -80,7 +80,7 @@ def test_send_queues_one_message_each_with_the_reasons(organizer, tenants):
     assert "No consent for this purpose" in page.content.decode()
 
 
-def test_compose_to_a_search(organizer, tenants, sms_gateway):
+def test_compose_to_a_search(organizer, tenants, sms_gateway, daytime):
     from groundswell.messaging.sender import deliver_outbox
 
     data = compose_data(tenants, saved_list="", q="Ben", action="send")
