@@ -249,13 +249,15 @@ def _namesakes(org_id: int, names: Sequence[tuple[str, str]], kinds: Sequence[st
                ) -> list[int]:
     """Ids of the people with one of ``names`` (family, given) exactly, through the
     (organization, family_name, given_name) index, and with no contact of ``kinds``.
-    One statement with row values: the ORM's OR of hundreds of Q objects cost more to
-    compile than to run."""
+    One statement of OR-ed pairs, each an index lookup (SQLite's multi-index OR; a
+    row-value IN list scanned the organization's whole index, 0.4 s a query at
+    1,000,000 people against 8 ms); written by hand because the ORM's OR of hundreds of
+    Q objects cost more to compile than to run."""
     person, contact = Person._meta, ContactPoint._meta
     quote = connection.ops.quote_name
     sql = (f"SELECT p.{quote(person.pk.column)} FROM {quote(person.db_table)} p "  # noqa: S608
-           f"WHERE p.organization_id = %s AND (p.family_name, p.given_name) IN (VALUES "
-           + ", ".join(["(%s, %s)"] * len(names)) + ")")
+           "WHERE p.organization_id = %s AND ("
+           + " OR ".join(["(p.family_name = %s AND p.given_name = %s)"] * len(names)) + ")")
     params: list[Any] = [org_id, *(value for pair in names for value in pair)]
     if kinds:
         sql += (f" AND NOT EXISTS (SELECT 1 FROM {quote(contact.db_table)} c "  # noqa: S608
