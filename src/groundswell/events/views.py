@@ -332,38 +332,35 @@ def _picked_person(request: HttpRequest) -> Person | None:
         pk=form.cleaned_data["person"]).first()
 
 
-@org_view("events.sign_in")
-@require_POST
-def event_record_rsvp(request: HttpRequest, pk: int) -> HttpResponse:
+def _record_for_picked(request: HttpRequest, pk: int, record: Any, done: str) -> HttpResponse:
+    """Record something about the person picked from the search results (``record``:
+    a service taking the member, the event and the person), then back to the search."""
     event = _event(request, pk)
     person = _picked_person(request)
     if person is None:
         messages.error(request, _("Choose someone from the search results."))
     else:
         try:
-            services.record_rsvp(membership_of(request), event, person)
+            record(membership_of(request), event, person)
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, _("%(name)s's RSVP is recorded.") % {"name": person})
+            messages.success(request, done % {"name": person})
     return redirect("event_people", org_slug=org_slug_of(request), pk=event.pk)
+
+
+@org_view("events.sign_in")
+@require_POST
+def event_record_rsvp(request: HttpRequest, pk: int) -> HttpResponse:
+    return _record_for_picked(request, pk, services.record_rsvp,
+                              _("%(name)s's RSVP is recorded."))
 
 
 @org_view("events.sign_in")
 @require_POST
 def event_sign_in(request: HttpRequest, pk: int) -> HttpResponse:
-    event = _event(request, pk)
-    person = _picked_person(request)
-    if person is None:
-        messages.error(request, _("Choose someone from the search results."))
-    else:
-        try:
-            services.record_attendance(membership_of(request), event, person)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("%(name)s is signed in.") % {"name": person})
-    return redirect("event_people", org_slug=org_slug_of(request), pk=event.pk)
+    return _record_for_picked(request, pk, services.record_attendance,
+                              _("%(name)s is signed in."))
 
 
 # --- follow-up ------------------------------------------------------------------------------------

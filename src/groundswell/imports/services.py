@@ -14,12 +14,10 @@ ids it created and the previous values of what it changed.
 from __future__ import annotations
 
 import csv
-import gc
 import io
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from groundswell.core import audit
+from groundswell.core.bulk import no_cycle_collection
 from groundswell.core.models import Base, Membership
 from groundswell.core.permissions import require
 from groundswell.core.services import DomainError
@@ -458,20 +457,6 @@ def _write(actor: Membership, batch: ImportBatch, planned: list[PlannedRow],
     return dict(counts)
 
 
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """A chunk allocates hundreds of thousands of short-lived objects, which sets off
-    Python's cycle collector again and again over everything the process holds (the
-    file's match index grows with every row); they are freed by reference counting
-    anyway, so the collector waits until the chunk is done (as rapid response does)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
 
 def commit_batch(actor: Membership, batch: ImportBatch) -> ImportBatch:
     """Apply a queued batch (the worker calls this). Matching runs again against the
@@ -498,7 +483,7 @@ def commit_batch(actor: Membership, batch: ImportBatch) -> ImportBatch:
     progress = 0
     chunks = _planned_chunks(batch, table)
     while True:
-        with _no_cycle_collection():
+        with no_cycle_collection():
             planned = next(chunks, None)
             if planned is None:
                 break

@@ -137,15 +137,18 @@ def set_program_archived(actor: Membership, program: Program, archived: bool) ->
     """A program that ended leaves the programs list; its enrollments, sessions and
     reports stay. Restoring brings it back as it was."""
     require(actor, "programs.manage")
+    return _set_archived(actor, program, archived, "programs.program")
+
+
+def _set_archived(actor: Membership, obj: Any, archived: bool, code: str) -> Any:
     with transaction.atomic():
-        program = Program.objects.select_for_update().get(pk=program.pk)
-        if (program.archived_at is not None) == archived:
-            return program
-        program.archived_at = timezone.now() if archived else None
-        program.save(update_fields=["archived_at"])
-        _record("programs.program.archived" if archived else "programs.program.restored",
-                actor, program)
-    return program
+        obj = type(obj).objects.select_for_update().get(pk=obj.pk)
+        if (obj.archived_at is not None) == archived:
+            return obj
+        obj.archived_at = timezone.now() if archived else None
+        obj.save(update_fields=["archived_at"])
+        _record(f"{code}.archived" if archived else f"{code}.restored", actor, obj)
+    return obj
 
 
 def guardians_children(guardian: Person) -> list[Person]:
@@ -442,15 +445,7 @@ def set_item_archived(actor: Membership, item: Item, archived: bool) -> Item:
     """An item no longer given out leaves the stock page and the serving form; its
     ledger and past distributions keep it. Restoring brings it back as it was."""
     require(actor, "programs.catalog")
-    with transaction.atomic():
-        item = Item.objects.select_for_update().get(pk=item.pk)
-        if (item.archived_at is not None) == archived:
-            return item
-        item.archived_at = timezone.now() if archived else None
-        item.save(update_fields=["archived_at"])
-        _record("programs.item.archived" if archived else "programs.item.restored", actor,
-                item)
-    return item
+    return _set_archived(actor, item, archived, "programs.item")
 
 
 def on_hand(items: Iterable[Item] | None = None) -> dict[int, int]:

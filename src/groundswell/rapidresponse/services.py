@@ -10,10 +10,8 @@ form or a text message (then the organization or network is given).
 
 from __future__ import annotations
 
-import gc
 import math
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from groundswell.core import audit
-from groundswell.core.bulk import insert_ignoring_conflicts
+from groundswell.core.bulk import insert_ignoring_conflicts, no_cycle_collection
 from groundswell.core.models import Membership, Organization
 from groundswell.core.permissions import require
 from groundswell.core.services import DomainError
@@ -848,20 +846,6 @@ def rank_recipients(network: Network, target: Target, *, drill: bool) -> list[ta
 FIRST_CHUNK, CHUNK = 100, 500
 
 
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Queueing thousands of rows allocates tens of thousands of short-lived objects,
-    which sets off Python's cycle collector again and again over everything the process
-    holds (about a quarter of the time); they are freed by reference counting anyway,
-    so the collector waits until the chunk is done."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
 
 def _plan_chunk(alert: Alert, items: list[list[int | None]],
                 start: int) -> tuple[list[AlertRecipient], Any]:
@@ -923,9 +907,9 @@ def queue_pending(alert_id: int) -> int:
     pending, start = alert.pending, alert.pending_from
     while pending:
         chunk = pending[:CHUNK]
-        with _no_cycle_collection():
+        with no_cycle_collection():
             rows, plan = _plan_chunk(alert, chunk, start)
-        with _no_cycle_collection(), transaction.atomic():
+        with no_cycle_collection(), transaction.atomic():
             locked = Alert.objects.select_for_update().only("pk", "pending_from").filter(
                 pk=alert_id).first()
             if locked is None:
@@ -978,7 +962,7 @@ def send_alert(actor: Membership, network: Network, *, kind: str, target: Target
                     raise DomainError(refusal_message(exc.reason)) from None
                 unverified = states.label_unverified(snapshot)
         place = details or (_place_text(report) if report is not None else "")
-        with _no_cycle_collection():
+        with no_cycle_collection():
             ranked = rank_recipients(network, target, drill=drill)
         if not ranked:
             raise DomainError(_("Nobody would receive this alert: no subscriber is inside "
@@ -991,7 +975,7 @@ def send_alert(actor: Membership, network: Network, *, kind: str, target: Target
             center_lat=target.lat, center_lon=target.lon, details=place,
             body_en=bodies["en"], body_es=bodies["es"], sent_by=actor.user, sent_at=now,
             recipients_count=len(ranked))
-        with _no_cycle_collection():
+        with no_cycle_collection():
             _enqueue(alert, [[r.id, r.distance_m] for r in ranked])
         if report is not None:
             incident = report.incident
