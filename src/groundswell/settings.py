@@ -246,6 +246,10 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
 SESSION_ENGINE = "groundswell.accounts.sessions"
 IDLE_TIMEOUT_MINUTES = env_int("GROUNDSWELL_IDLE_TIMEOUT_MINUTES", 30, minimum=1)
 SESSION_COOKIE_AGE = IDLE_TIMEOUT_MINUTES * 60
+# A tablet locked to one event's kiosk reaches nothing else, and may wait through a
+# quiet hour at the door: its session ends only after this long without a request.
+KIOSK_IDLE_TIMEOUT_MINUTES = env_int("GROUNDSWELL_KIOSK_IDLE_TIMEOUT_MINUTES", 12 * 60,
+                                     minimum=1)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

@@ -460,3 +460,27 @@ def test_staff_record_an_rsvp_by_phone_and_a_sign_in_without_the_kiosk(personas)
         assert Attendance.objects.filter(event=event).count() == 1
     # a canvasser may not
     assert client_as(personas, "canvasser").get(people_url).status_code == 403
+
+
+def test_a_kiosk_waits_through_a_quiet_hour_but_the_staff_session_after_it_does_not(
+        personas, settings):
+    import time_machine
+
+    event = event_in(personas, days=0)
+    client = start_kiosk(personas, event, role="organizer")
+    kiosk_url = f"{EVENTS}{event.pk}/kiosk/"
+    quiet = timezone.timedelta(minutes=settings.IDLE_TIMEOUT_MINUTES + 30)
+    now = timezone.now()
+    with time_machine.travel(now + quiet):
+        assert client.get(kiosk_url).status_code == 200  # still the kiosk, not the login
+    too_long = timezone.timedelta(minutes=settings.KIOSK_IDLE_TIMEOUT_MINUTES + 1)
+    with time_machine.travel(now + quiet + too_long):
+        response = client.get(kiosk_url)
+        assert response.status_code == 302 and "/account/login/" in response["Location"]
+
+    # After the PIN, the member's session has the usual allowance again.
+    client = start_kiosk(personas, event, role="organizer")
+    assert client.post(f"{EVENTS}{event.pk}/kiosk/exit/", {"pin": "2468"}).status_code == 302
+    with time_machine.travel(timezone.now() + quiet):
+        response = client.get(f"{ORG}/people/")
+        assert response.status_code == 302 and "/account/login/" in response["Location"]

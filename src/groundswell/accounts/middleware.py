@@ -33,8 +33,24 @@ class UserLanguageMiddleware:
         return self.get_response(request)
 
 
+IDLE_ALLOWANCE_KEY = "idle_allowance"
+
+
+def allow_idle(request: HttpRequest, seconds: int | None) -> None:
+    """Let this session stay idle ``seconds`` (cookie and server alike) instead of the
+    usual IDLE_TIMEOUT_MINUTES; None goes back to the usual."""
+    if seconds is None:
+        request.session.pop(IDLE_ALLOWANCE_KEY, None)
+        request.session.set_expiry(None)
+    else:
+        request.session[IDLE_ALLOWANCE_KEY] = seconds
+        request.session.set_expiry(seconds)
+
+
 class IdleTimeoutMiddleware:
-    """Ends a session after IDLE_TIMEOUT_MINUTES without a request, on the server."""
+    """Ends a session after IDLE_TIMEOUT_MINUTES without a request, on the server. A
+    session an area has locked down (a kiosk) may carry its own allowance, in seconds,
+    under ``IDLE_ALLOWANCE_KEY`` (set with ``allow_idle``)."""
 
     key = "last_activity"
 
@@ -45,7 +61,8 @@ class IdleTimeoutMiddleware:
         if request.user.is_authenticated:
             now = int(time.time())
             last = request.session.get(self.key)
-            if last is not None and now - int(last) > settings.IDLE_TIMEOUT_MINUTES * 60:
+            allowed = request.session.get(IDLE_ALLOWANCE_KEY) or settings.IDLE_TIMEOUT_MINUTES * 60
+            if last is not None and now - int(last) > int(allowed):
                 logout(request)
                 messages.info(request, _("You were logged out after a period of inactivity."))
                 return HttpResponseRedirect(f"{reverse('account_login')}?next={request.path}")

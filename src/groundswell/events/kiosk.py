@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from groundswell.accounts.middleware import allow_idle
 from groundswell.core.services import DomainError
 from groundswell.core.views import org_view
 from groundswell.events import services
@@ -49,6 +51,7 @@ def _kiosk(request: HttpRequest, event: Event) -> Kiosk | None:
 
 def _unlock(request: HttpRequest) -> None:
     request.session.pop(SESSION_KEY, None)
+    allow_idle(request, None)
 
 
 def label_for(person: Person, residence: Residence | None) -> dict[str, Any]:
@@ -90,6 +93,7 @@ def kiosk(request: HttpRequest, pk: int) -> HttpResponse:
             request.session[SESSION_KEY] = {"org": request.organization.slug,  # type: ignore
                                             "event": event.pk, "kiosk": started.pk,
                                             "offered": []}
+            allow_idle(request, settings.KIOSK_IDLE_TIMEOUT_MINUTES * 60)
             return redirect("kiosk", org_slug=request.organization.slug,  # type: ignore
                             pk=event.pk)
     return render(request, "events/kiosk_start.html", {"event": event, "form": form},
