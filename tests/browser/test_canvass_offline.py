@@ -177,6 +177,14 @@ def test_map_tiles_seen_online_still_draw_offline(new_context, personas, setting
     expect(app).to_have_attribute("data-ready", "1")
     page.click("button[data-show=door-map]")
     expect(page.locator("img.leaflet-tile-loaded").first).to_be_visible()
+    # every tile of the view loaded, and no request still on its way to the server
+    expect(page.locator("img.leaflet-tile:not(.leaflet-tile-loaded)")).to_have_count(0)
+    seen = -1
+    for _ in range(50):  # at most 5 s
+        if len(served) == seen:
+            break
+        seen = len(served)
+        page.wait_for_timeout(100)
     assert served
 
     context.set_offline(True)
