@@ -104,3 +104,64 @@ def test_duplicates_queue_names_the_import_a_pair_came_from(
     page = client.get("/o/front-street/people/duplicates/").content.decode()
     assert f'href="/o/front-street/imports/{batch.pk}/"' in page
     assert "From the import" in page and "feria &lt;2025&gt;.csv" in page
+
+
+def _outcomes(batch):
+    """Each row's outcome and whom it concerns: an existing person by id, a person an
+    earlier row of the file created as ("row", number)."""
+    rows = list(ImportRow.objects.filter(batch=batch).order_by("number").select_related(
+        "candidate"))
+    made = {r.person_id: r.number for r in rows if r.undo.get("created")}
+
+    def who(pk):
+        return ("row", made[pk]) if pk in made else pk
+
+    out = []
+    for row in rows:
+        pair = sorted((who(row.candidate.first_id), who(row.candidate.second_id)), key=str) \
+            if row.candidate else None
+        out.append((row.number, row.outcome, who(row.person_id), pair))
+    return out
+
+
+def test_namesake_answers_kept_between_chunks_match_asking_each_chunk(
+        large_organization, in_org, monkeypatch, django_capture_on_commit_callbacks):
+    """The chunk matcher keeps its namesake answers from chunk to chunk and updates them
+    with the people the import writes (created without a phone, given a phone): the
+    outcomes are those of asking the database again for every chunk."""
+    monkeypatch.setattr(services, "CHUNK", 2)
+    actor = test_wizard.organizer(in_org)
+    people.create_person(actor, given_name="Ana", family_name="Torres")
+    people.create_person(actor, given_name="Ana", family_name="Torres", phone="215-555-0177")
+    people.create_person(actor, given_name="Rita", family_name="Paz",
+                         email="rita@example.org")
+    people.create_person(actor, given_name="Luz", family_name="Vega", phone="215-555-0178")
+    blank = ["", "", "", "", ""]
+    rows = [["Ana", "Torres", "215-555-0100", "", *blank],
+            ["Eva", "Soto", "", "", *blank],
+            ["Eva", "Soto", "215-555-0102", "", *blank],
+            ["Rita", "Paz", "215-555-0103", "rita@example.org", *blank],
+            ["Rita", "Paz", "215-555-0104", "", *blank],
+            ["Ana", "Torres", "", "", *blank],
+            ["Eva", "Soto", "215-555-0105", "", *blank],
+            ["Luz", "Vega", "215-555-0178", "", *blank],
+            ["Rita", "Paz", "", "", *blank]]
+    data = test_wizard.csv_bytes(rows)
+    asked = []
+    check = bulk.ChunkMatcher._check_data_version
+
+    def every_chunk(matcher):
+        asked.append(len(matcher._namesakes))
+        matcher._namesakes.clear()
+
+    monkeypatch.setattr(bulk.ChunkMatcher, "_check_data_version", every_chunk)
+    fresh = test_wizard.run(actor, data, django_capture_on_commit_callbacks)
+    expected = _outcomes(fresh)
+    services.undo_import(actor, fresh)
+    monkeypatch.setattr(bulk.ChunkMatcher, "_check_data_version", check)
+    kept = test_wizard.run(actor, data, django_capture_on_commit_callbacks)
+    assert _outcomes(kept) == expected
+    assert any(asked)  # answers were there to keep
+    outcomes = {number: outcome for number, outcome, _who, _pair in expected}
+    assert outcomes[2] == "review" and outcomes[4] == "review" and outcomes[5] == "updated"
+    assert outcomes[8] == "review" and outcomes[9] == "updated"

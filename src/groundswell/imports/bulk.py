@@ -189,6 +189,13 @@ class ChunkMatcher:
         self.org_id, self.region, self.threshold = org_id, region, threshold
         self.in_file = matching.build_index([], PERSON_FIELDS, region=region, blind=True)
         self.whole: matching.Index | None = None
+        # Namesake answers, per (family, given) and kinds of contact lacked, kept from
+        # chunk to chunk while nobody else writes (SQLite's data_version) and forgotten
+        # for the names this import writes (``forget``): a common name has thousands of
+        # namesakes in a large list, each checked for its contacts, and recurs in every
+        # chunk.
+        self._namesakes: dict[tuple[str, str], dict[tuple[str, ...], set[int]]] = {}
+        self._data_version: int | None = None
         if Person.objects.filter(organization_id=org_id).active().count() <= \
                 FULL_INDEX_LIMIT:
             self.whole = matching.build_index(blind_records(org_id), PERSON_FIELDS,
@@ -219,13 +226,49 @@ class ChunkMatcher:
             family, given = str(r["family_name"]), str(r["given_name"])
             by_kinds[kinds].update((f, g) for f in {family, family.title()}
                                    for g in {given, given.title()})
+        self._check_data_version()
         for kinds, variants in by_kinds.items():
-            terms = sorted(variants)
+            terms = sorted(t for t in variants if kinds not in self._namesakes.get(t, {}))
             for start in range(0, len(terms), NAME_QUERY_TERMS):
-                ids.update(_namesakes(self.org_id, terms[start:start + NAME_QUERY_TERMS],
-                                      kinds))
+                part = terms[start:start + NAME_QUERY_TERMS]
+                found: dict[tuple[str, str], set[int]] = {term: set() for term in part}
+                for pk, family, given in _namesakes(self.org_id, part, kinds):
+                    found.setdefault((family, given), set()).add(pk)
+                for term in part:
+                    self._namesakes.setdefault(term, {})[kinds] = found[term]
+            for term in variants:
+                ids.update(self._namesakes[term][kinds])
         return matching.build_index(blind_records(self.org_id, ids), PERSON_FIELDS,
                                     region=self.region, blind=True)
+
+    def _check_data_version(self) -> None:
+        """Keep the namesake answers only while no other connection has written (on
+        SQLite, ``PRAGMA data_version`` moves with every commit of another connection;
+        elsewhere they are asked again for each chunk)."""
+        version = None
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA data_version")
+                version = cursor.fetchone()[0]
+        if version is None or version != self._data_version:
+            self._namesakes.clear()
+        self._data_version = version
+
+    def written(self, people: Iterable[tuple[int, tuple[str, str], Iterable[str]]]
+                ) -> None:
+        """What this import has just written: (id, (family, given), kinds of contact the
+        person now holds) of each person it created or updated. The namesake answers
+        kept for their names take them in (or leave them out) as the query would."""
+        for pk, name, holds in people:
+            answers = self._namesakes.get(name)
+            if not answers:
+                continue
+            held = set(holds)
+            for kinds, ids in answers.items():
+                if held.isdisjoint(kinds):
+                    ids.add(pk)
+                else:
+                    ids.discard(pk)
 
     def best(self, records: Sequence[dict[str, Any]]
              ) -> list[matching.ScoredPair | None]:
@@ -246,17 +289,17 @@ class ChunkMatcher:
 
 
 def _namesakes(org_id: int, names: Sequence[tuple[str, str]], kinds: Sequence[str]
-               ) -> list[int]:
-    """Ids of the people with one of ``names`` (family, given) exactly, through the
-    (organization, family_name, given_name) index, and with no contact of ``kinds``.
-    One statement of OR-ed pairs, each an index lookup (SQLite's multi-index OR; a
-    row-value IN list scanned the organization's whole index, 0.4 s a query at
+               ) -> list[tuple[int, str, str]]:
+    """(id, family, given) of the people with one of ``names`` (family, given) exactly,
+    through the (organization, family_name, given_name) index, and with no contact of
+    ``kinds``. One statement of OR-ed pairs, each an index lookup (SQLite's multi-index
+    OR; a row-value IN list scanned the organization's whole index, 0.4 s a query at
     1,000,000 people against 8 ms); written by hand because the ORM's OR of hundreds of
     Q objects cost more to compile than to run."""
     person, contact = Person._meta, ContactPoint._meta
     quote = connection.ops.quote_name
-    sql = (f"SELECT p.{quote(person.pk.column)} FROM {quote(person.db_table)} p "  # noqa: S608
-           "WHERE p.organization_id = %s AND ("
+    sql = (f"SELECT p.{quote(person.pk.column)}, p.family_name, p.given_name "  # noqa: S608
+           f"FROM {quote(person.db_table)} p WHERE p.organization_id = %s AND ("
            + " OR ".join(["(p.family_name = %s AND p.given_name = %s)"] * len(names)) + ")")
     params: list[Any] = [org_id, *(value for pair in names for value in pair)]
     if kinds:
@@ -266,7 +309,7 @@ def _namesakes(org_id: int, names: Sequence[tuple[str, str]], kinds: Sequence[st
         params.extend(kinds)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+        return [(row[0], row[1], row[2]) for row in cursor.fetchall()]
 
 
 # --- writing -----------------------------------------------------------------------------
@@ -287,6 +330,7 @@ class Step:
     undo: dict[str, Any] = field(default_factory=dict)
     person: Person | None = None
     candidate: DuplicateCandidate | None = None
+    holds: set[str] = field(default_factory=set)  # kinds of contact the person holds
 
 
 def initial_stage_id(org: Any) -> int | None:
@@ -483,8 +527,10 @@ def write_chunk(actor: Membership, batch: ImportBatch, steps: Sequence[Step],
         v = step.row.values
         if v.get("phone"):
             contacts.append(_contact(org_id, person, ContactPoint.Kind.PHONE, v["phone"], True))
+            step.holds.add(ContactPoint.Kind.PHONE)
         if v.get("email"):
             contacts.append(_contact(org_id, person, ContactPoint.Kind.EMAIL, v["email"], True))
+            step.holds.add(ContactPoint.Kind.EMAIL)
         for name in dict.fromkeys((*step.row.tags, *batch_tags)):
             links.append((None, Person.tags.through(person_id=person.pk,
                                                     tag_id=tags[name].pk)))
@@ -554,6 +600,7 @@ def write_chunk(actor: Membership, batch: ImportBatch, steps: Sequence[Step],
             fill_fields.add("search_text")
         person.updated_at = now
         changed_people[person.pk] = person
+        step.holds = kinds[person.pk]
         for name in dict.fromkeys((*step.row.tags, *batch_tags)):
             tag = tags[name]
             if (person.pk, tag.pk) not in linked:

@@ -332,7 +332,8 @@ def _strong(pair: matching.ScoredPair) -> bool:
         and any(outcomes.get(f) == "agree" for f in ("phone", "email", "address"))
 
 
-def _planned_chunks(batch: ImportBatch, table: reading.Table) -> Iterator[list[PlannedRow]]:
+def _planned_chunks(batch: ImportBatch, table: reading.Table,
+                    matcher: bulk.ChunkMatcher | None = None) -> Iterator[list[PlannedRow]]:
     """Every row checked and decided, CHUNK rows at a time: an error, a repeat of an
     earlier row (skipped), an update of someone already here, a new person sent to
     review beside a possible duplicate, or a new person. Each chunk is matched against
@@ -340,7 +341,7 @@ def _planned_chunks(batch: ImportBatch, table: reading.Table) -> Iterator[list[P
     decryption) and against the file's earlier rows."""
     mapping = batch_mapping(batch)
     region = phone_region()
-    matcher = bulk.ChunkMatcher(batch.organization_id, region, REVIEW_THRESHOLD)
+    matcher = matcher or bulk.ChunkMatcher(batch.organization_id, region, REVIEW_THRESHOLD)
     seen: dict[tuple[object, ...], int] = {}
     for start in range(0, len(table.rows), CHUNK):
         planned: list[PlannedRow] = []
@@ -407,9 +408,11 @@ def _row_of(match: int | str | None) -> int | None:
 
 
 def _write(actor: Membership, batch: ImportBatch, planned: list[PlannedRow],
-           made: dict[int, int], stage_id: int | None, places: bulk.Places) -> dict[str, int]:
+           made: dict[int, int], stage_id: int | None, places: bulk.Places,
+           matcher: bulk.ChunkMatcher) -> dict[str, int]:
     """Write one planned chunk (inside the caller's transaction); a row matching an
-    earlier row of the same chunk waits until that row is written."""
+    earlier row of the same chunk waits until that row is written. The matcher is told
+    who was written (its namesake answers follow)."""
     counts: dict[str, int] = defaultdict(int)
     pending: list[PlannedRow] = []
 
@@ -442,6 +445,8 @@ def _write(actor: Membership, batch: ImportBatch, planned: list[PlannedRow],
             counts[record.outcome] += 1
             if record.person_id is not None:
                 made[record.number] = record.person_id
+        matcher.written((s.person.pk, (s.person.family_name, s.person.given_name), s.holds)
+                        for s in steps if s.person is not None)
         pending.clear()
 
     numbers: set[int] = set()
@@ -480,10 +485,13 @@ def commit_batch(actor: Membership, batch: ImportBatch) -> ImportBatch:
             made[number] = person_id
     stage_id = bulk.initial_stage_id(batch.organization)
     places = bulk.Places(batch.organization_id)
+    matcher = bulk.ChunkMatcher(batch.organization_id, phone_region(), REVIEW_THRESHOLD)
     progress = 0
-    chunks = _planned_chunks(batch, table)
-    while True:
-        with no_cycle_collection():
+    chunks = _planned_chunks(batch, table, matcher)
+    # The cycle collector waits for the whole file: let in after each chunk, it walked
+    # everything the process holds (a quarter of a second a chunk at 1,000,000 people).
+    with no_cycle_collection():
+        while True:
             planned = next(chunks, None)
             if planned is None:
                 break
@@ -492,7 +500,7 @@ def commit_batch(actor: Membership, batch: ImportBatch) -> ImportBatch:
             if not planned:
                 continue
             with transaction.atomic():
-                counts = _write(actor, batch, planned, made, stage_id, places)
+                counts = _write(actor, batch, planned, made, stage_id, places, matcher)
                 ImportBatch.objects.filter(pk=batch.pk).update(progress=progress)
                 audit.record("imports.chunk.committed", organization=batch.organization,
                              actor=actor.user, obj=batch,
