@@ -16,10 +16,11 @@ Writing (``write_chunk``)
     People, residences (households from shared addresses, found or made), contacts
     (encrypted, with their blind and last-four indexes, as ``people.services`` writes
     them), tags, consents (source "import"), duplicate pairs for review and the
-    ``ImportRow`` records are each inserted with one ``bulk_create``; the people a row
-    updates get what they lack with one ``bulk_update``. The search text and the
-    computed stage are set as the people are written (a new person has no timeline,
-    an update adds none). The caller writes one audit record per chunk. Every
+    ``ImportRow`` records are written from values (``Writer``: a few multi-row INSERTs
+    a table, no model instances; tested column by column against the ORM's rows); the
+    people a row updates get what they lack with one ``bulk_update``. The search text
+    and the computed stage are set as the people are written (a new person has no
+    timeline, an update adds none). The caller writes one audit record per chunk. Every
     ``ImportRow.undo`` holds what ``services.undo_import`` needs, as the row-by-row path
     wrote it.
 """
@@ -30,21 +31,13 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.db import connection, connections, router
-from django.db.models import (
-    BooleanField,
-    CharField,
-    ForeignKey,
-    IntegerField,
-    Model,
-    Q,
-    TextField,
-)
+from django.db.models import DateTimeField, Model, Q
 from django.utils import timezone
 
-from groundswell.core.crypto import EncryptedTextField
 from groundswell.core.models import Membership
 from groundswell.imports.models import ImportBatch, ImportRow
 from groundswell.imports.rows import CheckedRow
@@ -82,57 +75,70 @@ FULL_INDEX_LIMIT = 5_000
 NAME_QUERY_TERMS = 200
 
 
-def insert_all(objs: Sequence[Model]) -> None:
-    """``bulk_create`` for the chunk's many rows of one model, in far fewer and larger
-    statements (as many rows per INSERT as the database takes parameters, ids read back
-    with RETURNING, as bulk_create reads them): each field's value is prepared by the
-    field itself (pre_save, get_db_prep_save: encryption, JSON, dates), but without the
-    ORM's per-value SQL compilation, which cost more than the writing. No signals, as
-    with bulk_create; the blind index of an encrypted field is filled by its pre_save."""
-    if not objs:
-        return
-    model = type(objs[0])
-    connection = connections[router.db_for_write(model)]
-    meta = model._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    limit = 30_000
-    if connection.vendor == "sqlite":
-        connection.ensure_connection()
-        limit = min(limit, connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
-    per = max(1, limit // len(fields))
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    head = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES "  # noqa: S608 (names)
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    tail = f" RETURNING {quote(meta.pk.column)}"
-    # Text, number, flag and foreign-key columns go to the database as they are (what
-    # their get_db_prep_save returns for a str, int, bool or None); the others (dates,
-    # JSON, encrypted text...) through their field.
-    plain = [_is_plain(f) for f in fields]
-    for start in range(0, len(objs), per):
-        part = objs[start:start + per]
-        params: list[Any] = []
-        for obj in part:
-            obj._prepare_related_fields_for_save(operation_name="insert_all")
-            for f, as_is in zip(fields, plain, strict=True):
-                value = getattr(obj, f.attname) if as_is else f.pre_save(obj, True)
-                if not as_is or not isinstance(value, _PLAIN_VALUES):
-                    value = f.get_db_prep_save(value, connection)
-                params.append(value)
-        with connection.cursor() as cursor:
-            cursor.execute(head + ", ".join([one] * len(part)) + tail, params)
-            ids = [row[0] for row in cursor.fetchall()]
-        for obj, pk in zip(part, ids, strict=True):
-            obj.pk = pk
-            obj._state.adding, obj._state.db = False, connection.alias
+class Writer:
+    """Rows of one model written from values instead of model instances, with a few
+    multi-row ``INSERT ... RETURNING id`` statements (as many rows a statement as the
+    database takes parameters; ids come back in order, as bulk_create reads them).
+    Building thousands of instances and preparing each of their values through the ORM
+    cost more than the writing itself.
 
+    ``columns`` are given for each row (``add``), as the database takes them: text,
+    numbers, flags and ids as they are; anything else through ``prep``, the field's own
+    ``get_db_prep_save`` (encryption, JSON, dates). Every other column gets what a new
+    instance would get, its field's default (prepared once), and a date-time column set
+    on creation (``default=timezone.now``, ``auto_now``, ``auto_now_add``) gets ``now``.
+    No signals, as with bulk_create."""
 
-_PLAIN_VALUES = (str, int, bool, type(None))
+    def __init__(self, model: type[Model], columns: Sequence[str], now: datetime) -> None:
+        self.connection = connections[router.db_for_write(model)]
+        meta = model._meta
+        self.fields = {f.attname: f for f in meta.concrete_fields if not f.primary_key}
+        unknown = [name for name in columns if name not in self.fields]
+        if unknown:
+            raise ValueError(f"{meta.label} has no column {unknown[0]!r}.")
+        rest = [f for name, f in self.fields.items() if name not in columns]
+        self.defaults = tuple(self._default(f, now) for f in rest)
+        quote = self.connection.ops.quote_name
+        names = [self.fields[name].column for name in columns] + [f.column for f in rest]
+        self.head = (f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608 (model's names)
+                     f"({', '.join(quote(n) for n in names)}) VALUES ")
+        self.one = "(" + ", ".join(["%s"] * len(names)) + ")"
+        self.tail = f" RETURNING {quote(meta.pk.column)}"
+        self.width = len(names)
+        self.rows: list[tuple[Any, ...]] = []
 
+    def _default(self, f: Any, now: datetime) -> Any:
+        if isinstance(f, DateTimeField) and (f.auto_now or f.auto_now_add
+                                             or f.default is timezone.now):
+            return f.get_db_prep_save(now, self.connection)
+        return f.get_db_prep_save(f.get_default(), self.connection)
 
-def _is_plain(f: Any) -> bool:
-    return isinstance(f, (CharField, TextField, IntegerField, BooleanField, ForeignKey)) \
-        and not isinstance(f, EncryptedTextField) and not getattr(f, "auto_now", False)
+    def prep(self, name: str, value: Any) -> Any:
+        """``value`` of column ``name`` as its field writes it."""
+        return self.fields[name].get_db_prep_save(value, self.connection)
+
+    def add(self, *values: Any) -> None:
+        self.rows.append(values)
+
+    def write(self) -> list[int]:
+        """Insert the rows added; their ids, in the order they were added."""
+        limit = 30_000
+        if self.connection.vendor == "sqlite":
+            self.connection.ensure_connection()
+            limit = min(limit, self.connection.connection.getlimit(
+                sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+        per = max(1, limit // self.width)
+        ids: list[int] = []
+        defaults = self.defaults
+        with self.connection.cursor() as cursor:
+            for start in range(0, len(self.rows), per):
+                part = self.rows[start:start + per]
+                params = [value for row in part for value in (*row, *defaults)]
+                cursor.execute(self.head + ", ".join([self.one] * len(part)) + self.tail,
+                               params)
+                ids.extend(row[0] for row in cursor.fetchall())
+        self.rows = []
+        return ids
 
 
 def contact_index(value: str) -> str:
@@ -328,8 +334,10 @@ class Step:
     reasons: list[dict[str, str]] = field(default_factory=list)
     messages: list[list[Any]] = field(default_factory=list)
     undo: dict[str, Any] = field(default_factory=dict)
-    person: Person | None = None
-    candidate: DuplicateCandidate | None = None
+    person: Person | None = None  # loaded, for a row that updates someone
+    person_id: int | None = None  # the person created or updated, once written
+    name: tuple[str, str] = ("", "")  # their (family, given) names
+    candidate_id: int | None = None  # the pair sent to the duplicates review
     holds: set[str] = field(default_factory=set)  # kinds of contact the person holds
 
 
@@ -440,9 +448,10 @@ def _tags(org_id: int, steps: Sequence[Step], batch_tags: Sequence[str]
 
 
 def write_chunk(actor: Membership, batch: ImportBatch, steps: Sequence[Step],
-                stage_id: int | None, places: Places | None = None) -> list[ImportRow]:
-    """Write the chunk's created, reviewed and updated rows (call inside a transaction)
-    and return its ImportRow records, saved. Steps whose outcome is ``updated`` or
+                stage_id: int | None, places: Places | None = None) -> list[Step]:
+    """Write the chunk's created, reviewed and updated rows and their ImportRow records
+    (call inside a transaction); returns the steps, each with the id of the person it
+    created or updated (``person_id``). Steps whose outcome is ``updated`` or
     ``review`` must have a ``target`` that exists and is active."""
     org_id = batch.organization_id
     places = places or Places(org_id)
@@ -495,7 +504,11 @@ def write_chunk(actor: Membership, batch: ImportBatch, steps: Sequence[Step],
         places.resolve(wanted)
     tags = _tags(org_id, [*new, *updates], batch_tags)
 
-    # New people and what they hold.
+    # New people and what they hold, written from values (Writer), not model instances.
+    people_out = Writer(Person, ["organization_id", "given_name", "family_name",
+                                 "preferred_name", "language", "base_id", "birth_year",
+                                 "created_by_id", "computed_stage_id", "search_text"], now)
+    user_id = user.pk if user is not None else None
     for step in new:
         v = step.row.values
         given, family, preferred = _clean_names(v.get("given_name", ""),
@@ -503,41 +516,60 @@ def write_chunk(actor: Membership, batch: ImportBatch, steps: Sequence[Step],
                                                 v.get("preferred_name", ""))
         place = located.get(step.number)
         household = places.household(*place) if place else None
-        step.person = Person(
-            organization_id=org_id, given_name=given, family_name=family,
-            preferred_name=preferred, language=v.get("language", ""), base_id=base_id,
-            birth_year=step.row.birth_year, created_by=user, computed_stage_id=stage_id,
-            search_text=compose_search_text(
-                given_name=given, family_name=family, preferred_name=preferred,
-                street=household.address.street if household else "",
-                unit=household.unit if household else ""))
-    insert_all([s.person for s in new])
-    residences: list[Residence] = []
-    contacts: list[ContactPoint] = []
-    links: list[tuple[Step | None, Any]] = []
-    consents: list[Consent] = []
+        step.name = (family, given)
+        people_out.add(org_id, given, family, preferred, v.get("language", ""), base_id,
+                       step.row.birth_year, user_id, stage_id, compose_search_text(
+                           given_name=given, family_name=family, preferred_name=preferred,
+                           street=household.address.street if household else "",
+                           unit=household.unit if household else ""))
+    for step, pk in zip(new, people_out.write(), strict=True):
+        step.person_id = pk
+    residences = Writer(Residence, ["organization_id", "person_id", "household_id",
+                                    "started_on"], now)
+    residence_steps: list[Step | None] = []
+    contacts = Writer(ContactPoint, ["organization_id", "person_id", "kind", "value",
+                                     "value_index", "last_four_index", "sms_capable",
+                                     "is_primary"], now)
+    contact_steps: list[Step | None] = []
+    link_model = Person.tags.through
+    links = Writer(link_model, ["person_id", "tag_id"], now)
+    link_steps: list[Step | None] = []
+    consents = Writer(Consent, ["organization_id", "person_id", "channel", "purpose",
+                                "source", "wording", "recorded_by_id", "granted_at"], now)
+    consent_steps: list[Step | None] = []
+    granted_at = consents.prep("granted_at", now)
+
+    def contact(step: Step | None, person_id: int, kind: str, value: str,
+                primary: bool) -> None:
+        """A contact as people.services writes it: the value encrypted, its blind index,
+        a phone's last four indexed."""
+        is_phone = kind == ContactPoint.Kind.PHONE
+        contacts.add(org_id, person_id, kind, contacts.prep("value", value),
+                     contact_index(value),
+                     last_four_index(phone_last_four(value)) if is_phone else "",
+                     is_phone, primary)
+        contact_steps.append(step)
+
     for step in new:
-        person = step.person
-        assert person is not None
-        step.undo["created"] = person.pk
+        person_id = step.person_id
+        assert person_id is not None
+        step.undo["created"] = person_id
         place = located.get(step.number)
         if place:
-            residences.append(Residence(organization_id=org_id, person=person,
-                                        household=places.household(*place)))
+            residences.add(org_id, person_id, places.household(*place).pk, None)
+            residence_steps.append(None)
         v = step.row.values
-        if v.get("phone"):
-            contacts.append(_contact(org_id, person, ContactPoint.Kind.PHONE, v["phone"], True))
-            step.holds.add(ContactPoint.Kind.PHONE)
-        if v.get("email"):
-            contacts.append(_contact(org_id, person, ContactPoint.Kind.EMAIL, v["email"], True))
-            step.holds.add(ContactPoint.Kind.EMAIL)
+        for kind in (ContactPoint.Kind.PHONE, ContactPoint.Kind.EMAIL):
+            if v.get(kind):
+                contact(None, person_id, kind, v[kind], True)
+                step.holds.add(kind)
         for name in dict.fromkeys((*step.row.tags, *batch_tags)):
-            links.append((None, Person.tags.through(person_id=person.pk,
-                                                    tag_id=tags[name].pk)))
+            links.add(person_id, tags[name].pk)
+            link_steps.append(None)
         for channel in dict.fromkeys(step.row.consents):
-            consents.append(Consent(organization_id=org_id, person=person, channel=channel,
-                                    purpose=purpose, source=Consent.Source.IMPORT,
-                                    wording=wording, recorded_by=user, granted_at=now))
+            consents.add(org_id, person_id, channel, purpose, Consent.Source.IMPORT, wording,
+                         user_id, granted_at)
+            consent_steps.append(None)
 
     # People updated: add what they lack, never overwrite.
     ids = list(targets)
@@ -549,32 +581,31 @@ def write_chunk(actor: Membership, batch: ImportBatch, steps: Sequence[Step],
         kinds[person_id].add(kind)
     linked = set(Person.tags.through.objects.filter(person_id__in=ids).values_list(
         "person_id", "tag_id"))
-    held = {(c.person_id, c.channel): c for c in Consent.objects.filter(
-        person_id__in=ids, purpose=purpose)}
+    held: dict[tuple[int, str], Consent | None] = {
+        (c.person_id, c.channel): c for c in Consent.objects.filter(
+            person_id__in=ids, purpose=purpose)}
     changed_consents: dict[int, Consent] = {}
     changed_people: dict[int, Person] = {}
     fill_fields = {"updated_at"}
     for step in updates:
         person = step.person
         assert person is not None
+        step.person_id, step.name = person.pk, (person.family_name, person.given_name)
         step.undo["before"] = {k: v for k, v in _row(person).items() if k != "id"}
         v = step.row.values
         for kind in (ContactPoint.Kind.PHONE, ContactPoint.Kind.EMAIL):
             value = v.get(kind)
             if not value or contact_index(value) in have[person.pk]:
                 continue
-            contact = _contact(org_id, person, kind, value, kind not in kinds[person.pk])
+            contact(step, person.pk, kind, value, kind not in kinds[person.pk])
             have[person.pk].add(contact_index(value))
             kinds[person.pk].add(kind)
-            contact._import_step = step  # type: ignore[attr-defined]
-            contacts.append(contact)
         place = located.get(step.number)
         if place:
-            residence = Residence(organization_id=org_id, person=person,
-                                  household=places.household(*place), started_on=today)
-            residence._import_step = step  # type: ignore[attr-defined]
-            residences.append(residence)
             household = places.household(*place)
+            residences.add(org_id, person.pk, household.pk, residences.prep("started_on",
+                                                                             today))
+            residence_steps.append(step)
             person.search_text = compose_search_text(
                 given_name=person.given_name, family_name=person.family_name,
                 preferred_name=person.preferred_name, street=household.address.street,
@@ -605,44 +636,36 @@ def write_chunk(actor: Membership, batch: ImportBatch, steps: Sequence[Step],
             tag = tags[name]
             if (person.pk, tag.pk) not in linked:
                 linked.add((person.pk, tag.pk))
-                links.append((step, Person.tags.through(person_id=person.pk, tag_id=tag.pk)))
+                links.add(person.pk, tag.pk)
+                link_steps.append(step)
         for channel in dict.fromkeys(step.row.consents):
-            before = held.get((person.pk, channel))
+            if (person.pk, channel) not in held:
+                consents.add(org_id, person.pk, channel, purpose, Consent.Source.IMPORT,
+                             wording, user_id, granted_at)
+                consent_steps.append(step)
+                held[(person.pk, channel)] = None  # granted by this row
+                continue
+            before = held[(person.pk, channel)]
             if before is None:
-                consent = Consent(organization_id=org_id, person=person, channel=channel,
-                                  purpose=purpose, source=Consent.Source.IMPORT,
-                                  wording=wording, recorded_by=user, granted_at=now)
-                consent._import_step = step  # type: ignore[attr-defined]
-                consents.append(consent)
-                held[(person.pk, channel)] = consent
-            elif before.pk is None:
-                continue  # created by an earlier row of this chunk: already granted
-            else:
-                step.undo.setdefault("consents_changed", []).append(_row(before))
-                before.source, before.wording = Consent.Source.IMPORT, wording
-                before.granted_at, before.withdrawn_at = now, None
-                before.recorded_by = user
-                changed_consents[before.pk] = before
+                continue  # granted by an earlier row of this chunk
+            step.undo.setdefault("consents_changed", []).append(_row(before))
+            before.source, before.wording = Consent.Source.IMPORT, wording
+            before.granted_at, before.withdrawn_at = now, None
+            before.recorded_by = user
+            changed_consents[before.pk] = before
 
-    insert_all(residences)
-    insert_all(contacts)
-    insert_all([link for _s, link in links])
-    insert_all(consents)
-    for residence in residences:
-        step = getattr(residence, "_import_step", None)
-        if step is not None:
-            step.undo["residence_created"] = residence.pk
-    for contact in contacts:
-        step = getattr(contact, "_import_step", None)
-        if step is not None:
-            step.undo.setdefault("contacts_created", []).append(contact.pk)
-    for step, link in links:
-        if step is not None:
-            step.undo.setdefault("tag_links_created", []).append(link.pk)
-    for consent in consents:
-        step = getattr(consent, "_import_step", None)
-        if step is not None:
-            step.undo.setdefault("consents_created", []).append(consent.pk)
+    for writer, owners, key, many in (
+            (residences, residence_steps, "residence_created", False),
+            (contacts, contact_steps, "contacts_created", True),
+            (links, link_steps, "tag_links_created", True),
+            (consents, consent_steps, "consents_created", True)):
+        for owner, pk in zip(owners, writer.write(), strict=True):
+            if owner is None:
+                continue
+            if many:
+                owner.undo.setdefault(key, []).append(pk)
+            else:
+                owner.undo[key] = pk
     if changed_consents:
         Consent.objects.bulk_update(list(changed_consents.values()),
                                     ["source", "wording", "granted_at", "withdrawn_at",
@@ -651,25 +674,25 @@ def write_chunk(actor: Membership, batch: ImportBatch, steps: Sequence[Step],
         Person.objects.bulk_update(list(changed_people.values()), sorted(fill_fields))
 
     # Pairs for the duplicates review, then the rows' records.
-    pairs = []
-    for step in new:
-        if step.outcome == ImportRow.Outcome.REVIEW:
-            assert step.person is not None and step.target is not None
-            first, second = sorted((step.target, step.person.pk))
-            step.candidate = DuplicateCandidate(
-                organization_id=org_id, first_id=first, second_id=second,
-                score=round(step.score, 2), reasons=step.reasons)
-            pairs.append(step.candidate)
-    insert_all(pairs)
-    for step in new:
-        if step.candidate is not None:
-            step.undo["candidate"] = step.candidate.pk
-            step.messages.append(["review", ""])
-    records = [ImportRow(organization_id=org_id, batch=batch, number=s.number,
-                         outcome=s.outcome, person=s.person, candidate=s.candidate,
-                         messages=s.messages, undo=s.undo) for s in steps]
-    insert_all(records)
-    return records
+    pairs = Writer(DuplicateCandidate, ["organization_id", "first_id", "second_id", "score",
+                                        "reasons"], now)
+    reviewed = [s for s in new if s.outcome == ImportRow.Outcome.REVIEW]
+    for step in reviewed:
+        assert step.person_id is not None and step.target is not None
+        first, second = sorted((step.target, step.person_id))
+        pairs.add(org_id, first, second, round(step.score, 2),
+                  pairs.prep("reasons", step.reasons))
+    for step, pk in zip(reviewed, pairs.write(), strict=True):
+        step.candidate_id = pk
+        step.undo["candidate"] = pk
+        step.messages.append(["review", ""])
+    records = Writer(ImportRow, ["organization_id", "batch_id", "number", "outcome",
+                                 "person_id", "candidate_id", "messages", "undo"], now)
+    for s in steps:
+        records.add(org_id, batch.pk, s.number, s.outcome, s.person_id, s.candidate_id,
+                    records.prep("messages", s.messages), records.prep("undo", s.undo))
+    records.write()
+    return list(steps)
 
 
 def _home_words(home: Residence | None, place: tuple[Any, str] | None,
@@ -682,16 +705,5 @@ def _home_words(home: Residence | None, place: tuple[Any, str] | None,
     return {}
 
 
-def _contact(org_id: int, person: Person, kind: str, value: str,
-             primary: bool) -> ContactPoint:
-    """A contact as people.services writes it: the value encrypted (its blind index
-    filled on save), a phone's last four indexed."""
-    contact = ContactPoint(organization_id=org_id, person=person, kind=kind, value=value,
-                           sms_capable=kind == ContactPoint.Kind.PHONE, is_primary=primary)
-    if kind == ContactPoint.Kind.PHONE:
-        contact.last_four_index = last_four_index(phone_last_four(value))
-    return contact
-
-
 __all__ = ["FULL_INDEX_LIMIT", "ChunkMatcher", "Places", "Step", "blind_records",
-           "contact_index", "initial_stage_id", "insert_all", "row_record", "write_chunk"]
+           "Writer", "contact_index", "initial_stage_id", "row_record", "write_chunk"]

@@ -445,8 +445,8 @@ def _write(actor: Membership, batch: ImportBatch, planned: list[PlannedRow],
             counts[record.outcome] += 1
             if record.person_id is not None:
                 made[record.number] = record.person_id
-        matcher.written((s.person.pk, (s.person.family_name, s.person.given_name), s.holds)
-                        for s in steps if s.person is not None)
+        matcher.written((s.person_id, s.name, s.holds) for s in steps
+                        if s.person_id is not None)
         pending.clear()
 
     numbers: set[int] = set()
