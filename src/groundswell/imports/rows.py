@@ -6,8 +6,10 @@ property-tested; errors are codes with parameters, put into words by the service
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
+
+import phonenumbers
 
 from groundswell.imports.reading import MAX_CELL
 from groundswell.people.normalize import (
@@ -186,6 +188,53 @@ def split_full_name(value: str) -> tuple[str, str]:
     return words[0], " ".join(words[1:])
 
 
+# A North American number as people write it at home: (267) 555-0134, 267-555-0134,
+# 267.555.0134, 2675550134; area code and exchange start with 2-9 (so neither an
+# international prefix 011 nor the national prefix 1 can be read into it).
+_NANP_WRITTEN = re.compile(r"(?:\(([2-9]\d\d)\) ?|([2-9]\d\d)[ .-]?)([2-9]\d\d)[ .-]?(\d{4})")
+
+
+def read_phone(value: str, region: str = "US",
+               known: MutableMapping[str, str | NormalizationError] | None = None) -> str:
+    """``normalize_phone(value, region)``, the same result or the same error, faster for
+    a file's thousands of numbers: each distinct value is read once (``known``, kept by
+    the caller for one file and region), and a number written the usual North American
+    way in a region of country code 1 is taken from its digits instead of parsed
+    (parsing was three quarters of the time), then validated by phonenumbers as
+    normalize_phone validates it; a number valid for the country code's main region (the
+    first of its list, which has no leading digits) is valid without trying the others,
+    as ``is_valid_number`` would find. Property-tested equal to normalize_phone."""
+    found = known.get(value) if known is not None else None
+    if found is None:
+        try:
+            found = _read_phone(value, region)
+        except NormalizationError as exc:
+            found = exc
+        if known is not None:
+            known[value] = found
+    if isinstance(found, NormalizationError):
+        raise NormalizationError(str(found))
+    return found
+
+
+def _read_phone(value: str, region: str) -> str:
+    text = value.strip()
+    written = _NANP_WRITTEN.fullmatch(text)
+    if written is None or phonenumbers.country_code_for_region(region) != 1:
+        return normalize_phone(value, region)
+    digits = "".join(part for part in written.groups() if part)
+    number = phonenumbers.PhoneNumber(country_code=1, national_number=int(digits))
+    main = phonenumbers.COUNTRY_CODE_TO_REGION_CODE[1][0]
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(main, None)
+    valid = phonenumbers.is_possible_number(number) and (
+        (metadata is not None and metadata.leading_digits is None
+         and phonenumbers.is_valid_number_for_region(number, main))
+        or phonenumbers.is_valid_number(number))
+    if not valid:
+        raise NormalizationError(f"{text!r} is not a valid phone number.")
+    return "+1" + digits
+
+
 @dataclass
 class RowError:
     code: str  # missing_name, too_long, formula, bad_phone, bad_email, bad_year,
@@ -218,16 +267,32 @@ class CheckedRow:
                 "email": v.get("email", ""), "street": v.get("street", ""),
                 "unit": v.get("unit", ""), "birth_year": self.birth_year}
 
-    def fingerprint(self) -> tuple[object, ...]:
-        """Equal for rows that say the same thing (case, accents and spacing aside)."""
-        return (tuple(sorted((k, fold(v)) for k, v in self.values.items())),
-                tuple(sorted(fold(t) for t in self.tags)), tuple(sorted(self.consents)),
-                self.birth_year)
+    def fingerprint(self, folded: MutableMapping[str, str] | None = None
+                    ) -> tuple[object, ...]:
+        """Equal for rows that say the same thing (case, accents and spacing aside).
+        ``folded``: values folded so far in the file (names repeat), kept by the caller.
+        A phone is already one spelling (E.164, which folding would only strip of its
+        "+": two numbers fold alike exactly when they are equal), so it is not folded."""
+        folded = {} if folded is None else folded
+
+        def folded_value(value: str) -> str:
+            result = folded.get(value)
+            if result is None:
+                result = folded[value] = fold(value)
+            return result
+
+        return (tuple(sorted((k, v if k == "phone" else folded_value(v))
+                             for k, v in self.values.items())),
+                tuple(sorted(folded_value(t) for t in self.tags)),
+                tuple(sorted(self.consents)), self.birth_year)
 
 
 def check_row(number: int, cells: Sequence[str], headers: Sequence[str],
-              mapping: Mapping[int, str], region: str = "US") -> CheckedRow:
-    """Read one row through ``mapping``; every problem becomes a RowError."""
+              mapping: Mapping[int, str], region: str = "US",
+              phones: MutableMapping[str, str | NormalizationError] | None = None
+              ) -> CheckedRow:
+    """Read one row through ``mapping``; every problem becomes a RowError. ``phones``:
+    the phone numbers of the file read so far (see read_phone)."""
     row = CheckedRow(number)
     for index, target in sorted(mapping.items()):
         raw = cells[index] if index < len(cells) else ""
@@ -248,7 +313,7 @@ def check_row(number: int, cells: Sequence[str], headers: Sequence[str],
                 row.values.setdefault("family_name", family)
         elif target == "phone":
             try:
-                row.values["phone"] = normalize_phone(value, region)
+                row.values["phone"] = read_phone(value, region, phones)
             except NormalizationError:
                 row.errors.append(RowError("bad_phone", header))
         elif target == "email":
@@ -300,4 +365,4 @@ def check_row(number: int, cells: Sequence[str], headers: Sequence[str],
 __all__ = ["CONSENT_TARGETS", "REPEATABLE", "TARGETS", "CheckedRow", "RowError",
            "check_row", "guess_mapping", "guess_target", "looks_like_formula",
            "mapping_problems", "parse_birth_year", "parse_language", "parse_yes",
-           "split_full_name"]
+           "read_phone", "split_full_name"]

@@ -55,7 +55,7 @@ from groundswell.people.models import (
     Residence,
     Tag,
 )
-from groundswell.people.normalize import fold
+from groundswell.people.normalize import NormalizationError, fold
 from groundswell.people.services.merge import _loaded, reasons_of, undo_merge
 from groundswell.people.services.records import InvalidInput, phone_region
 
@@ -343,16 +343,18 @@ def _planned_chunks(batch: ImportBatch, table: reading.Table,
     region = phone_region()
     matcher = matcher or bulk.ChunkMatcher(batch.organization_id, region, REVIEW_THRESHOLD)
     seen: dict[tuple[object, ...], int] = {}
+    phones: dict[str, str | NormalizationError] = {}  # each distinct phone read once
+    folded: dict[str, str] = {}  # and each distinct value folded once
     for start in range(0, len(table.rows), CHUNK):
         planned: list[PlannedRow] = []
         to_match: list[PlannedRow] = []
         for position in range(start, min(start + CHUNK, len(table.rows))):
             row = check_row(position + 2, table.rows[position], table.headers, mapping,
-                            region)
+                            region, phones)
             if not row.ok:
                 planned.append(PlannedRow(row, ImportRow.Outcome.ERROR))
                 continue
-            fingerprint = row.fingerprint()
+            fingerprint = row.fingerprint(folded)
             if fingerprint in seen:
                 planned.append(PlannedRow(row, ImportRow.Outcome.SKIPPED,
                                           same_as=seen[fingerprint]))
