@@ -66,16 +66,25 @@ def insert_ignoring_conflicts(model: type[models.Model], objs: Sequence[models.M
     conflict = connection.ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None)
     sql = (f"{connection.ops.insert_statement(on_conflict=OnConflict.IGNORE)} {table} "
            f"({columns}) VALUES ({placeholders}) {conflict}")
-    kinds = [(f, _plain_type(f)) for f in fields]
+    # A field whose pre_save is Field's own just reads the attribute; a date or time
+    # column repeats a few values (one default per batch), converted once each.
+    kinds = [(f, f.attname, type(f).pre_save is models.Field.pre_save, _plain_type(f),
+              {} if isinstance(f, (models.DateField, models.TimeField)) else None)
+             for f in fields]
     values = []
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="bulk_create")
+        state = obj.__dict__
         row = []
-        for f, plain in kinds:
-            value = f.pre_save(obj, True)
+        for f, attname, plain_read, plain, converted in kinds:
+            value = state[attname] if plain_read and attname in state else f.pre_save(obj, True)
             if plain is not None and (value is None or type(value) is plain
                                       or (plain is str and isinstance(value, str))):
                 row.append(value)
+            elif converted is not None:
+                if value not in converted:
+                    converted[value] = f.get_db_prep_save(value, connection)
+                row.append(converted[value])
             else:
                 row.append(f.get_db_prep_save(value, connection))
         values.append(row)

@@ -96,16 +96,29 @@ class Sender:
             Message.objects.filter(pk__in=ids, status=status).update(
                 status=Message.Status.SENDING, lease_token=token,
                 lease_expires_at=now + self.lease, attempts=F("attempts") + 1)
-            return list(Message.objects.filter(lease_token=token).select_related(
-                "organization").order_by("priority", "pk"))
+            claimed = list(Message.objects.filter(lease_token=token).order_by("priority", "pk"))
+        self._attach_organizations(claimed)
+        return claimed
+
+    @staticmethod
+    def _attach_organizations(messages: list[Message]) -> None:
+        """Each message's organization, loaded once per batch and shared (a copy
+        joined to every row cost more than sending it)."""
+        from groundswell.core.models import Organization
+
+        organizations = Organization.objects.in_bulk({m.organization_id for m in messages})
+        for message in messages:
+            message.organization = organizations[message.organization_id]
 
     def claim(self) -> list[Message]:
         """A small first batch after an idle spell, so the first text leaves at once,
-        then batches growing to ``batch`` while the outbox stays busy."""
+        then batches growing to ``batch`` while the outbox stays busy. A batch that
+        found fewer rows than it asked for does not shrink the next one: rows are still
+        coming (an alert's later chunks), and many small batches cost more per text."""
         size = self._warm
         claimed = self._claim(Message.Status.QUEUED, {"next_attempt_at__lte": timezone.now()},
                               size)
-        self._warm = min(self.batch, size * 4) if len(claimed) == size else self.FIRST_BATCH
+        self._warm = min(self.batch, size * 4) if claimed else self.FIRST_BATCH
         return claimed
 
     def claim_expired(self) -> list[Message]:

@@ -15,6 +15,7 @@ service (compose: ``messaging.send``; alerts: rapid response's own capability).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -137,14 +138,23 @@ def _contacts(org: Organization, channel: str, people: Sequence[Person]) -> dict
                                          person_id__in=ids[start:start + 2000])
         if channel == Channel.SMS:
             qs = qs.filter(sms_capable=True)
+        qs = qs.only("pk", "person_id", "value", "value_index", "opted_out_at")
         for contact in qs.order_by("-is_primary", "pk"):
             best.setdefault(contact.person_id, contact)
     return best
 
 
+# What the people services store for a phone (normalized and validated on the way in).
+E164 = re.compile(r"\+[1-9][0-9]{7,14}")
+
+
 def _address(channel: str, contact: ContactPoint) -> str:
     try:
         if channel == Channel.SMS:
+            # Parsing a stored number again costs more than the rest of queueing its text
+            # (an alert queues thousands); only a value in another shape is parsed.
+            if E164.fullmatch(contact.value):
+                return contact.value
             return normalize_phone(contact.value, settings.PHONE_REGION)
         return normalize_email(contact.value)
     except NormalizationError:
