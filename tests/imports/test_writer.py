@@ -159,3 +159,19 @@ def test_imported_person_is_the_person_the_service_creates(
     assert_same(Residence, Residence.objects.get(person=imported).pk,
                 Residence.objects.get(person=made).pk, differ=("id", "person_id"))
     assert services.can_undo(batch)
+
+
+def test_people_updated_as_bulk_update_writes_them(in_org):
+    org = in_org.org
+    when = timezone.now()
+    ours, theirs = (Person.objects.create(organization=org, given_name="Rita", family_name="Paz")
+                    for _ in range(2))
+    for person in (ours, theirs):
+        person.language, person.preferred_name, person.birth_year = "es", "Rí", 1984
+        person.base_id, person.search_text = in_org.base.pk, "rita paz ri 2417 n front st"
+        person.updated_at = when
+    names = ["base", "birth_year", "language", "preferred_name", "search_text", "updated_at"]
+    bulk._update_each([ours], names)
+    Person.objects.bulk_update([theirs], names)
+    assert_same(Person, ours.pk, theirs.pk)
+    assert stored(Person, ours.pk)["birth_year"] == 1984

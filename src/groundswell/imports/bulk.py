@@ -671,7 +671,7 @@ def write_chunk(actor: Membership, batch: ImportBatch, steps: Sequence[Step],
                                     ["source", "wording", "granted_at", "withdrawn_at",
                                      "recorded_by"])
     if changed_people:
-        Person.objects.bulk_update(list(changed_people.values()), sorted(fill_fields))
+        _update_each(list(changed_people.values()), sorted(fill_fields))
 
     # Pairs for the duplicates review, then the rows' records.
     pairs = Writer(DuplicateCandidate, ["organization_id", "first_id", "second_id", "score",
@@ -693,6 +693,24 @@ def write_chunk(actor: Membership, batch: ImportBatch, steps: Sequence[Step],
                     records.prep("messages", s.messages), records.prep("undo", s.undo))
     records.write()
     return list(steps)
+
+
+def _update_each(objs: Sequence[Model], names: Sequence[str]) -> None:
+    """``bulk_update(objs, names)``, as one prepared UPDATE run for each object
+    (executemany) instead of one statement of CASE expressions the ORM compiles value by
+    value; each value prepared by its field, as bulk_update does (no pre_save)."""
+    model = type(objs[0])
+    db = connections[router.db_for_write(model)]
+    meta = model._meta
+    fields = [meta.get_field(name) for name in names]
+    quote = db.ops.quote_name
+    sql = (f"UPDATE {quote(meta.db_table)} SET "  # noqa: S608 (the model's names)
+           + ", ".join(f"{quote(f.column)} = %s" for f in fields)
+           + f" WHERE {quote(meta.pk.column)} = %s")
+    with db.cursor() as cursor:
+        cursor.executemany(sql, [
+            [*(f.get_db_prep_save(getattr(obj, f.attname), db) for f in fields), obj.pk]
+            for obj in objs])
 
 
 def _home_words(home: Residence | None, place: tuple[Any, str] | None,
