@@ -165,3 +165,28 @@ def test_namesake_answers_kept_between_chunks_match_asking_each_chunk(
     outcomes = {number: outcome for number, outcome, _who, _pair in expected}
     assert outcomes[2] == "review" and outcomes[4] == "review" and outcomes[5] == "updated"
     assert outcomes[8] == "review" and outcomes[9] == "updated"
+
+
+def test_namesakes_lacking_phone_and_email_as_the_query_finds_them(large_organization,
+                                                                     in_org):
+    """Namesakes lacking both a phone and an email are worked out from those lacking a
+    phone: the same people the database query for both finds."""
+    actor = test_wizard.organizer(in_org)
+    made = {label: people.create_person(actor, given_name="Ana", family_name="Torres",
+                                        **contacts).pk
+            for label, contacts in (
+                ("none", {}), ("phone", {"phone": "215-555-0101"}),
+                ("email", {"email": "ana1@example.org"}),
+                ("both", {"phone": "215-555-0102", "email": "ana2@example.org"}))}
+    matcher = bulk.ChunkMatcher(in_org.org.pk, "US", services.REVIEW_THRESHOLD)
+    record = {"id": "row:2", "given_name": "Ana", "preferred_name": "",
+              "family_name": "Torres", "phone": bulk.contact_index("+12155550199"),
+              "email": bulk.contact_index("ana9@example.org"), "street": "", "unit": "",
+              "birth_year": None}
+    only_phone = {**record, "id": "row:3", "email": ""}
+    matcher.best([record, only_phone])
+    answers = matcher._namesakes[("Torres", "Ana")]
+    assert answers[("phone", "email")] == {made["none"]} == {
+        pk for pk, _f, _g in bulk._namesakes(in_org.org.pk, [("Torres", "Ana")],
+                                             ("phone", "email"))}
+    assert answers[("phone",)] == {made["none"], made["email"]}

@@ -233,8 +233,15 @@ class ChunkMatcher:
             by_kinds[kinds].update((f, g) for f in {family, family.title()}
                                    for g in {given, given.title()})
         self._check_data_version()
-        for kinds, variants in by_kinds.items():
+        # Lacking a phone and an email: those lacking a phone (asked for first, as the
+        # many rows with only a phone ask) less those holding an email (a few to check).
+        if ("phone", "email") in by_kinds:
+            by_kinds.setdefault(("phone",), set()).update(by_kinds[("phone", "email")])
+        for kinds in sorted(by_kinds, key=len):
+            variants = by_kinds[kinds]
             terms = sorted(t for t in variants if kinds not in self._namesakes.get(t, {}))
+            if kinds == ("phone", "email"):
+                self._narrow(terms, ("phone",), "email", kinds)
             for start in range(0, len(terms), NAME_QUERY_TERMS):
                 part = terms[start:start + NAME_QUERY_TERMS]
                 found: dict[tuple[str, str], set[int]] = {term: set() for term in part}
@@ -246,6 +253,22 @@ class ChunkMatcher:
                 ids.update(self._namesakes[term][kinds])
         return matching.build_index(blind_records(self.org_id, ids), PERSON_FIELDS,
                                     region=self.region, blind=True)
+
+    def _narrow(self, terms: list[tuple[str, str]], wider: tuple[str, ...], kind: str,
+                kinds: tuple[str, ...]) -> None:
+        """The answers for ``kinds`` of ``terms`` (emptied: they are answered here) from
+        those for ``wider`` (already known): their namesakes less those holding a contact
+        of ``kind``."""
+        found = {term: self._namesakes[term][wider] for term in terms}
+        terms.clear()
+        people = sorted({pk for ids in found.values() for pk in ids})
+        holding: set[int] = set()
+        for start in range(0, len(people), 500):
+            holding.update(ContactPoint.objects.filter(
+                person_id__in=people[start:start + 500], kind=kind).values_list(
+                "person_id", flat=True))
+        for term, ids in found.items():
+            self._namesakes[term][kinds] = ids - holding
 
     def _check_data_version(self) -> None:
         """Keep the namesake answers only while no other connection has written (on

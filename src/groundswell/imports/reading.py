@@ -118,10 +118,17 @@ def _clean(value: object) -> str:
 
 def _trim(rows: list[list[str]]) -> list[list[str]]:
     """Drop wholly empty rows and the empty columns at the right."""
-    kept = [row for row in rows if any(cell for cell in row)]
-    width = max((max((i + 1 for i, c in enumerate(row) if c), default=0) for row in kept),
-                default=0)
-    return [(row + [""] * width)[:width] for row in kept]
+    kept = [row for row in rows if any(row)]
+    width = max((_used_width(row) for row in kept), default=0)
+    return [row if len(row) == width else (row + [""] * width)[:width] for row in kept]
+
+
+def _used_width(row: list[str]) -> int:
+    """1 + the index of the row's last non-empty cell (0 when it has none)."""
+    for i in range(len(row) - 1, -1, -1):
+        if row[i]:
+            return i + 1
+    return 0
 
 
 def _split(rows: list[list[str]], *, encoding: str, kind: str, max_rows: int,
@@ -149,7 +156,8 @@ def _read_csv(data: bytes, max_rows: int) -> Table:
         delimiter = ","
     csv.field_size_limit(max(MAX_BYTES, 131072))
     try:
-        rows = [[_clean(cell) for cell in row]
+        # A CSV cell is always text: _clean's text case, without its type checks.
+        rows = [[cell.replace("\r\n", "\n").strip() for cell in row]
                 for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     except csv.Error as exc:
         raise UnreadableFile("bad_csv", str(exc)) from None
