@@ -280,3 +280,30 @@ def test_queueing_is_audited_without_personal_data(personas, make_person):
         event = AuditEvent.objects.get(code="messaging.message.queued")
     assert event.object_id == str(message.pk)
     assert set(event.data) == {"channel", "purpose", "queued", "suppressed", "person"}
+
+
+def test_only_an_answer_goes_to_a_number_on_no_ones_record(personas):
+    """A number without a person (a hotline reporter) may get an answer to its own text
+    and nothing else: not a broadcast, not an alert; and no answer before it texted."""
+    from groundswell.people.services.records import phone_index
+
+    number = "+12155559977"
+    address = (number, phone_index(number))
+    with scope(organization=personas.org):
+        for purpose in ("general", "rapid_response"):
+            with pytest.raises(InvalidInput):
+                services.enqueue_sms(None, organization=personas.org, person=None,
+                                     address=address, purpose=purpose, cause_key="x:1",
+                                     body="Hello")
+        before = services.enqueue_sms(None, organization=personas.org, person=None,
+                                      address=address, purpose="reply", cause_key="x:2",
+                                      body="Thanks")
+        assert (before.status, before.reason) == ("suppressed", "no_consent")
+        receive_sms(personas.org, from_number=number, to_number="", body="hola",
+                    provider_sid="SM-noperson-1")
+        after = services.enqueue_sms(None, organization=personas.org, person=None,
+                                     address=address, purpose="reply", cause_key="x:3",
+                                     body="Thanks", language="es")
+        assert after.status == "queued" and after.person_id is None
+        assert after.to_address == number and after.language == "es"
+        assert Message.objects.filter(cause_key="x:1").count() == 0

@@ -337,3 +337,24 @@ def test_large_alerts_queue_the_nearest_first_then_the_rest_in_chunks(
                         .order_by("priority").values_list("priority", "person__given_name"))
         assert messages == rows
         assert services.queue_pending(alert.pk) == 0  # nothing left, harmless to repeat
+
+
+def test_unknown_number_texting_baja_to_the_hotline_is_suppressed_without_a_person(
+        world, sms_gateway):
+    """STOP (here BAJA) from a number nobody has, sent to the hotline: the number is on the
+    suppression list and gets the one confirmation, and no person is made for it."""
+    from groundswell.messaging.inbound import receive_sms
+    from groundswell.messaging.models import Suppression
+    from groundswell.people.models import Person
+    from groundswell.people.services.records import people_with_phone
+
+    with scope(organization=world.org):
+        before = Person.objects.count()
+        receive_sms(world.org, from_number="+12155559931", to_number="+12155550100",
+                    body="BAJA", provider_sid="SM-baja-unknown")
+        assert Person.objects.count() == before
+        assert people_with_phone(world.org, "+12155559931") == []
+        assert Suppression.objects.filter(lifted_at__isnull=True).count() == 1
+        deliver_outbox()
+    confirmation = sms_gateway.received_to("+12155559931")
+    assert len(confirmation) == 1 and "START" in confirmation[0].body

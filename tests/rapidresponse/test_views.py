@@ -93,29 +93,63 @@ def test_reporter_number_appears_in_no_dispatcher_page_response_log_or_export(
                                          object_id=str(report.pk)).exists()
 
 
-def test_a_texted_report_stays_out_of_the_inbox_and_the_reporters_timeline(world):
-    """Who texted the hotline, and what, is for dispatchers: an organizer reading the
-    shared inbox or the person's page sees neither the text nor that it was sent."""
+def test_a_texted_report_stays_out_of_the_inbox_and_the_people_list(world, sms_gateway):
+    """Who texted the hotline, and what, is for dispatchers: a number nobody has gets no
+    person record (it would sit in the people list, its search and its export), and an
+    organizer reading the shared inbox sees neither the text nor that it was sent. The
+    reporter still gets the "report received" answer."""
     from groundswell.messaging.models import Conversation, InboundMessage
-    from groundswell.people.models import Interaction
+    from groundswell.messaging.sender import deliver_outbox
+    from groundswell.people.models import ContactPoint, Person
 
+    with scope(organization=world.org):
+        people_before = Person.objects.count()
     report, _alert = _texted_report(world)
     with scope(organization=world.org):
         inbound = InboundMessage.objects.get(provider_sid="SM-mask-1")
         assert inbound.body == "" and inbound.handled_by == "confidential"
-        assert not Interaction.objects.filter(
-            source_type="messaging.inboundmessage", source_id=str(inbound.pk)).exists()
+        assert inbound.person_id is None
+        assert Person.objects.count() == people_before
+        assert not ContactPoint.objects.filter(value_index=inbound.from_index).exists()
         conversation = Conversation.objects.get(pk=inbound.conversation_id)
+        assert conversation.person_id is None
         assert not conversation.needs_review and conversation.unread == 0
-        person_url = reverse("person", args=[world.org.slug, inbound.person_id])
+        assert report.reporter_phone == REPORTER
+        deliver_outbox()
+    assert "recibimos" in sms_gateway.received_to(REPORTER)[0].body
     client = login(Client(), world.admin)
     inbox = client.get(reverse("messaging_inbox", args=[world.org.slug])).content.decode()
     assert "Lehigh" not in inbox and reverse(
         "messaging_conversation", args=[world.org.slug, conversation.pk]) not in inbox
-    thread = client.get(reverse("messaging_conversation",
-                                args=[world.org.slug, conversation.pk])).content.decode()
-    assert "Lehigh" not in thread
-    assert "Lehigh" not in client.get(person_url).content.decode()
+    assert client.get(reverse("messaging_conversation",
+                              args=[world.org.slug, conversation.pk])).status_code == 404
+    for query in ("Unknown", "9988"):  # by name, and by the last four digits
+        found = client.get(reverse("people", args=[world.org.slug]) + f"?q={query}")
+        assert "Unknown number" not in found.content.decode()
+    from groundswell.people.services.records import people_with_phone
+
+    with scope(organization=world.org):
+        assert people_with_phone(world.org, REPORTER) == []
+
+
+def test_a_resident_on_record_who_reports_sees_nothing_on_their_timeline(world):
+    from groundswell.messaging.inbound import receive_sms
+    from groundswell.messaging.models import InboundMessage
+    from groundswell.people.models import ContactPoint, Interaction
+
+    resident = world.people["N1"]
+    with scope(organization=world.org):
+        number = ContactPoint.objects.get(person=resident).value
+        receive_sms(world.org, from_number=number, to_number="+12155550100",
+                    body="Agentes en Front y Lehigh ahora", provider_sid="SM-mask-2")
+        inbound = InboundMessage.objects.get(provider_sid="SM-mask-2")
+        assert inbound.person_id == resident.pk and inbound.body == ""
+        assert Report.objects.get().reporter_phone == number
+        assert not Interaction.objects.filter(
+            source_type="messaging.inboundmessage", source_id=str(inbound.pk)).exists()
+    client = login(Client(), world.admin)
+    page = client.get(reverse("person", args=[world.org.slug, resident.pk])).content.decode()
+    assert "Lehigh" not in page
 
 
 def test_public_report_form_works_without_login_and_in_spanish(world):

@@ -3,7 +3,9 @@
 ``receive_sms`` stores the text (once per provider id), acts on STOP/START/HELP in
 English and Spanish, puts everything else in the organization's shared inbox and on
 the person's timeline, and tells other areas (``signals.inbound_message_received``).
-A number nobody has becomes a new person to review. ``record_status`` applies a status
+A number nobody has becomes a new person to review, except when it texted a confidential
+number (a rapid-response hotline): a reporter is kept on no one's record, and answers go
+to the number itself (``reply_address``). ``record_status`` applies a status
 callback to the outbox row named by its client reference (or provider id).
 """
 
@@ -90,13 +92,18 @@ def _people_with(org: Organization, index: str) -> list[ContactPoint]:
                 .select_related("person").order_by("-is_primary", "pk"))
 
 
-def _new_contact(org: Organization, e164: str) -> ContactPoint:
-    """A number nobody has: a new person named after it, to review in the inbox."""
+def new_contact_for_number(org: Organization, e164: str) -> ContactPoint:
+    """A number nobody has: a new person named after it, to review in the inbox (the
+    rapid-response area calls it when such a number texts JOIN to its hotline). The
+    thread with that number, if it has no person yet, becomes theirs."""
     with translation.override(org.default_language):
         name = _("Unknown number")
     person = create_person(None, organization=org, given_name=name,
                            family_name=f"…{phone_last_four(e164)}", phone=e164)
-    return person.contacts.get()
+    contact = person.contacts.get()
+    Conversation.objects.filter(organization=org, address_index=contact.value_index,
+                                person__isnull=True).update(person=person, contact=contact)
+    return contact
 
 
 def _language(person: Person | None, body: str, org: Organization) -> str:
@@ -152,15 +159,20 @@ def receive_sms(organization: Organization, *, from_number: str, to_number: str,
     with transaction.atomic():
         contacts = _people_with(org, index)
         unknown = not contacts
-        if unknown:
-            contacts = [_new_contact(org, e164)]
-        contact = contacts[0]
-        person = contact.person
+        if unknown and not confidential:
+            contacts = [new_contact_for_number(org, e164)]
+        # A number nobody has that texts a confidential number (a hotline reporter, a
+        # STOP) is kept on no one's record: the area that owns the number decides.
+        contact = contacts[0] if contacts else None
+        person = contact.person if contact is not None else None
         hidden = confidential and kind not in KEYWORD_KINDS
         conversation, _created = Conversation.objects.get_or_create(
             organization=org, address_index=index,
             defaults={"person": person, "contact": contact,
-                      "needs_review": unknown and not hidden})
+                      "needs_review": unknown and not hidden and person is not None})
+        if conversation.person_id is None and person is not None:
+            conversation.person, conversation.contact = person, contact
+            conversation.save(update_fields=["person", "contact"])
         try:
             with transaction.atomic():
                 inbound = InboundMessage.objects.create(
@@ -202,7 +214,8 @@ def receive_sms(organization: Organization, *, from_number: str, to_number: str,
             _notify(org, person, contact, body, inbound)
         audit.record("messaging.inbound.received", organization=org, obj=inbound,
                      data={"keyword": kind, "confidential": True} if confidential else
-                     {"person": person.pk, "keyword": kind, "unknown": unknown})
+                     {"person": person.pk, "keyword": kind,  # type: ignore[union-attr]
+                      "unknown": unknown})
     return result
 
 
@@ -247,7 +260,7 @@ def _opt_in(org: Organization, contacts: list[ContactPoint], index: str) -> None
                            source=Consent.Source.SMS, wording="START", organization=org)
 
 
-def _help_reply(org: Organization, person: Person, contact: ContactPoint,
+def _help_reply(org: Organization, person: Person | None, contact: ContactPoint | None,
                 conversation: Conversation, inbound: InboundMessage, body: str) -> Message:
     from groundswell.messaging.services import enqueue_sms, settings_for
 
@@ -261,25 +274,35 @@ def _help_reply(org: Organization, person: Person, contact: ContactPoint,
                      "Reply STOP to stop, START to start again.") % {"organization": org.name}
     return enqueue_sms(None, organization=org, person=person, contact=contact,
                        purpose="reply", cause_key=f"help:{inbound.pk}", body=text,
-                       conversation=conversation, emergency=True)
+                       conversation=conversation, emergency=True,
+                       address=reply_address(inbound), language=language)
 
 
-def _opt_out_confirmation(org: Organization, person: Person, contact: ContactPoint,
+def _opt_out_confirmation(org: Organization, person: Person | None,
+                          contact: ContactPoint | None,
                           conversation: Conversation, inbound: InboundMessage,
                           body: str) -> Message:
     """The one text carriers expect after an opt-out, in the language of the word used
     (BAJA is answered in Spanish), saying how to come back."""
     from groundswell.messaging.services import enqueue_sms
 
-    with translation.override(_language(person, body, org)):
+    language = _language(person, body, org)
+    with translation.override(language):
         text = _("%(organization)s: you are unsubscribed and will get no more texts from "
                  "us. Reply START to get them again.") % {"organization": org.name}
     return enqueue_sms(None, organization=org, person=person, contact=contact,
                        purpose=OPT_OUT_CONFIRMATION, cause_key=f"stop:{inbound.pk}",
-                       body=text, conversation=conversation, emergency=True)
+                       body=text, conversation=conversation, emergency=True,
+                       address=reply_address(inbound), language=language)
 
 
-def _notify(org: Organization, person: Person, contact: ContactPoint, body: str,
+def reply_address(inbound: InboundMessage) -> tuple[str, str]:
+    """Where an answer to ``inbound`` goes: the number it came from, whether or not it
+    belongs to someone on record."""
+    return inbound.from_address, inbound.from_index
+
+
+def _notify(org: Organization, person: Person | None, contact: ContactPoint | None, body: str,
             inbound: InboundMessage) -> None:
     responses = inbound_message_received.send_robust(
         sender=InboundMessage, organization=org, person=person, contact=contact, body=body,

@@ -88,9 +88,12 @@ class Broadcast(OrgOwned, EncryptedFieldsModel):
 
 
 class Conversation(OrgOwned):
-    """The thread with one phone number (and the person it belongs to)."""
+    """The thread with one phone number (and the person it belongs to). A number that
+    belongs to no one on record and texted a confidential number (a rapid-response
+    hotline) has no person: a reporter is never added to the people list."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="+")
     contact = models.ForeignKey(ContactPoint, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+")
     address_index = models.CharField(max_length=64, db_index=True)

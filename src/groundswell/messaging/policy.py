@@ -20,6 +20,9 @@ from groundswell.people.models import Consent
 REPLY = "reply"
 OPT_OUT_CONFIRMATION = "opt_out_confirmation"
 PURPOSES = (*Consent.Purpose.values, REPLY, OPT_OUT_CONFIRMATION)
+# Answers to someone's own text: the only messages that may go to a number on no one's
+# record (a hotline reporter).
+ANSWERS = (REPLY, OPT_OUT_CONFIRMATION)
 
 
 @dataclass(frozen=True)

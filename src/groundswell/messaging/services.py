@@ -109,10 +109,15 @@ def release_at(org_settings: MessagingSettings, when: datetime, emergency: bool)
 
 @dataclass
 class Recipient:
-    person: Person
+    person: Person | None
     priority: int = 0
     contact: ContactPoint | None = None
     body: str | None = None  # instead of the shared body (already personalised)
+    # A number on no one's record, as (E.164, blind index): only an answer to a text it
+    # sent us (policy.ANSWERS; a hotline reporter), with ``person`` None and the
+    # answer's ``language``.
+    address: tuple[str, str] | None = None
+    language: str = ""
 
 
 @dataclass
@@ -215,8 +220,11 @@ def plan_messages(actor: Membership | None, *, channel: str, purpose: str, cause
     org_settings = settings_for(org)
     now = timezone.now()
     release = release_at(org_settings, max(send_at or now, now), emergency)
+    if any(r.person is None and (r.address is None or purpose not in policy.ANSWERS)
+           for r in recipients):
+        raise InvalidInput("person", "Only an answer goes to a number without a person.")
     contacts = _contacts(org, channel, [r.person for r in recipients
-                                        if r.contact is None])
+                                        if r.contact is None and r.person is not None])
     rows: list[Message] = []
     candidates: list[policy.Candidate] = []
     seen: set[str] = set()
@@ -226,11 +234,14 @@ def plan_messages(actor: Membership | None, *, channel: str, purpose: str, cause
     counted_texts: dict[tuple[str, str], segments.SegmentCount] = {}
     for recipient in recipients:
         person = recipient.person
-        if person.organization_id != org.pk:
+        if person is not None and person.organization_id != org.pk:
             raise InvalidInput("person", _("That person is not part of this organization."))
-        contact = recipient.contact or contacts.get(person.pk)
-        text, language = pick_body(person.language, recipient.body or body, body_en, body_es)
-        if "{" in text:
+        contact = recipient.contact or (contacts.get(person.pk) if person is not None
+                                        else None)
+        text, language = pick_body(person.language if person is not None
+                                   else recipient.language,
+                                   recipient.body or body, body_en, body_es)
+        if "{" in text and person is not None:
             text = merge.render(text, merge_values(person, org))
         text = text.strip()
         html = ""
@@ -248,9 +259,12 @@ def plan_messages(actor: Membership | None, *, channel: str, purpose: str, cause
                 raise InvalidInput("body", _("That email is too long."))
             n_segments = 0
             html_template = html_es if language == "es" and html_es else html_en or html_es
-            html = merge.render(html_template, merge_values(person, org)) if html_template else ""
-        if contact is None:
-            to_address, to_index = "", f"person:{person.pk}"
+            html = (merge.render(html_template, merge_values(person, org))
+                    if html_template and person is not None else html_template)
+        if recipient.address is not None:
+            to_address, to_index = recipient.address
+        elif contact is None:
+            to_address, to_index = "", f"person:{person.pk}"  # type: ignore[union-attr]
         else:
             to_address, to_index = _address(channel, contact), contact.value_index
         if to_index in seen:  # two people sharing one number get it once
@@ -264,12 +278,12 @@ def plan_messages(actor: Membership | None, *, channel: str, purpose: str, cause
             body=text, html_body=html, segments=n_segments, cause_key=cause_key,
             priority=recipient.priority, next_attempt_at=release, created_by=user,
             provider="")
-        if contact is None:
+        if not to_address:
             message.status, message.reason = Message.Status.SUPPRESSED, Message.Reason.NO_CONTACT
         else:
             candidates.append(policy.Candidate(
-                len(rows), person.pk, to_index,
-                bool(contact.opted_out_at) and channel == Channel.SMS))
+                len(rows), person.pk if person is not None else None, to_index,
+                bool(contact and contact.opted_out_at) and channel == Channel.SMS))
         rows.append(message)
     reasons = policy.blocked(org.pk, channel, purpose, candidates)
     for position, reason in reasons.items():
@@ -364,16 +378,20 @@ def _insert(messages: list[Message]) -> None:
     insert_ignoring_conflicts(Message, messages)
 
 
-def enqueue_sms(actor: Membership | None, *, person: Person, purpose: str, cause_key: str,
-                body: str | None = None, body_en: str = "", body_es: str = "",
+def enqueue_sms(actor: Membership | None, *, person: Person | None, purpose: str,
+                cause_key: str, body: str | None = None, body_en: str = "", body_es: str = "",
                 emergency: bool = False, contact: ContactPoint | None = None,
                 priority: int = 0, send_at: datetime | None = None,
                 conversation: Conversation | None = None,
-                organization: Organization | None = None) -> Message:
+                organization: Organization | None = None,
+                address: tuple[str, str] | None = None, language: str = "") -> Message:
     """Queue one text to ``person`` (their primary textable phone unless ``contact`` is
-    given). Returns the outbox row: status "queued", or "suppressed" with ``reason``."""
+    given), or, for a reply, to ``address`` = (E.164, blind index), the number a text
+    came from, with or without a person. Returns the outbox row: status "queued", or
+    "suppressed" with ``reason``."""
+    recipient = Recipient(person, priority, contact, address=address, language=language)
     result = enqueue_many(actor, channel=Channel.SMS, purpose=purpose, cause_key=cause_key,
-                          recipients=[Recipient(person, priority, contact)], body=body,
+                          recipients=[recipient], body=body,
                           body_en=body_en, body_es=body_es, emergency=emergency,
                           send_at=send_at, conversation=conversation,
                           organization=organization)

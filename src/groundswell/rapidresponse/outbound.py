@@ -86,10 +86,19 @@ def send_to_person(organization: Organization, *, person: Person, body: str, cau
 
 
 def send_reply(organization: Organization, *, contact: ContactPoint | None, body: str,
-               cause_key: str) -> int | None:
-    """An answer to the number that just texted us (purpose "reply")."""
+               cause_key: str, inbound: Any = None, language: str = "") -> int | None:
+    """An answer to the number that just texted us (purpose "reply"): ``inbound``'s
+    number, which may belong to no one on record (a reporter), else ``contact``."""
     from groundswell.messaging import services as messaging
+    from groundswell.messaging.inbound import reply_address
 
+    if inbound is not None:
+        message = messaging.enqueue_sms(None, organization=organization,
+                                        person=inbound.person, contact=contact,
+                                        address=reply_address(inbound), language=language,
+                                        purpose="reply", cause_key=cause_key, body=body,
+                                        emergency=True)
+        return message.pk
     if contact is None:
         return None
     message = messaging.enqueue_sms(None, organization=organization, person=contact.person,

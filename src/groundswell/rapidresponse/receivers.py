@@ -35,5 +35,5 @@ def on_inbound_text(sender: Any, *, organization: Any, person: Any, contact: Any
                     message: Any, **kwargs: Any) -> str:
     network = network_for_number(organization, getattr(message, "to_number", ""))
     result = services.handle_hotline_text(organization, network, contact=contact,
-                                          person=person, body=body or "")
+                                          person=person, body=body or "", inbound=message)
     return "" if result.kind == "ignored" else "rapidresponse"

@@ -742,13 +742,20 @@ def record_on_my_way(organization: Organization,
 
 def handle_hotline_text(organization: Organization, network: Network | None, *,
                         contact: ContactPoint | None, person: Person | None,
-                        body: str) -> InboundResult:
+                        body: str, inbound: Any = None) -> InboundResult:
     """A text from a resident: a responder's 1/2/3 or OMW/VOY, JOIN/UNIRSE, or (only
-    when it was sent to a network's hotline number) a new report. The number is kept
-    only on the report (encrypted, masked) and never written to the log."""
+    when it was sent to a network's hotline number) a new report. ``inbound`` is the
+    stored text (answers go to its number). A number nobody has gets no person record
+    unless it asks to JOIN: a reporter's number is kept only on the report (encrypted,
+    masked, purged with it) and never written to the log."""
     kind, value = texts.parse_reply(body)
     language = (person.language if person is not None and person.language in ("en", "es")
                 else "es")
+
+    def reply(text: str, cause_key: str, in_language: str = language) -> None:
+        outbound.send_reply(organization, contact=contact, inbound=inbound, body=text,
+                            cause_key=cause_key, language=in_language)
+
     org_name = organization.name
     stamp = int(timezone.now().timestamp() * 1000)
     if kind in ("reply", "on_my_way"):
@@ -761,33 +768,36 @@ def handle_hotline_text(organization: Organization, network: Network | None, *,
         if request is None:
             if network is None:
                 return InboundResult("ignored")
-            outbound.send_reply(organization, contact=contact,
-                                body=texts.compose(texts.NO_REQUEST, language, org=org_name),
-                                cause_key=f"rr-noreq-{stamp}")
+            reply(texts.compose(texts.NO_REQUEST, language, org=org_name), f"rr-noreq-{stamp}")
             return InboundResult("no_request")
         if kind == "on_my_way":
             return record_on_my_way(organization, request)
         result = record_reply(organization, request, value)
         template = texts.VERIFY_THANKS if result.kind == "reply" else texts.VERIFY_CLOSED
-        outbound.send_reply(organization, contact=contact,
-                            body=texts.compose(template, request.subscriber.language,
-                                               org=org_name),
-                            cause_key=f"rr-ack-{request.pk}-{stamp}")
+        reply(texts.compose(template, request.subscriber.language, org=org_name),
+              f"rr-ack-{request.pk}-{stamp}", request.subscriber.language)
         return result
     if network is None:
         return InboundResult("ignored")
     if kind == "join":
         if person is None:
-            return InboundResult("ignored")
+            if inbound is None:
+                return InboundResult("ignored")
+            # Asking to join is asking to be on the list: now the number gets a person.
+            from groundswell.messaging.inbound import new_contact_for_number
+
+            person = new_contact_for_number(organization, inbound.from_address).person
         join_by_text(organization, network, person, value)
         return InboundResult("join")
+    if inbound is not None:
+        reporter_phone = inbound.from_address
+    else:
+        reporter_phone = contact.value if contact is not None else ""
     report = _new_report(network, source=ReportSource.SMS, what=body.strip()[:MAX_WHAT],
-                         where="", language=language,
-                         reporter_phone=contact.value if contact is not None else "",
+                         where="", language=language, reporter_phone=reporter_phone,
                          actor=None)
-    outbound.send_reply(organization, contact=contact,
-                        body=texts.compose(texts.REPORT_RECEIVED, language, org=org_name),
-                        cause_key=f"rr-received-{report.pk}")
+    reply(texts.compose(texts.REPORT_RECEIVED, language, org=org_name),
+          f"rr-received-{report.pk}")
     return InboundResult("report", report.pk)
 
 
