@@ -613,7 +613,11 @@ def undo_import(actor: Membership, batch: ImportBatch) -> ImportBatch:
     """Take the whole batch back: merges made since with an imported person are undone
     first (newest first), people it created are deleted with everything they hold,
     people it updated get back their previous row, contacts, tags, consents and home,
-    and buildings, households and tags it created go when nothing else uses them."""
+    and buildings, households and tags it created go when nothing else uses them. A
+    household another area protects (canvassing's walk lists and door visits) stays,
+    with its building: the returned batch's ``households_kept`` lists them. People the
+    import added that another area protects (a program's enrollment) stop the undo
+    with a DomainError, and nothing changes."""
     require(actor, "imports.manage")
     require(actor, "people.merge")
     if batch.organization_id != actor.organization_id:
@@ -635,11 +639,16 @@ def undo_import(actor: Membership, batch: ImportBatch) -> ImportBatch:
         except ProtectedError:
             raise DomainError(_("This import cannot be undone: some of the people it added "
                                 "are now used elsewhere (a program, an event...).")) from None
+        kept: list[int] = []
         for row in rows:
             Address.objects.filter(pk__in=row.undo.get("address_base_set", [])).update(
                 base=None)
             for pk in row.undo.get("households_created", []):
-                Household.objects.filter(pk=pk, residences__isnull=True).delete()
+                try:
+                    with transaction.atomic():
+                        Household.objects.filter(pk=pk, residences__isnull=True).delete()
+                except ProtectedError:
+                    kept.append(pk)  # on a walk list, knocked at: canvassing keeps it
         for row in rows:
             for pk in row.undo.get("addresses_created", []):
                 Address.objects.filter(pk=pk, households__isnull=True).delete()
@@ -650,7 +659,9 @@ def undo_import(actor: Membership, batch: ImportBatch) -> ImportBatch:
         audit.record("imports.batch.undone", organization=batch.organization,
                      actor=actor.user, obj=batch,
                      data={"created": len(created),
-                           "updated": sum(1 for r in rows if r.undo.get("person"))})
+                           "updated": sum(1 for r in rows if r.undo.get("person")),
+                           "households_kept": len(kept)})
+    batch.households_kept = sorted(kept)  # type: ignore[attr-defined]
     return batch
 
 

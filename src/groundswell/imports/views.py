@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from groundswell.core.models import Base, Membership
@@ -253,12 +253,22 @@ def import_report(request: HttpRequest, pk: int) -> HttpResponse:
 def import_undo(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(pk)
     try:
-        imports.undo_import(membership_of(request), batch)
+        undone = imports.undo_import(membership_of(request), batch)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("The import has been undone: everything it added or "
-                                    "changed is as it was before."))
+        kept = len(undone.households_kept)
+        if kept:
+            messages.success(request, ngettext(
+                "The import has been undone, but %(count)s household it added stays: "
+                "canvassing uses it (a walk list or a door visit). Everything else it added "
+                "or changed is as it was before.",
+                "The import has been undone, but %(count)s households it added stay: "
+                "canvassing uses them (a walk list or a door visit). Everything else it "
+                "added or changed is as it was before.", kept) % {"count": kept})
+        else:
+            messages.success(request, _("The import has been undone: everything it added "
+                                        "or changed is as it was before."))
     return redirect("import_batch", org_slug=org_slug_of(request), pk=batch.pk)
 
 
