@@ -33,3 +33,23 @@ def test_pruned_candidates_are_exactly_those_at_or_above_the_threshold(
     expected = [p for p in everyone if threshold is None or p.score >= threshold]
     found = matching.candidates(record, index, threshold=threshold)
     assert [(p.second, p.score) for p in found] == [(p.second, p.score) for p in expected]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(RECORDS, min_size=1, max_size=8), RECORDS, st.booleans())
+def test_a_record_prepared_once_matches_and_joins_as_before(people, record, blind):
+    """candidates and add_to_index given the record already prepared (the import
+    prepares each row once for its two indexes) give what they give preparing it."""
+    people = [{**p, "id": f"row:{i}"} for i, p in enumerate(people)]
+    record = {**record, "id": "row:99"}
+    plain = matching.build_index(people, blind=blind)
+    once = matching.build_index(people, blind=blind)
+    prepared = matching.prepare(record, once.fields, region=once.region, blind=blind)
+    for threshold in (None, 12.0):
+        assert [(p.second, p.score, p.reasons) for p in matching.candidates(
+            record, plain, threshold=threshold)] == [
+            (p.second, p.score, p.reasons) for p in matching.candidates(
+                record, once, threshold=threshold, prepared=prepared)]
+    assert matching.add_to_index(plain, record) == \
+        matching.add_to_index(once, record, prepared=prepared)
+    assert plain.blocks == once.blocks and plain.weak == once.weak

@@ -306,14 +306,19 @@ class ChunkMatcher:
         people = self._people_index(records)
         found: list[matching.ScoredPair | None] = []
         for record in records:
-            best = next(iter(matching.candidates(record, people, threshold=self.threshold)),
-                        None)
+            # Prepared once for both indexes and the file's (the same fields, region
+            # and blindness; the key is the row's id either way).
+            prepared = matching.prepare(record, self.in_file.fields, region=self.region,
+                                        blind=True)
+            best = next(iter(matching.candidates(record, people, threshold=self.threshold,
+                                                 prepared=prepared)), None)
             earlier = next(iter(matching.candidates(record, self.in_file,
-                                                    threshold=self.threshold)), None)
+                                                    threshold=self.threshold,
+                                                    prepared=prepared)), None)
             if earlier is not None and (best is None or earlier.score > best.score):
                 best = earlier
             found.append(best)
-            matching.add_to_index(self.in_file, record)
+            matching.add_to_index(self.in_file, record, prepared=prepared)
         return found
 
 

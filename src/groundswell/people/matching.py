@@ -674,11 +674,15 @@ def build_index(records: Iterable[Mapping[str, Any]], fields: Mapping[str, str] 
     return index
 
 
-def add_to_index(index: Index, record: Mapping[str, Any], key: Hashable = None) -> Prepared:
+def add_to_index(index: Index, record: Mapping[str, Any], key: Hashable = None, *,
+                 prepared: Prepared | None = None) -> Prepared:
     """Add one record to ``index`` (an import adds each row once it is placed, so a
-    later row of the same file finds it)."""
-    prepared = prepare(record, index.fields, key=len(index.records) if key is None else key,
-                       region=index.region, blind=index.blind)
+    later row of the same file finds it). ``prepared``: the record already prepared
+    with the index's fields, region and blindness, and its key (not prepared again)."""
+    if prepared is None:
+        prepared = prepare(record, index.fields,
+                           key=len(index.records) if key is None else key,
+                           region=index.region, blind=index.blind)
     position = len(index.records)
     index.records.append(prepared)
     index._add(position, prepared)
@@ -686,12 +690,16 @@ def add_to_index(index: Index, record: Mapping[str, Any], key: Hashable = None) 
 
 
 def candidates(record: Mapping[str, Any], index: Index, *,
-               threshold: float | None = THRESHOLD) -> list[ScoredPair]:
+               threshold: float | None = THRESHOLD,
+               prepared: Prepared | None = None) -> list[ScoredPair]:
     """The records of ``index`` that may be the same person as ``record``, best first
     (``first`` is ``record``'s id, ``second`` the indexed record's). A record in the
-    index matches itself. ``threshold=None`` returns every blocked pair."""
-    prepared = prepare(record, index.fields, key=None, region=index.region,
-                       blind=index.blind)
+    index matches itself. ``threshold=None`` returns every blocked pair. ``prepared``:
+    the record already prepared with the index's fields, region and blindness (an
+    import compares each row with two indexes and then adds it to one: prepared once)."""
+    if prepared is None:
+        prepared = prepare(record, index.fields, key=None, region=index.region,
+                           blind=index.blind)
     positions = index.neighbours(prepared) if threshold is None else \
         _promising(prepared, index, threshold)
     found = []
