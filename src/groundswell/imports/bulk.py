@@ -184,7 +184,10 @@ def row_record(row: CheckedRow) -> dict[str, Any]:
     """A checked row as the matcher reads it, its phone and email as blind indexes."""
     record = row.matcher_record()
     for name in ("phone", "email"):
-        record[name] = contact_index(str(record[name])) if record[name] else ""
+        if record[name]:
+            record[name] = row.tokens[name] = contact_index(str(record[name]))
+        else:
+            record[name] = ""
     return record
 
 
@@ -567,16 +570,22 @@ def write_chunk(actor: Membership, batch: ImportBatch, steps: Sequence[Step],
     consent_steps: list[Step | None] = []
     granted_at = consents.prep("granted_at", now)
 
-    def contact(step: Step | None, person_id: int, kind: str, value: str,
+    def contact(step: Step | None, person_id: int, kind: str, value: str, token: str,
                 primary: bool) -> None:
-        """A contact as people.services writes it: the value encrypted, its blind index,
-        a phone's last four indexed."""
+        """A contact as people.services writes it: the value encrypted, its blind index
+        (``token``), a phone's last four indexed."""
         is_phone = kind == ContactPoint.Kind.PHONE
-        contacts.add(org_id, person_id, kind, contacts.prep("value", value),
-                     contact_index(value),
+        contacts.add(org_id, person_id, kind, contacts.prep("value", value), token,
                      last_four_index(phone_last_four(value)) if is_phone else "",
                      is_phone, primary)
         contact_steps.append(step)
+
+    def blind(step: Step, kind: str) -> str:
+        value = step.row.values[kind]
+        found = step.row.tokens.get(kind)
+        if found is None:
+            found = step.row.tokens[kind] = contact_index(value)
+        return found
 
     for step in new:
         person_id = step.person_id
@@ -589,7 +598,7 @@ def write_chunk(actor: Membership, batch: ImportBatch, steps: Sequence[Step],
         v = step.row.values
         for kind in (ContactPoint.Kind.PHONE, ContactPoint.Kind.EMAIL):
             if v.get(kind):
-                contact(None, person_id, kind, v[kind], True)
+                contact(None, person_id, kind, v[kind], blind(step, kind), True)
                 step.holds.add(kind)
         for name in dict.fromkeys((*step.row.tags, *batch_tags)):
             links.add(person_id, tags[name].pk)
@@ -623,10 +632,11 @@ def write_chunk(actor: Membership, batch: ImportBatch, steps: Sequence[Step],
         v = step.row.values
         for kind in (ContactPoint.Kind.PHONE, ContactPoint.Kind.EMAIL):
             value = v.get(kind)
-            if not value or contact_index(value) in have[person.pk]:
+            if not value or blind(step, kind) in have[person.pk]:
                 continue
-            contact(step, person.pk, kind, value, kind not in kinds[person.pk])
-            have[person.pk].add(contact_index(value))
+            contact(step, person.pk, kind, value, blind(step, kind),
+                    kind not in kinds[person.pk])
+            have[person.pk].add(blind(step, kind))
             kinds[person.pk].add(kind)
         place = located.get(step.number)
         if place:

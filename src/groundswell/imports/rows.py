@@ -259,6 +259,9 @@ class CheckedRow:
     consents: list[str] = field(default_factory=list)  # channels said yes to
     birth_year: int | None = None
     errors: list[RowError] = field(default_factory=list)
+    #: The blind index of the phone and email (kind -> token), once worked out for
+    #: matching, so the write does not work them out again.
+    tokens: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
