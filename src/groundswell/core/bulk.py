@@ -9,8 +9,9 @@ large chunk is planned and written."""
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connections, models, router
@@ -55,9 +56,19 @@ def _plain_type(f: Any) -> type | None:
     return None
 
 
-def insert_ignoring_conflicts(model: type[models.Model], objs: Sequence[models.Model]) -> None:
-    if not objs:
-        return
+@dataclass
+class PreparedInsert:
+    """The statement and each row's values, ready to run: a caller that holds a lock
+    while writing (SQLite's write lock, for everyone) prepares outside it."""
+
+    model: type[models.Model]
+    sql: str
+    values: list[list[Any]] = field(default_factory=list)
+
+
+def prepare_insert(model: type[models.Model], objs: Sequence[models.Model]) -> PreparedInsert:
+    """What ``insert_ignoring_conflicts`` runs for ``objs``: each field's ``pre_save``
+    and database value (encrypted columns sealed here), nothing written yet."""
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     connection = connections[router.db_for_write(model)]
     table = connection.ops.quote_name(model._meta.db_table)
@@ -88,6 +99,21 @@ def insert_ignoring_conflicts(model: type[models.Model], objs: Sequence[models.M
             else:
                 row.append(f.get_db_prep_save(value, connection))
         values.append(row)
+    return PreparedInsert(model, sql, values)
+
+
+def write_prepared(prepared: PreparedInsert, positions: Iterable[int] | None = None) -> None:
+    """Run a prepared insert, for all its rows or those at ``positions``."""
+    values = (prepared.values if positions is None
+              else [prepared.values[i] for i in positions])
+    if not values:
+        return
+    connection = connections[router.db_for_write(prepared.model)]
     with connection.cursor() as cursor:
         for start in range(0, len(values), BATCH):
-            cursor.executemany(sql, values[start:start + BATCH])
+            cursor.executemany(prepared.sql, values[start:start + BATCH])
+
+
+def insert_ignoring_conflicts(model: type[models.Model], objs: Sequence[models.Model]) -> None:
+    if objs:
+        write_prepared(prepare_insert(model, objs))

@@ -87,8 +87,13 @@ class Sender:
                size: int | None = None) -> list[Message]:
         token = uuid.uuid4().hex
         now = timezone.now()
-        with scopes_disabled(), transaction.atomic():
+        with scopes_disabled():
             qs = Message.objects.filter(status=status, **extra).order_by("priority", "pk")
+            # A look before the writing transaction: an idle sender polling an empty
+            # outbox must not take SQLite's write lock from the worker queueing an alert.
+            if not qs.exists():
+                return []
+        with scopes_disabled(), transaction.atomic():
             ids = list(qs.select_for_update(skip_locked=True).values_list("pk", flat=True)
                        [:size or self.batch])
             if not ids:
@@ -96,6 +101,9 @@ class Sender:
             Message.objects.filter(pk__in=ids, status=status).update(
                 status=Message.Status.SENDING, lease_token=token,
                 lease_expires_at=now + self.lease, attempts=F("attempts") + 1)
+        # Read (and decrypt) after the commit: the rows are ours by the lease, and the
+        # write lock is not held while hundreds of them are loaded.
+        with scopes_disabled():
             claimed = list(Message.objects.filter(lease_token=token).order_by("priority", "pk"))
         self._attach_organizations(claimed)
         return claimed
@@ -297,8 +305,9 @@ class Sender:
         from groundswell.messaging.inbound import suppress_address
 
         now = timezone.now()
+        sent = self._sent_rows([o for o in outcomes if o.sent is not None], now)
         with scopes_disabled(), transaction.atomic():
-            self._record_sent([o for o in outcomes if o.sent is not None], now)
+            self._record_sent(sent)
             for outcome in outcomes:
                 if outcome.sent is not None:
                     continue
@@ -332,18 +341,21 @@ class Sender:
                                     lease_token="", lease_expires_at=None)
 
 
-    def _record_sent(self, outcomes: list[Outcome], now: Any) -> None:
-        """The common case, in one prepared statement for the whole batch (the ORM's
-        per-row update costs more than sending): only rows still held by this lease
-        and still "sending" (a status callback may already have said "delivered")."""
-        if not outcomes:
-            return
-        table = Message._meta.db_table
+    def _sent_rows(self, outcomes: list[Outcome], now: Any) -> list[tuple[Any, ...]]:
         at = connection.ops.adapt_datetimefield_value(now)
-        rows = [(Message.Status.DELIVERED if o.sent.delivered else Message.Status.SENT,  # type: ignore[union-attr]
+        return [(Message.Status.DELIVERED if o.sent.delivered else Message.Status.SENT,  # type: ignore[union-attr]
                  o.sent.provider_sid[:64], at, at if o.sent.delivered else None,  # type: ignore[union-attr]
                  self._provider(o.message).name, o.sender[:40], o.message.pk,
                  o.message.lease_token) for o in outcomes]
+
+    def _record_sent(self, rows: list[tuple[Any, ...]]) -> None:
+        """The common case (rows from ``_sent_rows``, prepared before the transaction),
+        in one prepared statement for the whole batch (the ORM's per-row update costs
+        more than sending): only rows still held by this lease and still "sending" (a
+        status callback may already have said "delivered")."""
+        if not rows:
+            return
+        table = Message._meta.db_table
         with connection.cursor() as cursor:
             cursor.executemany(
                 f"UPDATE {table} SET status = %s, provider_sid = %s, sent_at = %s, "  # noqa: S608

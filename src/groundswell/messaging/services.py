@@ -28,7 +28,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from groundswell.core import audit
-from groundswell.core.bulk import insert_ignoring_conflicts
+from groundswell.core.bulk import (
+    PreparedInsert,
+    insert_ignoring_conflicts,
+    prepare_insert,
+    write_prepared,
+)
 from groundswell.core.models import Membership, Organization
 from groundswell.messaging import merge, policy, quiet, segments
 from groundswell.messaging.models import (
@@ -180,6 +185,14 @@ class Plan:
     channel: str = ""
     purpose: str = ""
     cause_key: str = ""
+    # The rows' insert, prepared (``prepare``) before the transaction that writes them.
+    prepared: PreparedInsert | None = None
+
+    def prepare(self) -> None:
+        """Work out the rows' column values now (encryption included), so that the
+        writing transaction, which holds SQLite's write lock for everyone, only runs
+        the insert."""
+        self.prepared = prepare_insert(Message, self.rows)
 
     @property
     def sending(self) -> list[Message]:
@@ -321,13 +334,16 @@ def queue_plan(actor: Membership | None, plan: Plan, *, broadcast: Broadcast | N
     user = actor.user if actor is not None else None
     result = Enqueued()
     with transaction.atomic():
-        if recheck:
-            _recheck(plan)
+        changed = _recheck(plan) if recheck else False
         existing = set(Message.objects.filter(
             organization=org, cause_key=cause_key,
             to_index__in=[m.to_index for m in rows]).values_list("to_index", flat=True))
-        fresh = [m for m in rows if m.to_index not in existing]
-        _insert(fresh)
+        positions = [i for i, m in enumerate(rows) if m.to_index not in existing]
+        fresh = [rows[i] for i in positions]
+        if plan.prepared is not None and not changed:
+            write_prepared(plan.prepared, positions)
+        else:
+            _insert(fresh)
         if load:
             result.messages = list(Message.objects.filter(
                 organization=org, cause_key=cause_key,
@@ -360,16 +376,18 @@ def queue_plan(actor: Membership | None, plan: Plan, *, broadcast: Broadcast | N
     return result
 
 
-def _recheck(plan: Plan) -> None:
-    """Consent and opt-outs asked again for the rows a plan would send."""
+def _recheck(plan: Plan) -> bool:
+    """Consent and opt-outs asked again for the rows a plan would send; whether any
+    row is now refused."""
     candidates = [policy.Candidate(position, m.person_id, m.to_index,
                                    bool(m.contact and m.contact.opted_out_at)
                                    and plan.channel == Channel.SMS)
                   for position, m in enumerate(plan.rows) if m.status == Message.Status.QUEUED]
-    for position, reason in policy.blocked(plan.organization.pk, plan.channel, plan.purpose,
-                                           candidates).items():
+    refused = policy.blocked(plan.organization.pk, plan.channel, plan.purpose, candidates)
+    for position, reason in refused.items():
         row = plan.rows[position]  # type: ignore[index]
         row.status, row.reason = Message.Status.SUPPRESSED, reason
+    return bool(refused)
 
 
 def _insert(messages: list[Message]) -> None:

@@ -22,7 +22,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from groundswell.core import audit
-from groundswell.core.bulk import insert_ignoring_conflicts, no_cycle_collection
+from groundswell.core.bulk import (
+    PreparedInsert,
+    no_cycle_collection,
+    prepare_insert,
+    write_prepared,
+)
 from groundswell.core.models import Membership, Organization
 from groundswell.core.permissions import require
 from groundswell.core.services import DomainError
@@ -858,11 +863,12 @@ FIRST_CHUNK, CHUNK = 100, 500
 
 
 def _plan_chunk(alert: Alert, items: list[list[int | None]],
-                start: int) -> tuple[list[AlertRecipient], Any]:
+                start: int) -> tuple[PreparedInsert | None, Any]:
     """Recipients (and the outbox's plan of their texts, in their language) for
-    ``items`` = [[subscriber id, distance], ...], positions from ``start``."""
+    ``items`` = [[subscriber id, distance], ...], positions from ``start``; both
+    inserts prepared, so the writing transaction only runs them."""
     if not items:
-        return [], None
+        return None, None
     info = {pk: (lang, person) for pk, lang, person in Subscriber.objects.filter(
         pk__in=[i[0] for i in items]).values_list("pk", "language", "person_id")}
     rows = [AlertRecipient(organization=alert.organization, alert=alert, subscriber_id=sub,
@@ -873,15 +879,19 @@ def _plan_chunk(alert: Alert, items: list[list[int | None]],
     plan = outbound.plan_many(alert.organization, outbound.alert_cause(alert.pk), [
         outbound.Outgoing(person_id=info[row.subscriber_id][1], body=bodies[row.language],
                           priority=row.position) for row in rows])
-    return rows, plan
+    if plan is not None:
+        plan.prepare()
+    return prepare_insert(AlertRecipient, rows), plan
 
 
-def _write_chunk(rows: list[AlertRecipient], plan: Any, *, recheck: bool) -> int:
+def _write_chunk(rows: PreparedInsert | None, plan: Any, *, recheck: bool) -> int:
     """Safe to repeat: both the recipient list and the outbox are unique per (alert,
     subscriber)."""
-    insert_ignoring_conflicts(AlertRecipient, rows)
+    if rows is None:
+        return 0
+    write_prepared(rows)
     outbound.queue_planned(plan, recheck=recheck)
-    return len(rows)
+    return len(rows.values)
 
 
 def _queue_chunk(alert: Alert, items: list[list[int | None]], start: int) -> int:
