@@ -119,10 +119,8 @@ def load_people(n: int, seed: int) -> tuple[object, float]:
     from django.db import connection, transaction
     from django_scopes import scope
 
-    from benchmarks.generate_people import people
+    from benchmarks.search import insert_generated_people
     from groundswell.core.models import Organization
-    from groundswell.people.models import Person
-    from groundswell.people.search import compose_search_text
 
     migration = importlib.import_module("groundswell.people.migrations.0002_search_index")
     statements = migration.SQLITE_FORWARD
@@ -138,26 +136,11 @@ def load_people(n: int, seed: int) -> tuple[object, float]:
         cursor.execute("PRAGMA synchronous=OFF")
         cursor.execute("PRAGMA cache_size=-500000")
         cursor.execute("PRAGMA temp_store=MEMORY")
-    batch: list[Person] = []
     with scope(organization=organization), transaction.atomic():
         with connection.cursor() as cursor:
             for name in names:
                 cursor.execute(f"DROP TRIGGER {name}")
-        for record in people(n, seed):
-            batch.append(Person(
-                organization=organization, given_name=record.given_name,
-                family_name=record.family_name, preferred_name=record.preferred_name,
-                search_text=compose_search_text(
-                    given_name=record.given_name, family_name=record.family_name,
-                    preferred_name=record.preferred_name, street=record.street,
-                    unit=record.unit,
-                    phone_last_fours=[record.phone_last_four] if record.phone_last_four
-                    else [])))
-            if len(batch) == 10_000:
-                Person.objects.bulk_create(batch)
-                batch = []
-        if batch:
-            Person.objects.bulk_create(batch)
+        insert_generated_people(organization, n, seed)
         print(f"inserted {n:,} people in {time.perf_counter() - started:.0f} s",
               file=sys.stderr)
         with connection.cursor() as cursor:

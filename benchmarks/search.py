@@ -107,14 +107,37 @@ def typed_query(given: str, family: str, rng: random.Random) -> str:
     return query.lower() if rng.random() < 0.5 else query
 
 
+def insert_generated_people(organization: object, n: int, seed: int) -> None:
+    """``generate_people.people(n, seed)`` as Person rows of ``organization``, each with
+    the search text ``refresh_search_text`` would give it (search and kiosk
+    benchmarks), 10,000 to an insert, in the caller's transaction."""
+    from benchmarks.generate_people import people
+    from groundswell.people.models import Person
+    from groundswell.people.search import compose_search_text
+
+    batch: list[Person] = []
+    for record in people(n, seed):
+        batch.append(Person(
+            organization=organization, given_name=record.given_name,
+            family_name=record.family_name, preferred_name=record.preferred_name,
+            search_text=compose_search_text(
+                given_name=record.given_name, family_name=record.family_name,
+                preferred_name=record.preferred_name, street=record.street,
+                unit=record.unit,
+                phone_last_fours=[record.phone_last_four] if record.phone_last_four
+                else [])))
+        if len(batch) == 10_000:
+            Person.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        Person.objects.bulk_create(batch)
+
+
 def load(n: int, seed: int) -> tuple[object, float]:
     from django.db import connection, transaction
     from django_scopes import scope
 
-    from benchmarks.generate_people import people
     from groundswell.core.models import Organization
-    from groundswell.people.models import Person
-    from groundswell.people.search import compose_search_text
 
     organization = Organization.objects.create(name="Benchmark Neighbors", slug="benchmark")
     started = time.perf_counter()
@@ -122,23 +145,8 @@ def load(n: int, seed: int) -> tuple[object, float]:
         cursor.execute("PRAGMA synchronous=OFF")
         cursor.execute("PRAGMA cache_size=-500000")
         cursor.execute("PRAGMA temp_store=MEMORY")
-    batch: list[Person] = []
     with scope(organization=organization), transaction.atomic():
-        for record in people(n, seed):
-            batch.append(Person(
-                organization=organization, given_name=record.given_name,
-                family_name=record.family_name, preferred_name=record.preferred_name,
-                search_text=compose_search_text(
-                    given_name=record.given_name, family_name=record.family_name,
-                    preferred_name=record.preferred_name, street=record.street,
-                    unit=record.unit,
-                    phone_last_fours=[record.phone_last_four] if record.phone_last_four
-                    else [])))
-            if len(batch) == 10_000:
-                Person.objects.bulk_create(batch)
-                batch = []
-        if batch:
-            Person.objects.bulk_create(batch)
+        insert_generated_people(organization, n, seed)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
         cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
