@@ -290,6 +290,7 @@ def plan_messages(actor: Membership | None, *, channel: str, purpose: str, cause
             subject=subject[:200] or (org.name if channel == Channel.EMAIL else ""),
             body=text, html_body=html, segments=n_segments, cause_key=cause_key,
             priority=recipient.priority, next_attempt_at=release, created_by=user,
+            created_at=now,  # one time for the batch: its column converted once
             provider="")
         if not to_address:
             message.status, message.reason = Message.Status.SUPPRESSED, Message.Reason.NO_CONTACT

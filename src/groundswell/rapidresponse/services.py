@@ -871,9 +871,10 @@ def _plan_chunk(alert: Alert, items: list[list[int | None]],
         return None, None
     info = {pk: (lang, person) for pk, lang, person in Subscriber.objects.filter(
         pk__in=[i[0] for i in items]).values_list("pk", "language", "person_id")}
+    now = timezone.now()  # one time for the chunk: its column converted once
     rows = [AlertRecipient(organization=alert.organization, alert=alert, subscriber_id=sub,
                            position=start + offset, distance_m=dist,
-                           language=info[sub][0])
+                           language=info[sub][0], created_at=now)
             for offset, (sub, dist) in enumerate(items) if sub in info]
     bodies = {"en": alert.body_en, "es": alert.body_es}
     plan = outbound.plan_many(alert.organization, outbound.alert_cause(alert.pk), [
