@@ -20,8 +20,8 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -51,9 +51,36 @@ def status_callback_url(org_slug: str, client_reference: str) -> str:
     return f"{settings.SITE_URL.rstrip('/')}{path}?ref={client_reference}"
 
 
+@dataclass(slots=True)
+class Claimed:
+    """What the sender reads of a claimed outbox row: the columns it sends, checks and
+    records with (a model instance of every column, for each text, cost more than its
+    HTTP request)."""
+
+    pk: int
+    organization_id: int
+    channel: str
+    purpose: str
+    emergency: bool
+    person_id: int | None
+    to_address: str
+    to_index: str
+    subject: str
+    body: str
+    html_body: str
+    client_reference: uuid.UUID
+    lease_token: str
+    attempts: int
+    created_at: datetime
+    organization: Any = None  # attached per batch
+
+
+CLAIMED_COLUMNS = tuple(f.name for f in fields(Claimed) if f.name != "organization")
+
+
 @dataclass
 class Outcome:
-    message: Message
+    message: Claimed
     sent: Sent | None = None
     error: ProviderError | None = None
     sender: str = ""
@@ -85,7 +112,7 @@ class Sender:
     # --- claiming ----------------------------------------------------------------------------
 
     def _claim(self, status: str, extra: dict[str, Any],
-               size: int | None = None) -> list[Message]:
+               size: int | None = None) -> list[Claimed]:
         token = uuid.uuid4().hex
         now = timezone.now()
         with scopes_disabled():
@@ -105,12 +132,13 @@ class Sender:
         # Read (and decrypt) after the commit: the rows are ours by the lease, and the
         # write lock is not held while hundreds of them are loaded.
         with scopes_disabled():
-            claimed = list(Message.objects.filter(lease_token=token).order_by("priority", "pk"))
+            claimed = [Claimed(*row) for row in Message.objects.filter(lease_token=token)
+                       .order_by("priority", "pk").values_list(*CLAIMED_COLUMNS)]
         self._attach_organizations(claimed)
         return claimed
 
     @staticmethod
-    def _attach_organizations(messages: list[Message]) -> None:
+    def _attach_organizations(messages: list[Claimed]) -> None:
         """Each message's organization, loaded once per batch and shared (a copy
         joined to every row cost more than sending it)."""
         from groundswell.core.models import Organization
@@ -119,7 +147,7 @@ class Sender:
         for message in messages:
             message.organization = organizations[message.organization_id]
 
-    def claim(self) -> list[Message]:
+    def claim(self) -> list[Claimed]:
         """A small first batch after an idle spell, so the first text leaves at once,
         then batches growing to ``batch`` while the outbox stays busy. A batch that
         found fewer rows than it asked for does not shrink the next one: rows are still
@@ -130,7 +158,7 @@ class Sender:
         self._warm = min(self.batch, size * 4) if claimed else self.FIRST_BATCH
         return claimed
 
-    def claim_expired(self) -> list[Message]:
+    def claim_expired(self) -> list[Claimed]:
         return self._claim(Message.Status.SENDING, {"lease_expires_at__lt": timezone.now()})
 
     # --- one round ----------------------------------------------------------------------------
@@ -193,7 +221,7 @@ class Sender:
 
     # --- sending -------------------------------------------------------------------------------
 
-    def _outgoing(self, message: Message) -> Outgoing:
+    def _outgoing(self, message: Claimed) -> Outgoing:
         callback = ""
         if message.channel == Channel.SMS and self.status_callbacks:
             callback = status_callback_url(message.organization.slug,
@@ -201,13 +229,13 @@ class Sender:
         return Outgoing(str(message.client_reference), message.channel, message.to_address,
                         message.body, message.subject, message.html_body, "", callback)
 
-    def _provider(self, message: Message) -> providers.Provider:
+    def _provider(self, message: Claimed) -> providers.Provider:
         return self.sms if message.channel == Channel.SMS else self.email
 
-    def _resolve(self, messages: list[Message]) -> list[Message]:
+    def _resolve(self, messages: list[Claimed]) -> list[Claimed]:
         """Ask the provider about each message a dead sender left in "sending"; record
         those it has, and return the others to be sent again."""
-        again: list[Message] = []
+        again: list[Claimed] = []
         found: list[Outcome] = []
         for message in messages:
             try:
@@ -223,7 +251,7 @@ class Sender:
         self._record(found)
         return again
 
-    def _send_one(self, message: Message, outgoing: Outgoing) -> Outcome:
+    def _send_one(self, message: Claimed, outgoing: Outgoing) -> Outcome:
         if message.channel == Channel.SMS:
             outgoing.sender = self.pool.acquire()
         try:
@@ -237,7 +265,7 @@ class Sender:
             return Outcome(message, error=providers.TemporaryError("unexpected"),
                            sender=outgoing.sender)
 
-    def process(self, messages: list[Message]) -> None:
+    def process(self, messages: list[Claimed]) -> None:
         if not messages:
             return
         messages = self._check_policy(messages)
@@ -252,9 +280,9 @@ class Sender:
              for i in range(0, len(outgoing), self.TEXTS_PER_TASK)])
         self._record([outcome for part in parts for outcome in part])
 
-    def _check_policy(self, messages: list[Message]) -> list[Message]:
+    def _check_policy(self, messages: list[Claimed]) -> list[Claimed]:
         """Consent and opt-outs again, just before sending (a STOP may have arrived)."""
-        groups: dict[tuple[int, str, str], list[Message]] = defaultdict(list)
+        groups: dict[tuple[int, str, str], list[Claimed]] = defaultdict(list)
         for message in messages:
             groups[(message.organization_id, message.channel, message.purpose)].append(message)
         refused: dict[int, str] = {}
@@ -275,7 +303,7 @@ class Sender:
                                 attempts=F("attempts") - 1)
         return [m for m in messages if m.pk not in refused]
 
-    def _defer_quiet(self, messages: list[Message]) -> list[Message]:
+    def _defer_quiet(self, messages: list[Claimed]) -> list[Claimed]:
         from groundswell.messaging.services import release_at, settings_for
 
         now = timezone.now()
