@@ -391,6 +391,10 @@ class SenderPool:
     numbers, texts go through the messaging service and the provider paces them."""
 
     GUARD_SECONDS = 0.03
+    # A number allowed one text a second (a long code) goes over its cap at the carrier
+    # whenever one text reaches it late by more than the guard (a busy machine delays a
+    # thread now and then): its guard is wider, at a cost of 7% of its rate.
+    SINGLE_GUARD_SECONDS = 0.08
 
     def __init__(self, senders: list[SenderNumber]) -> None:
         self.senders = senders
@@ -399,7 +403,8 @@ class SenderPool:
 
     def _limits(self, sender: SenderNumber) -> tuple[int, float]:
         burst = max(1, int(sender.per_second))
-        return burst, burst / sender.per_second + self.GUARD_SECONDS
+        guard = self.SINGLE_GUARD_SECONDS if burst == 1 else self.GUARD_SECONDS
+        return burst, burst / sender.per_second + guard
 
     def acquire(self) -> str:
         if not self.senders:
