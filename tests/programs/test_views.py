@@ -45,7 +45,7 @@ def setup(personas):
         guardian = people.create_person(admin, given_name="Marta", family_name="Cruz",
                                         street="2417 N Front St", phone="215-555-0101")
         enrollment = services.enroll_child(staff, ours, guardian=guardian,
-                                           given_name="Nico", family_name="Cruz",
+                                           given_name="Nicanor", family_name="Cruz",
                                            allergies="peanut-canary",
                                            medical_notes="inhaler-canary")
         services.add_child_contact(staff, enrollment, kind="pickup", name="Tia Rosa-canary")
@@ -69,13 +69,13 @@ def test_program_staff_see_only_their_programs(personas, setup):
     assert "After-school" in listing and "Teen club" not in listing
     assert client.get(f"{PROGRAMS}/{setup['theirs'].pk}/").status_code == 404
     page = client.get(f"{PROGRAMS}/{setup['ours'].pk}/").content.decode()
-    assert "Nico Cruz" in page
+    assert "Nicanor Cruz" in page
 
 
 def test_organizers_see_programs_but_not_children_unless_on_the_staff(personas, setup):
     client = client_as(personas, "organizer")
     page = client.get(f"{PROGRAMS}/{setup['ours'].pk}/")
-    assert page.status_code == 200 and "Nico" not in page.content.decode()
+    assert page.status_code == 200 and "Nicanor" not in page.content.decode()
     assert client.get(f"{PROGRAMS}/enrollments/{setup['enrollment'].pk}/").status_code == 403
     assert client.get(f"{PROGRAMS}/sessions/{setup['session'].pk}/").status_code == 403
 
@@ -99,7 +99,7 @@ def test_childrens_details_stay_out_of_the_people_screens_and_exports(personas, 
         assert "canary" not in body, url
     columns = [value for value, _label in column_choices()]
     export = client.post(f"{ORG}/people/export/", {"format": "csv", "columns": columns})
-    assert export.status_code == 200 and b"Nico" in export.content
+    assert export.status_code == 200 and b"Nicanor" in export.content
     assert b"canary" not in export.content
     with scope(organization=personas.org):
         assert "canary" not in str(list(AuditEvent.objects.values_list("data", flat=True)))
@@ -298,7 +298,7 @@ def test_reports_and_their_csv(personas, setup):
     assert "Households reached,1" in text
     assert "Raised a grievance afterwards,1" in text
     assert "Given: Household-essentials bag,2" in text
-    assert "Nico" not in text and "Marta" not in text
+    assert "Nicanor" not in text and "Marta" not in text
     with scope(organization=personas.org):
         assert AuditEvent.objects.filter(code="programs.report.exported").exists()
     assert client.get(f"{PROGRAMS}/reports/?since=2026-13-01").status_code == 400
