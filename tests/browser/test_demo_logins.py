@@ -31,8 +31,11 @@ def test_each_demo_user_logs_in_with_the_printed_second_factor(new_context):
             submit_totp(page, totp_code(secret.group(1)))
         if email.startswith("organizer@"):  # also in a second organization: choose
             assert page.url.endswith("/"), page.url
-            page.click("main >> text=Front Street Community Center")
+            with page.expect_navigation():
+                page.click("main >> text=Front Street Community Center")
         assert "/o/front-street/" in page.url, (email, page.url)
-        # htmx is loaded and allowed by the Content-Security-Policy on every page.
+        # htmx is loaded and allowed by the Content-Security-Policy on every page. It is
+        # a deferred script: ask only once the page has finished loading.
+        page.wait_for_load_state("load")
         assert page.evaluate("typeof window.htmx") == "object"
         page.context.close()
