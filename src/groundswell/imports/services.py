@@ -18,7 +18,6 @@ import io
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from groundswell.core import audit
-from groundswell.core.bulk import no_cycle_collection
+from groundswell.core.bulk import checkpoints_aside, no_cycle_collection
 from groundswell.core.models import Base, Membership
 from groundswell.core.permissions import require
 from groundswell.core.services import DomainError
@@ -493,7 +492,7 @@ def commit_batch(actor: Membership, batch: ImportBatch) -> ImportBatch:
     chunks = _planned_chunks(batch, table, matcher)
     # The cycle collector waits for the whole file: let in after each chunk, it walked
     # everything the process holds (a quarter of a second a chunk at 1,000,000 people).
-    with no_cycle_collection(), _fewer_checkpoints():
+    with no_cycle_collection(), checkpoints_aside(connection):
         while True:
             planned = next(chunks, None)
             if planned is None:
@@ -521,42 +520,6 @@ def commit_batch(actor: Membership, batch: ImportBatch) -> ImportBatch:
                      actor=actor.user, obj=batch, data=counts)
     _discard_file(batch)
     return batch
-
-
-#: WAL pages (of 4 KiB) SQLite may gather before a commit of the import copies them
-#: back into the database (its default is 1,000).
-CHECKPOINT_PAGES = 25_000
-
-
-@contextmanager
-def _fewer_checkpoints() -> Iterator[None]:
-    """On SQLite, the import's commits copy the write-ahead log back into the database
-    (a checkpoint, with its fsyncs) every CHECKPOINT_PAGES pages instead of every 1,000:
-    each chunk dirties thousands of index pages (names, blind indexes, the search index)
-    and, at the default, every commit copied them all again, a third of the import's
-    time at 1,000,000 people; a page changed by several chunks is now copied once. The
-    setting is this connection's own, put back afterwards, and the log is checkpointed
-    at the end as before."""
-    if connection.vendor != "sqlite" or connection.in_atomic_block:
-        yield  # (inside a caller's transaction nothing is committed until it ends)
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA journal_mode")
-        wal = cursor.fetchone()[0] == "wal"
-        cursor.execute("PRAGMA wal_autocheckpoint")
-        before = cursor.fetchone()[0]
-        fewer = wal and before > 0  # else no log, or checkpoints are off: leave them so
-        if fewer:
-            cursor.execute(f"PRAGMA wal_autocheckpoint = {max(before, CHECKPOINT_PAGES):d}")
-    if not fewer:
-        yield
-        return
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA wal_autocheckpoint = {before:d}")
-            cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 def _discard_file(batch: ImportBatch) -> None:
