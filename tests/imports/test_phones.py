@@ -4,10 +4,11 @@ North American way, each distinct value read once a file) gives exactly what
 
 from __future__ import annotations
 
-from hypothesis import example, given, settings
+import phonenumbers
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from groundswell.imports.rows import check_row, read_phone
+from groundswell.imports.rows import _valid_national, check_row, read_phone
 from groundswell.people.normalize import NormalizationError, normalize_phone
 
 DIGITS = st.text("0123456789", min_size=3, max_size=3)
@@ -46,6 +47,23 @@ def test_read_phone_is_normalize_phone(value, region):
     known: dict = {}
     assert outcome(lambda v, r: read_phone(v, r, known), value, region) == expected
     assert outcome(lambda v, r: read_phone(v, r, known), value, region) == expected  # kept
+
+
+@settings(max_examples=600, deadline=None)
+@given(national=st.one_of(st.text("0123456789", min_size=10, max_size=10),
+                          st.text("0123456789", min_size=1, max_size=13)),
+       region=st.sampled_from(["US", "CA", "PR", "MX", "GB", "DE", "SV", "GT"]))
+@example(national="2672000001", region="US")
+@example(national="8002000001", region="US")
+@example(national="9002000001", region="US")
+def test_valid_national_is_phonenumbers_validity_for_the_region(national, region):
+    """The shortcut's validity (common kinds of number first) is phonenumbers' own."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    number = phonenumbers.PhoneNumber(country_code=metadata.country_code,
+                                      national_number=int(national))
+    assume(phonenumbers.national_significant_number(number) == national)
+    assert _valid_national(national, metadata) == \
+        phonenumbers.is_valid_number_for_region(number, region)
 
 
 def test_check_row_reads_each_phone_once_with_the_same_result():

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from groundswell.people.normalize import (
     NormalizationError,
     StreetAddress,
+    clean_name,
     fold,
     normalize_phone,
     normalize_street_address,
@@ -200,3 +201,9 @@ def test_fold_gives_ascii_for_latin_text(text):
 ])
 def test_fold_examples(raw, folded):
     assert fold(raw) == folded
+
+
+@given(st.text())
+@example(" \x1c José\u2028\u2028Rodríguez\x85 ")
+def test_clean_name_trims_and_collapses_every_kind_of_space(raw):
+    assert clean_name(raw) == re.sub(r"\s+", " ", raw.strip())

@@ -302,26 +302,33 @@ class ChunkMatcher:
                 else:
                     ids.discard(pk)
 
-    def best(self, records: Sequence[dict[str, Any]]
+    def prepare(self, record: dict[str, Any]) -> matching.Prepared:
+        """``record`` as both indexes and the file's read it (the same fields, region and
+        blindness; the key is the row's id either way): prepared once for all three.
+        Pure, so it may run ahead of the matching, on another thread."""
+        return matching.prepare(record, self.in_file.fields, region=self.region,
+                                blind=True)
+
+    def best(self, records: Sequence[dict[str, Any]],
+             prepared: Sequence[matching.Prepared] | None = None
              ) -> list[matching.ScoredPair | None]:
         """For each record (in order), its best pair at or above the threshold, or None.
-        Each record joins the file's index once matched, so later rows find it."""
+        Each record joins the file's index once matched, so later rows find it.
+        ``prepared``: the records already through ``prepare``, in the same order."""
         people = self._people_index(records)
         found: list[matching.ScoredPair | None] = []
-        for record in records:
-            # Prepared once for both indexes and the file's (the same fields, region
-            # and blindness; the key is the row's id either way).
-            prepared = matching.prepare(record, self.in_file.fields, region=self.region,
-                                        blind=True)
+        if prepared is None:
+            prepared = [self.prepare(record) for record in records]
+        for record, ready in zip(records, prepared, strict=True):
             best = next(iter(matching.candidates(record, people, threshold=self.threshold,
-                                                 prepared=prepared)), None)
+                                                 prepared=ready)), None)
             earlier = next(iter(matching.candidates(record, self.in_file,
                                                     threshold=self.threshold,
-                                                    prepared=prepared)), None)
+                                                    prepared=ready)), None)
             if earlier is not None and (best is None or earlier.score > best.score):
                 best = earlier
             found.append(best)
-            matching.add_to_index(self.in_file, record, prepared=prepared)
+            matching.add_to_index(self.in_file, record, prepared=ready)
         return found
 
 

@@ -222,6 +222,21 @@ def read_phone(value: str, region: str = "US",
     return found
 
 
+# What phonenumbers' is_valid_number_for_region asks of a national number, once the
+# country code is the region's: that it fit the general description and one kind of
+# number. Its number_type tries the rare kinds first and fixed lines last (a dozen
+# pattern matches for an ordinary number); any order gives the same answer, so the
+# common kinds go first here.
+_KINDS = ("fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost", "voip",
+          "personal_number", "pager", "uan", "voicemail")
+_matches_desc = phonenumbers.phonenumberutil._is_number_matching_desc
+
+
+def _valid_national(national: str, metadata: phonenumbers.PhoneMetadata) -> bool:
+    return _matches_desc(national, metadata.general_desc) and any(
+        _matches_desc(national, getattr(metadata, kind)) for kind in _KINDS)
+
+
 def _read_phone(value: str, region: str) -> str:
     text = value.strip()
     written = _NANP_WRITTEN.fullmatch(text)
@@ -233,7 +248,7 @@ def _read_phone(value: str, region: str) -> str:
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(main, None)
     valid = phonenumbers.is_possible_number(number) and (
         (metadata is not None and metadata.leading_digits is None
-         and phonenumbers.is_valid_number_for_region(number, main))
+         and _valid_national(digits, metadata))
         or phonenumbers.is_valid_number(number))
     if not valid:
         raise NormalizationError(f"{text!r} is not a valid phone number.")

@@ -332,6 +332,50 @@ def _strong(pair: matching.ScoredPair) -> bool:
         and any(outcomes.get(f) == "agree" for f in ("phone", "email", "address"))
 
 
+@dataclass
+class _CheckedChunk:
+    """CHUNK rows checked: ``planned`` every row (errors and repeats decided), ``to_match``
+    those left to match, with their matcher records and prepared forms."""
+
+    planned: list[PlannedRow]
+    to_match: list[PlannedRow]
+    records: list[dict[str, Any]]
+    prepared: list[matching.Prepared]
+
+
+def _checked_chunks(table: reading.Table, mapping: Mapping[int, str], region: str,
+                    matcher: bulk.ChunkMatcher) -> Iterator[_CheckedChunk]:
+    """Every row checked, CHUNK rows at a time: an error, a repeat of an earlier row
+    (skipped), or a row to match, read as the matcher reads it. This depends on the file
+    alone: nothing here reads the database or the matcher's indexes. (Run ahead on a
+    thread of its own, it made the import slower: every row SQLite handed back to the
+    writing thread waited for Python's lock.)"""
+    seen: dict[tuple[object, ...], int] = {}
+    phones: dict[str, str | NormalizationError] = {}  # each distinct phone read once
+    folded: dict[str, str] = {}  # and each distinct value folded once
+    for start in range(0, len(table.rows), CHUNK):
+        chunk = _CheckedChunk([], [], [], [])
+        for position in range(start, min(start + CHUNK, len(table.rows))):
+            row = check_row(position + 2, table.rows[position], table.headers, mapping,
+                            region, phones)
+            if not row.ok:
+                chunk.planned.append(PlannedRow(row, ImportRow.Outcome.ERROR))
+                continue
+            fingerprint = row.fingerprint(folded)
+            if fingerprint in seen:
+                chunk.planned.append(PlannedRow(row, ImportRow.Outcome.SKIPPED,
+                                                same_as=seen[fingerprint]))
+                continue
+            seen[fingerprint] = row.number
+            step = PlannedRow(row, ImportRow.Outcome.CREATED)
+            chunk.planned.append(step)
+            chunk.to_match.append(step)
+            record = bulk.row_record(row)
+            chunk.records.append(record)
+            chunk.prepared.append(matcher.prepare(record))
+        yield chunk
+
+
 def _planned_chunks(batch: ImportBatch, table: reading.Table,
                     matcher: bulk.ChunkMatcher | None = None) -> Iterator[list[PlannedRow]]:
     """Every row checked and decided, CHUNK rows at a time: an error, a repeat of an
@@ -339,38 +383,18 @@ def _planned_chunks(batch: ImportBatch, table: reading.Table,
     review beside a possible duplicate, or a new person. Each chunk is matched against
     the people here when it is planned (bulk.ChunkMatcher: by blind index, no
     decryption) and against the file's earlier rows."""
-    mapping = batch_mapping(batch)
     region = phone_region()
     matcher = matcher or bulk.ChunkMatcher(batch.organization_id, region, REVIEW_THRESHOLD)
-    seen: dict[tuple[object, ...], int] = {}
-    phones: dict[str, str | NormalizationError] = {}  # each distinct phone read once
-    folded: dict[str, str] = {}  # and each distinct value folded once
-    for start in range(0, len(table.rows), CHUNK):
-        planned: list[PlannedRow] = []
-        to_match: list[PlannedRow] = []
-        for position in range(start, min(start + CHUNK, len(table.rows))):
-            row = check_row(position + 2, table.rows[position], table.headers, mapping,
-                            region, phones)
-            if not row.ok:
-                planned.append(PlannedRow(row, ImportRow.Outcome.ERROR))
-                continue
-            fingerprint = row.fingerprint(folded)
-            if fingerprint in seen:
-                planned.append(PlannedRow(row, ImportRow.Outcome.SKIPPED,
-                                          same_as=seen[fingerprint]))
-                continue
-            seen[fingerprint] = row.number
-            step = PlannedRow(row, ImportRow.Outcome.CREATED)
-            planned.append(step)
-            to_match.append(step)
-        found = matcher.best([bulk.row_record(step.row) for step in to_match])
-        for step, best in zip(to_match, found, strict=True):
+    checked = _checked_chunks(table, batch_mapping(batch), region, matcher)
+    for chunk in checked:
+        found = matcher.best(chunk.records, chunk.prepared)
+        for step, best in zip(chunk.to_match, found, strict=True):
             if best is not None:
                 step.action = ImportRow.Outcome.UPDATED if _strong(best) else \
                     ImportRow.Outcome.REVIEW
                 step.match, step.score = best.second, best.score
                 step.reasons = reasons_of(best)
-        yield planned
+        yield chunk.planned
 
 
 def plan_batch(batch: ImportBatch, table: reading.Table | None = None) -> Plan:

@@ -260,6 +260,8 @@ def canonical_street(street: str) -> str:
     """``"2417 North Front Street"`` and ``"2417 N FRONT ST"`` -> ``"2417 n front st"``:
     the USPS abbreviations, enough to compare what people type with what the address
     normalizer stored."""
+    if not street:
+        return ""
     words = fold(street.replace(".", " ")).split()
     return " ".join(_STREET_WORDS.get(word, word) for word in words)
 

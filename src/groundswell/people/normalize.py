@@ -97,8 +97,9 @@ def fold(text: str) -> str:
 
 
 def clean_name(raw: str) -> str:
-    """Trim and collapse spaces, keep the person's own spelling and accents."""
-    return re.sub(r"\s+", " ", (raw or "").strip())
+    """Trim and collapse spaces, keep the person's own spelling and accents. (str.split
+    splits on exactly the characters a regular expression's \\s matches.)"""
+    return " ".join((raw or "").split())
 
 
 # --- addresses -----------------------------------------------------------------------------
