@@ -287,6 +287,12 @@ class Prepared:
     def extra_map(self) -> dict[str, str]:
         return dict(self.extra)
 
+    @cached_property
+    def block_keys(self) -> frozenset[str]:
+        """``blocking_keys(self)``, worked out once: a record is looked up in and added
+        to several indexes (an import row: the people here, the file's earlier rows)."""
+        return _blocking_keys(self)
+
     @property
     def family_words(self) -> tuple[str, ...]:
         return tuple(re.split(r"[\s-]+", self.family)) if self.family else ()
@@ -584,6 +590,13 @@ def compare_records(a: Mapping[str, Any], b: Mapping[str, Any],
 
 
 def blocking_keys(record: Prepared) -> frozenset[str]:
+    """The keys under which ``record`` is indexed and looked up: a family-name prefix,
+    each phone's last four, each email, the street, given name (or its nickname groups)
+    with the family initial, and the extra fields that identify."""
+    return record.block_keys
+
+
+def _blocking_keys(record: Prepared) -> frozenset[str]:
     keys: set[str] = set()
     for word in record.family_words:
         if len(word) >= 2:

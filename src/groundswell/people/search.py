@@ -65,6 +65,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import connections, transaction
@@ -111,7 +112,14 @@ _PHONE_LIKE = re.compile(r"^[\d\s().+\-/]+$")
 def search_words(text: str) -> list[str]:
     """Folded words, as the index splits them: ``"José O'Brien-Díaz"`` ->
     ``["jose", "o", "brien", "diaz"]``."""
-    return [word for word in _SEPARATORS.split(fold(text)) if word]
+    return list(_search_words(text)) if text else []
+
+
+@lru_cache(maxsize=1 << 16)
+def _search_words(text: str) -> tuple[str, ...]:
+    # Names and streets repeat (an import writes the search text of thousands of
+    # people): each distinct one is folded once.
+    return tuple(word for word in _SEPARATORS.split(fold(text)) if word)
 
 
 def compose_search_text(*, given_name: str, family_name: str, preferred_name: str = "",
