@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django_scopes import scope
 from django_tasks_db.models import DBTaskResult
 
@@ -17,6 +18,15 @@ from groundswell.rapidresponse.models import Alert
 from tests.rapidresponse.conftest import CENTER
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def no_transaction_left_open(transactional_db):
+    """These tests need the dispatcher's commit to run what it schedules (on_commit).
+    Once, in a full run, all three failed as if it never did; if that comes back, say
+    whether an earlier test left this connection inside a transaction."""
+    assert not connection.in_atomic_block, "an earlier test left a transaction open"
+    assert connection.get_autocommit(), "an earlier test left autocommit off"
 
 
 @pytest.fixture
