@@ -81,7 +81,7 @@ def checkpoints_aside(connection: BaseDatabaseWrapper) -> Iterator[None]:
     """While a long job writes many chunks through ``connection``, each its own
     transaction: on a SQLite file database in WAL mode, its commits stop copying the log
     back into the database (every commit past 1,000 pages of log did, with fsyncs, on
-    the job's own time: a third of an import into 1,000,000 people) and a
+    the job's own time: a quarter of an import into 1,000,000 people) and a
     ``WalCheckpointer`` does it beside them. The connection's setting is put back and
     the log checkpointed once more at the end. Anywhere else (PostgreSQL, a database in
     memory, inside a caller's transaction, where nothing is committed until it ends):

@@ -304,8 +304,7 @@ class ChunkMatcher:
 
     def prepare(self, record: dict[str, Any]) -> matching.Prepared:
         """``record`` as both indexes and the file's read it (the same fields, region and
-        blindness; the key is the row's id either way): prepared once for all three.
-        Pure, so it may run ahead of the matching, on another thread."""
+        blindness; the key is the row's id either way): prepared once for all three."""
         return matching.prepare(record, self.in_file.fields, region=self.region,
                                 blind=True)
 

@@ -613,7 +613,7 @@ def _blocking_keys(record: Prepared) -> frozenset[str]:
         groups = nickname_groups(first)
         names = [f"#{g}" for g in sorted(groups)] if groups else [first]
         keys.update(f"given:{name}:{initial}" for name in names if name)
-    extra = dict(record.extra)
+    extra = record.extra_map
     for name in ("birth_date", "national_id"):
         if extra.get(name):
             keys.add(f"{name}:{extra[name]}")
