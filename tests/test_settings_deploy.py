@@ -26,6 +26,7 @@ def production_env(tmp_path: Path, **overrides: str | None) -> dict[str, str]:
         "GROUNDSWELL_BLIND_INDEX_KEY": secrets.token_urlsafe(48),
         "GROUNDSWELL_ALLOWED_HOSTS": "groundswell.example.org",
         "GROUNDSWELL_VAR_DIR": str(tmp_path / "var"),
+        "GROUNDSWELL_STATIC_ROOT": str(tmp_path / "static"),
         "DJANGO_SETTINGS_MODULE": "groundswell.settings",
     })
     for key, value in overrides.items():
@@ -89,6 +90,15 @@ def test_a_bad_value_refuses_to_start_naming_the_variable(tmp_path, name, value,
     assert result.returncode != 0
     assert name in result.stderr
     assert message in result.stderr
+
+
+@pytest.mark.parametrize("name", ["GROUNDSWELL_VAR_DIR", "GROUNDSWELL_STATIC_ROOT"])
+def test_production_without_its_folders_refuses_to_start_naming_them(tmp_path, name):
+    """An installed package has no checkout to default to: gunicorn would look for the
+    static files and uploads inside site-packages, where manage.py never put them."""
+    result = manage(production_env(tmp_path, **{name: None}), "check")
+    assert result.returncode != 0
+    assert f"{name} must be set in production" in result.stderr
 
 
 def test_a_secret_file_that_cannot_be_read_refuses_to_start(tmp_path):

@@ -36,13 +36,30 @@ from groundswell.keyring import Keyring, KeyringError
 
 SRC_DIR = Path(__file__).resolve().parent
 BASE_DIR = SRC_DIR.parent.parent
-VAR_DIR = Path(env_str("GROUNDSWELL_VAR_DIR") or BASE_DIR / "var")
-VAR_DIR = VAR_DIR if VAR_DIR.is_absolute() else BASE_DIR / VAR_DIR
 
 ENVIRONMENT = env_choice("GROUNDSWELL_ENV", "development", ("development", "test", "production"))
 PRODUCTION = ENVIRONMENT == "production"
 TESTING = ENVIRONMENT == "test"
 DEBUG = env_bool("GROUNDSWELL_DEBUG", False)
+
+
+def _folder(name: str, default: str) -> Path:
+    """A folder named by the environment (a relative path is taken from the checkout).
+
+    Production must name it: there, gunicorn imports the installed package, whose
+    "checkout" is inside site-packages, while ``manage.py`` runs from the checkout, so a
+    default would put ``collectstatic``'s files and the uploads where the other one never
+    looks (every page then fails on its first static file)."""
+    raw = env_str(name)
+    if not raw:
+        if PRODUCTION:
+            raise ConfigurationError(f"{name} must be set in production (an absolute path).")
+        raw = default
+    path = Path(raw)
+    return path if path.is_absolute() else BASE_DIR / path
+
+
+VAR_DIR = _folder("GROUNDSWELL_VAR_DIR", "var")
 
 _generated = None if PRODUCTION else VAR_DIR / "secrets"
 
@@ -282,7 +299,7 @@ _map_tile_origin = re.sub(r"\{[^}]*\}", "*", "{0.scheme}://{0.netloc}".format(
 
 # --- static files and uploads -----------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = _folder("GROUNDSWELL_STATIC_ROOT", "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -3,13 +3,17 @@ for `make demo` and small single-machine installs. Stopping it (Ctrl-C) stops th
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand
+
+import groundswell
 
 
 class Command(BaseCommand):
@@ -21,13 +25,20 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, bind: str, workers: int, **options: Any) -> None:
         python = sys.executable
+        # The children run this very copy of Groundswell, from any folder: whatever else
+        # the environment's path holds (another checkout's editable install) comes after.
+        here = str(Path(groundswell.__file__).resolve().parent.parent)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            filter(None, [here, os.environ.get("PYTHONPATH")]))}
+        env.setdefault("DJANGO_SETTINGS_MODULE", "groundswell.settings")
+        django = [python, "-m", "django"]
         children = [
             subprocess.Popen([python, "-m", "gunicorn", "groundswell.wsgi:application",
                               "--bind", bind, "--workers", str(workers), "--access-logfile", "-",
-                              "--graceful-timeout", "5"]),
-            subprocess.Popen([python, "manage.py", "worker", "--interval", "1"]),
+                              "--graceful-timeout", "5"], env=env),
+            subprocess.Popen([*django, "worker", "--interval", "1"], env=env),
             # The outbox sender: texts and emails queued by any area.
-            subprocess.Popen([python, "manage.py", "send_messages"]),
+            subprocess.Popen([*django, "send_messages"], env=env),
         ]
 
         def stop(*_: Any) -> None:

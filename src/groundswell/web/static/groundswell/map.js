@@ -26,6 +26,24 @@
 (function () {
   "use strict";
 
+  // The <script> tag that loaded this file carries the marker images' URLs (hashed by
+  // the manifest storage): read it now, document.currentScript is gone afterwards.
+  var assets = (document.currentScript && document.currentScript.dataset) || {};
+
+  // Leaflet derives its default marker's image path from leaflet.css, expecting a file
+  // named exactly marker-icon.png beside it; hashed names defeat that, so every marker
+  // would be a broken image. Give it the whole URLs instead.
+  function useManifestMarkerImages() {
+    if (typeof L === "undefined" || !assets.markerIcon || useManifestMarkerImages.done) return;
+    useManifestMarkerImages.done = true;
+    L.Icon.Default.imagePath = "";
+    L.Icon.Default.mergeOptions({
+      iconUrl: assets.markerIcon,
+      iconRetinaUrl: assets.markerIcon2x || assets.markerIcon,
+      shadowUrl: assets.markerShadow,
+    });
+  }
+
   function readFeatures(id) {
     if (!id) return null;
     var el = document.getElementById(id);
@@ -116,6 +134,7 @@
   function init(el) {
     if (el.dataset.mapReady || typeof L === "undefined") return;
     el.dataset.mapReady = "1";
+    useManifestMarkerImages();
     var map = L.map(el, { zoomControl: true, attributionControl: true });
     var tiles = el.dataset.tiles;
     if (tiles) {
