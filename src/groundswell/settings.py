@@ -30,6 +30,8 @@ from groundswell.env import (
     env_list,
     env_secret,
     env_str,
+    private_dir,
+    private_file,
     sqlite_database,
 )
 from groundswell.keyring import Keyring, KeyringError
@@ -38,6 +40,7 @@ SRC_DIR = Path(__file__).resolve().parent
 BASE_DIR = SRC_DIR.parent.parent
 VAR_DIR = Path(env_str("GROUNDSWELL_VAR_DIR") or BASE_DIR / "var")
 VAR_DIR = VAR_DIR if VAR_DIR.is_absolute() else BASE_DIR / VAR_DIR
+private_dir(VAR_DIR)  # 0700: what is under it is for this user alone
 
 ENVIRONMENT = env_choice("GROUNDSWELL_ENV", "development", ("development", "test", "production"))
 PRODUCTION = ENVIRONMENT == "production"
@@ -154,7 +157,7 @@ _database_url = env_str("DATABASE_URL")
 if _database_url:
     DATABASES = {"default": database_from_url(_database_url)}
 else:
-    DATABASES = {"default": sqlite_database(str(VAR_DIR / "groundswell.sqlite3"))}
+    DATABASES = {"default": sqlite_database(str(private_file(VAR_DIR / "groundswell.sqlite3")))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # A cache every process shares, so login throttling holds across gunicorn workers.
@@ -320,7 +323,7 @@ elif TESTING:
 else:
     # Without an SMTP server, development mail (invites, password resets) goes to
     # files an organizer can open, never to a real inbox.
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_BACKEND = "groundswell.core.mail.PrivateFileEmailBackend"  # files 0600
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 
 # --- messaging (texts and email to people) ------------------------------------------

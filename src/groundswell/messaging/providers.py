@@ -14,6 +14,7 @@ import base64
 import http.client
 import json
 import logging
+import os
 import threading
 import time
 from collections import deque
@@ -24,6 +25,8 @@ from typing import Any, Protocol
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
+
+from groundswell.env import private_dir
 
 logger = logging.getLogger(__name__)
 
@@ -293,8 +296,10 @@ class FileProvider:
         record = {"ref": message.client_reference, "to": message.to, "from": message.sender,
                   "body": message.body, "at": time.time()}
         with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as fh:
+            # Texts to residents, with their numbers: this user's alone (0700, 0600).
+            private_dir(self.path.parent)
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            with os.fdopen(fd, "a", encoding="utf-8") as fh:
                 fh.write(json.dumps(record, ensure_ascii=False) + "\n")
         return Sent(f"file-{message.client_reference}", delivered=True)
 
