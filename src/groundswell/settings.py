@@ -402,9 +402,13 @@ LANGUAGE_COOKIE_HTTPONLY = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"forbidden_in_one_line": {"()": "groundswell.core.logs.ForbiddenInOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("GROUNDSWELL_LOG_LEVEL", "WARNING")},
     "loggers": {
         "groundswell": {"level": env_str("GROUNDSWELL_LOG_LEVEL", "INFO"), "propagate": True},
+        # A 403 is one line (path and reason), never a traceback.
+        "django.request": {"filters": ["forbidden_in_one_line"], "propagate": True},
+        "django.security": {"filters": ["forbidden_in_one_line"], "propagate": True},
     },
 }
