@@ -89,7 +89,7 @@ def env_secret(
     if file_path:
         return _read_secret_file(Path(file_path), f"{name}_FILE")
     if generated_in is not None:
-        generated_in.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(generated_in)
         path = generated_in / name.lower()
         if not path.exists():
             # Write a temporary file, then link it into place: a process starting at the
@@ -106,6 +106,34 @@ def env_secret(
                 tmp.unlink()
         return _read_secret_file(path, f"{name} (generated in {generated_in})")
     raise ConfigurationError(f"{name} (or {name}_FILE) must be set.")
+
+
+def private_dir(path: Path) -> Path:
+    """``path`` as a folder only this user can enter (0700), made with its missing
+    parents; one of ours that is open to others is closed. ``var/`` holds the database,
+    uploads, development mail with live invitation links and the development texts."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _tighten(path, 0o700)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """``path`` as a file only this user can read (0600): created empty when missing
+    (before SQLite makes the database with the default mode; its -wal and -shm files
+    take the database's), closed when one of ours is open to others."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.close(fd)
+    _tighten(path, 0o600)
+    return path
+
+
+def _tighten(path: Path, mode: int) -> None:
+    try:
+        info = path.stat()
+        if info.st_uid == os.getuid() and info.st_mode & 0o077:
+            path.chmod(mode)
+    except OSError:  # not ours to change (a mounted volume): leave it
+        pass
 
 
 def _read_secret_file(path: Path, label: str) -> str:

@@ -30,6 +30,8 @@ from groundswell.env import (
     env_list,
     env_secret,
     env_str,
+    private_dir,
+    private_file,
     sqlite_database,
 )
 from groundswell.keyring import Keyring, KeyringError
@@ -60,6 +62,7 @@ def _folder(name: str, default: str) -> Path:
 
 
 VAR_DIR = _folder("GROUNDSWELL_VAR_DIR", "var")
+private_dir(VAR_DIR)  # 0700: what is under it is for this user alone
 
 _generated = None if PRODUCTION else VAR_DIR / "secrets"
 
@@ -171,7 +174,7 @@ _database_url = env_str("DATABASE_URL")
 if _database_url:
     DATABASES = {"default": database_from_url(_database_url)}
 else:
-    DATABASES = {"default": sqlite_database(str(VAR_DIR / "groundswell.sqlite3"))}
+    DATABASES = {"default": sqlite_database(str(private_file(VAR_DIR / "groundswell.sqlite3")))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # A cache every process shares, so login throttling holds across gunicorn workers.
@@ -337,7 +340,7 @@ elif TESTING:
 else:
     # Without an SMTP server, development mail (invites, password resets) goes to
     # files an organizer can open, never to a real inbox.
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_BACKEND = "groundswell.core.mail.PrivateFileEmailBackend"  # files 0600
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 
 # --- messaging (texts and email to people) ------------------------------------------
@@ -416,9 +419,13 @@ LANGUAGE_COOKIE_HTTPONLY = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"forbidden_in_one_line": {"()": "groundswell.core.logs.ForbiddenInOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("GROUNDSWELL_LOG_LEVEL", "WARNING")},
     "loggers": {
         "groundswell": {"level": env_str("GROUNDSWELL_LOG_LEVEL", "INFO"), "propagate": True},
+        # A 403 is one line (path and reason), never a traceback.
+        "django.request": {"filters": ["forbidden_in_one_line"], "propagate": True},
+        "django.security": {"filters": ["forbidden_in_one_line"], "propagate": True},
     },
 }

@@ -6,7 +6,10 @@ and in Spanish, with screenshots."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 from playwright.sync_api import expect
 
@@ -205,3 +208,124 @@ def test_map_tiles_seen_online_still_draw_offline(new_context, personas, setting
     assert offline and set(offline) <= set(served)  # each one a tile seen online
     assert len(served) == before  # and none of them reached the tile server
     check_and_capture(page, "canvass-offline-map-tiles")
+
+
+FAST = 10 * 60 * 1000  # ten minutes, in the page's milliseconds
+# A phone whose clock runs ten minutes fast: Date, as the page sees it, is shifted.
+FAST_CLOCK = """(() => {
+  const Real = window.__realDate || Date;
+  window.__realDate = Real;
+  class Fast extends Real {
+    constructor(...args) { if (args.length) super(...args); else super(Real.now() + SHIFT); }
+    static now() { return Real.now() + SHIFT; }
+  }
+  window.Date = Fast;
+})()""".replace("SHIFT", str(FAST))
+RIGHT_CLOCK = "window.Date = window.__realDate || Date"
+
+
+def go_offline(context, page, wl, email):
+    submit_password(page, email)
+    page.goto(f"/o/front-street/canvass/lists/{wl.pk}/app/")
+    app = page.locator("#canvass-app")
+    expect(app).to_have_attribute("data-ready", "1")
+    expect(app).to_have_attribute("data-offline-ready", "1")
+    context.route("**/canvass/sync/", lambda route: route.abort("internetdisconnected"))
+    context.set_offline(True)
+    expect(app).to_have_class("is-offline")
+    return app
+
+
+def back_online(context, page):
+    context.unroute("**/canvass/sync/")
+    context.set_offline(False)
+    status = page.locator("#queue-status")
+    for _attempt in range(5):  # the first try may come before the network is back up
+        if status.get_attribute("data-waiting") == "0":
+            break
+        page.click("#sync-now")
+        page.wait_for_function("() => !document.querySelector('#queue-status')"
+                               ".textContent.startsWith('Sending')")
+    expect(status).to_have_attribute("data-waiting", "0")
+    return status
+
+
+@pytest.mark.parametrize("clock", ["fast for one visit", "fast all along"])
+def test_three_visits_offline_one_with_the_clock_ten_minutes_fast_are_all_saved(
+        new_context, personas, clock):
+    """Issue 15 acceptance: three visits queued offline, one (or all, sending time
+    included) with the phone's clock ten minutes fast; back online all three are saved,
+    none lost, and the phone says so truly."""
+    canvasser = personas.member("canvasser")
+    with scope(organization=personas.org):
+        wl, _residents, _q = walk_list(personas.member("admin"), [canvasser], count=3)
+        talker = Person.objects.get(residences__household_id=wl.entries.first().household_id,
+                                    residences__ended_on__isnull=True)
+    context = new_context(viewport=PHONE, locale="en-US")
+    if clock == "fast all along":
+        context.add_init_script(FAST_CLOCK)
+    page = context.new_page()
+    go_offline(context, page, wl, canvasser.user.email)
+    record(page, 0, "talked", who=str(talker.pk))
+    if clock == "fast for one visit":
+        page.evaluate(FAST_CLOCK)
+    record(page, 1, "not_home")
+    if clock == "fast for one visit":
+        page.evaluate(RIGHT_CLOCK)  # the phone set its clock right before sending
+    record(page, 2, "refused")
+    expect(page.locator("#queue-status")).to_have_attribute("data-waiting", "3")
+    with scopes_disabled():
+        assert DoorVisit.objects.count() == 0
+
+    status = back_online(context, page)
+    expect(status).to_have_text("All visits sent.")
+    expect(status).to_have_attribute("data-refused", "0")
+    expect(page.locator("#rejected")).to_be_hidden()
+    with scopes_disabled():
+        visits = list(DoorVisit.objects.order_by("phone_occurred_at"))
+    assert len(visits) == 3
+    for v in visits:
+        assert v.occurred_at <= v.synced_at  # no visit after it reached the server
+    fast = [v for v in visits if v.phone_occurred_at > v.synced_at]
+    assert len(fast) == (1 if clock == "fast for one visit" else 3)
+    if clock == "fast all along":  # corrected by the sending time: in order, in the past
+        assert [v.outcome for v in visits] == ["talked", "not_home", "refused"]
+        assert all(v.synced_at - v.occurred_at < timedelta(minutes=5) for v in visits)
+    check_and_capture(page, f"canvass-clock-fast-{clock.split()[-1]}")
+
+
+def test_one_refused_visit_is_shown_with_its_reason_and_the_others_are_saved(
+        new_context, personas):
+    canvasser = personas.member("canvasser")
+    with scope(organization=personas.org):
+        wl, _residents, _q = walk_list(personas.member("admin"), [canvasser], count=3)
+        talker = Person.objects.get(residences__household_id=wl.entries.first().household_id,
+                                    residences__ended_on__isnull=True)
+    context = new_context(viewport=PHONE, locale="es-ES")
+    canvasser.user.language = "es"
+    canvasser.user.save(update_fields=["language"])
+    page = context.new_page()
+    go_offline(context, page, wl, canvasser.user.email)
+    record(page, 0, "talked", who=str(talker.pk))
+    record(page, 1, "not_home")
+    record(page, 2, "refused")
+    # Meanwhile an organizer records that the person moved out: that visit cannot name
+    # them at this door any more.
+    with scope(organization=personas.org):
+        from groundswell.people.models import Residence
+
+        Residence.objects.filter(person=talker).update(ended_on=timezone.localdate())
+    status = back_online(context, page)
+    expect(status).to_have_attribute("data-refused", "1")
+    expect(status).not_to_have_text("Todas las visitas se enviaron.")
+    refused = page.locator("#rejected li")
+    expect(refused).to_have_count(1)
+    expect(refused).to_contain_text("no vive en este hogar")
+    with scopes_disabled():
+        assert sorted(DoorVisit.objects.values_list("outcome", flat=True)) == \
+            ["not_home", "refused"]
+    check_and_capture(page, "canvass-one-refused-es")
+    page.reload()  # a refusal about the visit itself is not sent again
+    expect(page.locator("#canvass-app")).to_have_attribute("data-ready", "1")
+    expect(page.locator("#queue-status")).to_have_attribute("data-refused", "1")
+    expect(page.locator("#queue-status")).to_have_attribute("data-waiting", "0")

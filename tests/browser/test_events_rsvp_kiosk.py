@@ -71,6 +71,9 @@ def test_kiosk_signs_in_an_existing_and_a_new_person(new_context, personas):
         rosa = people.create_person(personas.member("organizer"), given_name="Rosa",
                                     family_name="Martínez", phone="215 555 0142",
                                     street="2417 N Front St")
+        # She RSVP'd: the kiosk shows her name (people the event does not know show
+        # as initials).
+        services.record_rsvp(personas.member("organizer"), event, rosa)
     page = new_context(viewport=PHONE).new_page()
     log_in(page, staff.user)
     page.goto(f"/o/front-street/events/{event.pk}/kiosk/")

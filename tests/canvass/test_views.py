@@ -119,7 +119,7 @@ def test_the_sync_endpoint_is_idempotent_and_answers_per_visit(personas, setup):
         assert DoorVisit.objects.count() == 1
 
 
-@pytest.mark.parametrize("body", ["not json", "[]", '{"visits": [{"id": 1}]}', "\xff"])
+@pytest.mark.parametrize("body", ["not json", "[]", '{"visit": []}', "\xff"])
 def test_a_malformed_sync_is_a_clear_400_and_saves_nothing(personas, setup, body):
     _wl, _r, _h, _q, canvasser = setup
     response = login(Client(), canvasser).post(
@@ -129,6 +129,84 @@ def test_a_malformed_sync_is_a_clear_400_and_saves_nothing(personas, setup, body
     assert response.json()["error"]
     with scopes_disabled():
         assert DoorVisit.objects.count() == 0
+
+
+def sync(client, payload, **extra):
+    return client.post(reverse("canvass_sync", args=["front-street"]),
+                       payload if isinstance(payload, str | bytes) else json.dumps(payload),
+                       content_type="application/json", **extra)
+
+
+def a_visit(wl, home, **extra):
+    return {"id": str(uuid.uuid4()), "walk_list": wl.pk, "household": home,
+            "outcome": "not_home", "occurred_at": timezone.now().isoformat(), **extra}
+
+
+def test_one_refused_visit_is_answered_alone_and_the_others_are_saved(personas, setup):
+    wl, residents, homes, _q, canvasser = setup
+    client = login(Client(), canvasser)
+    good = [a_visit(wl, homes[0]), a_visit(wl, homes[2])]
+    elsewhere = a_visit(wl, homes[1], person=residents[0].pk, outcome="talked")
+    fast = a_visit(wl, homes[1],
+                   occurred_at=(timezone.now() + timezone.timedelta(minutes=10)).isoformat())
+    response = sync(client, {"sent_at": timezone.now().isoformat(),
+                             "visits": [good[0], elsewhere, fast, good[1]]})
+    assert response.status_code == 200
+    answer = response.json()
+    assert [r["status"] for r in answer["results"]] == ["saved", "rejected", "saved", "saved"]
+    assert "does not live in this household" in answer["results"][1]["error"]
+    assert answer["max_visits"] == 500 and answer["max_bytes"] >= 1024 * 1024
+    with scopes_disabled():
+        assert DoorVisit.objects.count() == 3
+        saved = DoorVisit.objects.get(client_id=fast["id"])
+        assert saved.occurred_at <= saved.synced_at < saved.phone_occurred_at
+
+
+def test_a_sync_over_the_form_limit_is_read_and_answered_in_json(personas, setup, settings):
+    """Django's form limit (1 MB) is not the sync's: a queue of 1.6 MB is saved (long
+    notes in Spanish: two bytes a letter, as the phone sends them)."""
+    wl, _residents, homes, _q, canvasser = setup
+    assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE == 1024 * 1024
+    queue = [a_visit(wl, homes[i % 3], notes="ñ" * 1990) for i in range(400)]
+    body = json.dumps({"visits": queue}, ensure_ascii=False).encode()
+    assert 1024 * 1024 < len(body) < 2 * 1024 * 1024
+    response = sync(login(Client(), canvasser), body)
+    assert response.status_code == 200
+    assert {r["status"] for r in response.json()["results"]} == {"saved"}
+    with scopes_disabled():
+        assert DoorVisit.objects.count() == 400
+
+
+def test_a_sync_over_its_own_limit_is_a_json_413_that_says_the_limits(personas, setup):
+    wl, _residents, homes, _q, canvasser = setup
+    queue = [a_visit(wl, homes[0], notes="n" * 1990) for _ in range(1100)]
+    response = sync(login(Client(), canvasser), {"visits": queue})
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/json"
+    answer = response.json()
+    assert answer["error"] and answer["max_bytes"] == 2 * 1024 * 1024
+    assert answer["max_visits"] == 500
+    with scopes_disabled():
+        assert DoorVisit.objects.count() == 0
+
+
+def test_a_json_body_over_the_request_limit_gets_json_too(personas, setup, settings):
+    settings.MAX_REQUEST_BYTES = 2048
+    wl, _residents, homes, _q, canvasser = setup
+    response = sync(login(Client(), canvasser),
+                    {"visits": [a_visit(wl, homes[0], notes="n" * 1990) for _ in range(3)]})
+    assert response.status_code == 413 and response.json()["error"]
+    page = login(Client(), canvasser).get(app_url(wl))
+    assert page.context["sync_limits"]["max_bytes"] == 2048  # the phone sends less
+
+
+def test_more_than_500_visits_over_http_are_kept_for_the_next_sync(personas, setup):
+    wl, _residents, homes, _q, canvasser = setup
+    queue = [a_visit(wl, homes[i % 3]) for i in range(505)]
+    answer = sync(login(Client(), canvasser), {"visits": queue}).json()
+    assert [r["status"] for r in answer["results"]].count("retry") == 5
+    with scopes_disabled():
+        assert DoorVisit.objects.count() == 500
 
 
 def test_organizer_pages_show_progress(personas, setup):

@@ -32,3 +32,24 @@ def test_forbidden_page_explains_the_role(client, personas):
     response = client.get("/o/front-street/members/")
     assert response.status_code == 403
     assert b"Your role cannot open this page" in response.content
+
+
+def test_a_403_is_logged_in_one_line_without_a_traceback(client, personas):
+    """Issue 15: every 403 logged a full traceback. Rendered through the real logging
+    configuration (its filters), as the console would print it."""
+    import io
+    import logging
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    logger = logging.getLogger("django.request")
+    logger.addHandler(handler)
+    try:
+        login(client, personas.member("canvasser"))
+        assert client.get("/o/front-street/members/").status_code == 403
+    finally:
+        logger.removeHandler(handler)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 1, lines
+    assert "Forbidden" in lines[0] and "/o/front-street/members/" in lines[0]
+    assert "Traceback" not in stream.getvalue()

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from groundswell.events import ics
+from groundswell.events import display, ics
 from groundswell.events.display import short_name, street_block
 from groundswell.events.stats import Figures, consistent, conversion_rates, percent
 
@@ -121,3 +121,34 @@ def test_sums_of_consistent_figures_stay_consistent(a, b):
     assert consistent(a) and consistent(b) and consistent(a + b)
     assert all(0 <= rate <= 100 for rate in conversion_rates(a + b).values())
     assert (a + b).returning == a.returning + b.returning
+
+
+# --- what a kiosk may search ------------------------------------------------------------------
+
+@given(st.text(alphabet="0123456789 -().+", max_size=30))
+def test_a_kiosk_never_searches_fewer_digits_than_a_whole_phone_number(text):
+    digits = sum(ch.isdigit() for ch in text)
+    kind = display.kiosk_query(text)
+    if digits:
+        assert kind == (display.KIOSK_PHONE if digits >= 10 else display.KIOSK_PARTIAL_PHONE)
+
+
+@given(st.text(max_size=40))
+def test_a_kiosk_name_search_has_three_letters_and_no_digits(text):
+    kind = display.kiosk_query(text)
+    assert kind in (display.KIOSK_PHONE, display.KIOSK_NAME, display.KIOSK_TOO_SHORT,
+                    display.KIOSK_PARTIAL_PHONE)
+    if kind == display.KIOSK_NAME:
+        assert sum(ch.isalpha() for ch in text) >= 3
+        assert not any(ch.isdigit() for ch in text)
+
+
+def test_kiosk_queries_and_initials():
+    assert display.kiosk_query("ros") == display.KIOSK_NAME
+    assert display.kiosk_query("ro") == display.KIOSK_TOO_SHORT
+    assert display.kiosk_query("0142") == display.KIOSK_PARTIAL_PHONE
+    assert display.kiosk_query("(215) 555-0142") == display.KIOSK_PHONE
+    assert display.kiosk_query("+1 215 555 0142") == display.KIOSK_PHONE
+    assert display.kiosk_query("Rosa 2155550142") == display.KIOSK_PARTIAL_PHONE
+    assert display.initials("Ana María", "Rodríguez") == "A. R."
+    assert display.initials("Ana", "", "Anita") == "A."

@@ -213,6 +213,8 @@ def test_kiosk_finds_by_name_shows_no_phone_and_signs_in(personas):
     event = event_in(personas, days=0)
     rosa = add_person(personas, given_name="Rosa", family_name="Martínez",
                       phone="215 555 0142", street="2417 N Front St", unit="2")
+    with scope(organization=personas.org):
+        services.record_rsvp(personas.member("organizer"), event, rosa)
     client = start_kiosk(personas, event)
     results = client.post(f"{EVENTS}{event.pk}/kiosk/search/", {"q": "rosa martinez"},
                           HTTP_HX_REQUEST="true")
@@ -228,12 +230,84 @@ def test_kiosk_finds_by_name_shows_no_phone_and_signs_in(personas):
     assert "Welcome, Rosa M." in client.get(f"{EVENTS}{event.pk}/kiosk/").content.decode()
 
 
-def test_kiosk_finds_by_last_four_digits(personas):
+def test_kiosk_shows_people_the_event_does_not_know_by_initials_and_block(personas):
+    """Someone never tied to the organization's events (no RSVP, no shift, never came)
+    can still find themself, by initials and block; a name needs a tie to the event."""
+    event = event_in(personas, days=0)
+    earlier = event_in(personas, days=-30)
+    stranger = add_person(personas, given_name="Rosa", family_name="Martínez",
+                          street="2417 N Front St")
+    regular = add_person(personas, given_name="Rosario", family_name="Méndez",
+                         street="2501 N Front St")
+    with scope(organization=personas.org):
+        services.record_attendance(personas.member("organizer"), earlier, regular)
+    client = start_kiosk(personas, event)
+    text = client.post(f"{EVENTS}{event.pk}/kiosk/search/", {"q": "ros"},
+                       HTTP_HX_REQUEST="true").content.decode()
+    assert "R. M." in text and "2400 block of N FRONT ST" in text
+    assert "Rosario M." in text and "2500 block of N FRONT ST" in text
+    assert "Rosa M." not in text
+    done = client.post(f"{EVENTS}{event.pk}/kiosk/sign-in/", {"person": stranger.pk})
+    assert done.status_code == 302
+    with scopes_disabled():
+        assert Attendance.objects.filter(event=event, person=stranger).exists()
+
+
+@pytest.mark.parametrize("query,message", [
+    ("ro", "at least three letters"), ("R", "at least three letters"),
+    ("0142", "whole phone number"), ("555 0142", "whole phone number"),
+    ("rosa 0142", "whole phone number")])
+def test_kiosk_refuses_short_names_and_the_last_digits_of_a_phone(personas, query,
+                                                                  message):
     event = event_in(personas, days=0)
     add_person(personas, given_name="Rosa", family_name="Martínez", phone="215 555 0142")
     client = start_kiosk(personas, event)
-    text = client.post(f"{EVENTS}{event.pk}/kiosk/search/", {"q": "0142"}).content.decode()
+    text = client.post(f"{EVENTS}{event.pk}/kiosk/search/", {"q": query},
+                       HTTP_HX_REQUEST="true").content.decode()
+    assert message in text and "Rosa" not in text and "R. M." not in text
+
+
+def test_kiosk_refusals_are_in_spanish_too(personas):
+    staff = personas.member("program_staff")
+    staff.user.language = "es"
+    staff.user.save(update_fields=["language"])
+    event = event_in(personas, days=0)
+    client = start_kiosk(personas, event)
+    url = f"{EVENTS}{event.pk}/kiosk/search/"
+    short = client.post(url, {"q": "ro"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "Escriba al menos tres letras de su nombre." in short
+    digits = client.post(url, {"q": "0142"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "número de teléfono completo" in digits
+
+
+def test_kiosk_finds_by_a_whole_phone_number(personas):
+    event = event_in(personas, days=0)
+    add_person(personas, given_name="Rosa", family_name="Martínez", phone="215 555 0142")
+    client = start_kiosk(personas, event)
+    text = client.post(f"{EVENTS}{event.pk}/kiosk/search/",
+                       {"q": "(215) 555-0142"}).content.decode()
     assert "Rosa M." in text
+
+
+def test_kiosk_searches_are_rate_limited_per_kiosk(personas):
+    from groundswell.events.kiosk import KIOSK_SEARCHES
+
+    event = event_in(personas, days=0)
+    add_person(personas, given_name="Rosa", family_name="Martínez")
+    client = start_kiosk(personas, event)
+    url = f"{EVENTS}{event.pk}/kiosk/search/"
+    for _ in range(KIOSK_SEARCHES):
+        assert client.post(url, {"q": "ros"}, HTTP_HX_REQUEST="true").status_code == 200
+    refused = client.post(url, {"q": "ros"}, HTTP_HX_REQUEST="true")
+    assert refused.status_code == 429
+    text = refused.content.decode()
+    assert "searched many times" in text and "R. M." not in text
+    # the limit is the kiosk's: another tablet, at another event, searches on
+    second = event_in(personas, days=0)
+    other = start_kiosk(personas, second, role="organizer")
+    answer = other.post(f"{EVENTS}{second.pk}/kiosk/search/", {"q": "ros"},
+                        HTTP_HX_REQUEST="true")
+    assert answer.status_code == 200 and "R. M." in answer.content.decode()
 
 
 def test_kiosk_cannot_sign_in_someone_it_did_not_offer(personas):

@@ -87,9 +87,10 @@ def test_row_check_never_crashes_and_is_deterministic(text):
 def test_formula_detection(text):
     flagged = rows.looks_like_formula(text)
     stripped = text.lstrip(" \u00a0")
-    if stripped.startswith(("=", "@")):
-        assert flagged
-    if not stripped or stripped[0] not in "=@+-":
+    if stripped.startswith(("=", "@", "+", "\t", "\r")) or (
+            stripped.startswith("-") and stripped != "-"):
+        assert flagged  # "-2+3" as much as "=SUM(A1)" (issue 15)
+    if not stripped or stripped[0] not in "=@+-\t\r" or stripped == "-":
         assert not flagged
 
 
@@ -119,7 +120,75 @@ def test_any_bytes_read_or_refused_with_a_code(data):
         table = reading.read_table(data)
     except reading.UnreadableFile as exc:
         assert exc.code in ("empty", "no_rows", "old_excel", "not_spreadsheet", "bad_csv",
-                            "too_many_columns")
+                            "bad_utf8", "too_many_columns", "too_expanded")
     else:
         assert table.headers and table.rows
         assert all(len(r) == len(table.headers) for r in table.rows)
+
+
+# --- issue 15: bad UTF-8 is reported, zip bombs refused before expanding ---------------------
+
+
+def test_a_utf8_file_with_some_other_bytes_is_refused_naming_the_lines():
+    good = "Nombre,Apellido\nJosé,Peña\n".encode()
+    data = good + "María,Ibáñez\n".encode("latin-1") + "Ana,Núñez\n".encode() + b"Luis,R\xe9\n"
+    with pytest.raises(reading.UnreadableFile) as caught:
+        reading.read_table(data)
+    assert caught.value.code == "bad_utf8"
+    assert caught.value.detail.startswith("3 (byte ") and ", 5 (byte " in caught.value.detail
+    assert [n for n, _b in reading.bad_utf8_lines(data)] == [3, 5]
+    offset = reading.bad_utf8_lines(data)[0][1]
+    assert data[offset:offset + 1] == "í".encode("latin-1")
+
+
+def test_a_byte_order_mark_then_bad_bytes_is_refused_not_replaced():
+    with pytest.raises(reading.UnreadableFile) as caught:
+        reading.read_table(b"\xef\xbb\xbfNombre\nJos\xe9\n")
+    assert caught.value.code == "bad_utf8" and caught.value.detail.startswith("2 ")
+
+
+@given(st.lists(st.text(alphabet="abcñáéíóúüÑÁÉ ,.", min_size=1, max_size=12),
+                min_size=1, max_size=8))
+def test_a_whole_latin1_or_windows_file_is_still_read(names):
+    table = [["Nombre"], *[[n.strip() or "x"] for n in names]]
+    for encoding in ("latin-1", "cp1252"):
+        data = _csv(table, encoding)
+        try:
+            read = reading.read_table(data)
+        except reading.UnreadableFile as exc:
+            assert exc.code in ("no_rows", "empty")
+            continue
+        assert read.encoding in ("utf-8", "latin-1", "cp1252")
+        assert [r[0] for r in read.rows] == [c for [c] in table[1:] if c][:len(read.rows)]
+
+
+def _xlsx_with(part: bytes, name: str = "xl/worksheets/sheet1.xml") -> bytes:
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr(name, part)
+    return buffer.getvalue()
+
+
+def test_a_zip_bomb_is_refused_before_anything_is_expanded(monkeypatch):
+    import openpyxl
+
+    def never(*args, **kwargs):
+        raise AssertionError("openpyxl was asked to open it")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", never)
+    bomb = _xlsx_with(b" " * (20 * 1024 * 1024))  # 20 MB of nothing in ~20 KB
+    assert len(bomb) < 100_000
+    for read in (reading.read_table, reading.xlsx_sheets):
+        with pytest.raises(reading.UnreadableFile) as caught:
+            read(bomb)
+        assert caught.value.code == "too_expanded"
+
+
+def test_the_declared_total_is_capped_too(monkeypatch):
+    monkeypatch.setattr(reading, "MAX_EXPANDED_BYTES", 1000)
+    with pytest.raises(reading.UnreadableFile) as caught:
+        reading.detect_kind(_xlsx_with(bytes(range(256)) * 8))
+    assert caught.value.code == "too_expanded"

@@ -368,6 +368,44 @@ def test_upload_screen_bad_files(client, in_org):
     assert not ImportBatch.objects.exists()
 
 
+def test_mixed_encodings_are_reported_with_their_lines_and_nothing_is_stored(client, in_org):
+    """Issue 15: invalid UTF-8 was imported silently as mojibake."""
+    login(client, organizer(in_org))
+    data = csv_bytes([ROW]) + "María,Ibáñez\n".encode("latin-1")
+    response = client.post("/o/front-street/imports/",
+                           {"file": SimpleUploadedFile("lista.csv", data)})
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "UTF-8 except for some lines" in text and "line 3 (byte " in text
+    assert not ImportBatch.objects.exists()
+
+
+def test_a_legacy_encoding_is_named_on_the_mapping_page(client, in_org):
+    actor = organizer(in_org)
+    login(client, actor)
+    upload = SimpleUploadedFile("lista.csv", csv_bytes([ROW], encoding="latin-1"))
+    assert client.post("/o/front-street/imports/", {"file": upload}).status_code == 302
+    batch = ImportBatch.objects.get()
+    page = client.get(f"/o/front-street/imports/{batch.pk}/mapping/").content.decode()
+    assert "This file is not in UTF-8: it was read as Latin-1 (ISO-8859-1)" in page
+    assert "José" in page
+
+
+def test_a_zip_bomb_upload_is_refused_with_a_message(client, in_org):
+    import zipfile
+
+    login(client, organizer(in_org))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b" " * (20 * 1024 * 1024))
+    response = client.post("/o/front-street/imports/",
+                           {"file": SimpleUploadedFile("big.xlsx", buffer.getvalue())})
+    assert response.status_code == 400
+    assert "more than 100 MB once opened" in response.content.decode()
+    assert not ImportBatch.objects.exists()
+
+
 def test_bad_mapping_post_is_a_400(client, in_org):
     actor = organizer(in_org)
     login(client, actor)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from groundswell.messaging import keywords, merge, quiet, segments
@@ -119,17 +119,72 @@ def test_the_sender_pool_never_exceeds_a_cap_in_any_window(monkeypatch):
 
     clock = [1000.0]
     monkeypatch.setattr(providers.time, "monotonic", lambda: clock[0])
-    monkeypatch.setattr(providers.time, "sleep", lambda s: clock.__setitem__(0, clock[0] + s))
     pool = providers.SenderPool(providers.parse_senders(["+12155550100:1", "+12155550101:1",
                                                          "+12155550199:10"]))
+    monkeypatch.setattr(pool, "_wait", lambda s: clock.__setitem__(0, clock[0] + s))
     sent: dict[str, list[float]] = {}
     for _ in range(600):
         number = pool.acquire()
         sent.setdefault(number, []).append(clock[0])
         clock[0] += 0.001
+        pool.release(number)
     for number, cap in (("+12155550100", 1), ("+12155550101", 1), ("+12155550199", 10)):
         times = sent[number]
         for i, at in enumerate(times):
             assert sum(1 for t in times[i:] if t < at + 1.0) <= cap
     elapsed = clock[0] - 1000.0
     assert 600 / elapsed >= 0.95 * 12
+
+
+@given(st.integers(1, 16), st.lists(st.tuples(st.floats(0, 0.6), st.floats(0, 0.6)),
+                                    min_size=1, max_size=60),
+       st.sampled_from([["+12155550100:1", "+12155550101:1"], ["+12155550199:10"],
+                        ["+12155550100:1", "+12155550199:5", "+12155550198:2.5"]]))
+@settings(max_examples=150, deadline=None)
+def test_late_texts_never_put_a_number_over_its_cap(threads, delays, senders):
+    """Issue 15: a busy machine delays a text between choosing its number and reaching
+    the provider, and again before its request is over. Simulated (one clock, up to 16
+    texts in flight, each with its own two delays), the provider never counts more than
+    a number's cap in any second, as the local gateway counts."""
+    import heapq
+
+    from groundswell.messaging import providers
+
+    clock = [1000.0]
+    events: list[tuple[float, int, str]] = []  # (time, order, number) of each release
+    order = [0]
+    pool = providers.SenderPool(providers.parse_senders(senders))
+    original = providers.time.monotonic
+    providers.time.monotonic = lambda: clock[0]
+
+    def advance(to: float) -> None:
+        while events and events[0][0] <= to:
+            at, _n, number = heapq.heappop(events)
+            clock[0] = max(clock[0], at)
+            pool.release(number)
+        clock[0] = max(clock[0], to)
+
+    def wait(seconds: float) -> None:  # a blocked acquire: time passes, requests end
+        advance(events[0][0] if seconds == float("inf") else clock[0] + seconds)
+
+    pool._wait = wait
+    arrivals: dict[str, list[float]] = {}
+    try:
+        for i in range(len(delays) * 4):
+            to_provider, to_answer = delays[i % len(delays)]
+            while len(events) >= threads:  # every thread busy: wait for one to finish
+                advance(events[0][0])
+            number = pool.acquire()
+            arrived = clock[0] + to_provider
+            arrivals.setdefault(number, []).append(arrived)
+            order[0] += 1
+            heapq.heappush(events, (arrived + to_answer, order[0], number))
+    finally:
+        providers.time.monotonic = original
+    caps = {s.number: s.per_second for s in providers.parse_senders(senders)}
+    for number, times in arrivals.items():
+        window: list[float] = []
+        for at in sorted(times):
+            window = [t for t in window if t > at - 1.0]
+            assert len(window) < caps[number], (number, at, window)
+            window.append(at)

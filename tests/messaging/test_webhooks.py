@@ -290,3 +290,23 @@ def test_signatures_hold_behind_a_proxy(personas, make_person, settings):
     response = client.post(path, params, HTTP_X_TWILIO_SIGNATURE=signature,
                            HTTP_HOST="internal", HTTP_X_FORWARDED_FOR="203.0.113.9")
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("hook", ["messaging_hook_incoming", "messaging_hook_status"])
+@pytest.mark.parametrize("signature", [None, "not-a-signature"])
+def test_unknown_and_known_organizations_answer_alike_without_a_signature(
+        personas, settings, hook, signature):
+    """Issue 15: the webhook's 404/403 told which organization slugs exist."""
+    settings.TWILIO_AUTH_TOKEN = "a-test-token"
+    params = {"MessageSid": "SM9", "From": "+12155550123", "Body": "hi",
+              "MessageStatus": "delivered"}
+    extra = {"HTTP_X_TWILIO_SIGNATURE": signature} if signature else {}
+    answers = []
+    for slug in ("front-street", "nobody-here"):
+        response = Client().post(reverse(hook, kwargs={"organization": slug}), params,
+                                 **extra)
+        answers.append((response.status_code, response.content,
+                        response.get("Content-Type")))
+    assert answers[0] == answers[1] and answers[0][0] == 403
+    with scopes_disabled():
+        assert not InboundMessage.objects.exists()

@@ -358,3 +358,47 @@ def test_unknown_number_texting_baja_to_the_hotline_is_suppressed_without_a_pers
         deliver_outbox()
     confirmation = sms_gateway.received_to("+12155559931")
     assert len(confirmation) == 1 and "START" in confirmation[0].body
+
+
+@pytest.mark.parametrize("text", ["Please stop texting me", "no me manden más mensajes",
+                                  "unsubscribe", "Quítenme de la lista"])
+def test_asking_to_stop_in_words_on_the_hotline_is_stop_not_a_report(world, sms_gateway,
+                                                                      text):
+    """Issue 15: "please stop texting me" became a sighting report and the sender still
+    got the next alert."""
+    from groundswell.messaging.inbound import receive_sms
+
+    with scope(organization=world.org):
+        receive_sms(world.org, from_number=world.phones["N1"], to_number="+12155550100",
+                    body=text, provider_sid="SM-words-stop")
+        assert not Report.objects.exists()
+        report = _report(world)
+        services.override_report(world.dispatcher, report)
+        target = services.make_target(world.network, zone=world.zone, radius_m=None,
+                                      report=report)
+        alert = services.send_alert(world.dispatcher, world.network, kind="sighting",
+                                    target=target, report=report)
+        names = set(alert.recipients.values_list("subscriber__person__given_name",
+                                                 flat=True))
+        assert "N1" not in names and names
+        deliver_outbox()
+    bodies = [m.body for m in sms_gateway.received_to(world.phones["N1"])]
+    assert len(bodies) == 1 and "START" in bodies[0], bodies  # the confirmation only
+
+
+def test_an_unclear_text_to_the_hotline_goes_to_the_inbox_not_a_report(world, sms_gateway):
+    from groundswell.messaging.inbound import receive_sms
+    from groundswell.messaging.models import Conversation, Suppression
+
+    with scope(organization=world.org):
+        receive_sms(world.org, from_number=world.phones["N1"], to_number="+12155550100",
+                    body="Stop. Who is this?", provider_sid="SM-unclear-hotline")
+        assert not Report.objects.exists()
+        assert not Suppression.objects.exists()
+        conversation = Conversation.objects.get(person=world.people["N1"])
+        assert conversation.needs_review
+        # a sighting with a stop word inside is still a report
+        receive_sms(world.org, from_number=world.phones["N2"], to_number="+12155550100",
+                    body="ICE vans at the bus stop on Front and Lehigh",
+                    provider_sid="SM-bus-stop")
+        assert Report.objects.count() == 1

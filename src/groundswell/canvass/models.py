@@ -163,8 +163,13 @@ class DoorVisit(OrgOwned, EncryptedFieldsModel):
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
     answers = models.JSONField(default=dict, blank=True)  # {question id: answer}
     notes = EncryptedTextField(_("notes"), blank=True)
+    # When it happened, as best the server can tell: the phone's time corrected by how
+    # far the phone's clock was off when it sent the visit, never after the server got
+    # it (canvass.services.judge_time).
     occurred_at = models.DateTimeField(_("when"), default=timezone.now)
-    synced_at = models.DateTimeField(default=timezone.now)
+    # The time the phone wrote down, by its own clock (null for visits before it was kept).
+    phone_occurred_at = models.DateTimeField(_("time on the phone"), null=True, blank=True)
+    synced_at = models.DateTimeField(default=timezone.now)  # when the server received it
     added_person = models.BooleanField(default=False)
 
     objects = scoped()

@@ -7,13 +7,14 @@ consent to rapid-response alerts with the exact wording shown)."""
 from __future__ import annotations
 
 import copy
+import logging
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -51,6 +52,7 @@ MAX_VISITS_PER_SYNC = 500
 MAX_NOTES = 2000
 MAX_ANSWER = 1000
 MAX_AGE = timedelta(days=60)
+logger = logging.getLogger(__name__)
 REVISIT_OUTCOMES = (DoorVisit.Outcome.NOT_HOME, DoorVisit.Outcome.COME_BACK)
 
 
@@ -439,12 +441,30 @@ def app_data(membership: Membership, walk_list: WalkList, language: str) -> dict
 
 
 # --- syncing visits ------------------------------------------------------------------------------
+#
+# A phone may hold visits for days before it finds signal, so a sync is judged visit by
+# visit: each is saved or refused on its own, with its own reason, and nothing about
+# one visit (nor a server fault while saving it) costs the others. Only a body that is
+# not a sync at all ({"visits": [...]}) is refused whole.
+#
+# Time. The phone writes down when each visit happened by its own clock, which may be
+# minutes or hours off. With each sync it also sends its clock's time at sending
+# (``sent_at``); the difference from the server's clock at receipt is how far the
+# phone's clock is off, and each visit's time is corrected by it. A visit can never
+# have happened after the server received it, so a time still in the future (the
+# clock was changed between the visit and the sync, or no ``sent_at`` came) becomes
+# the time of receipt. The phone's own time is kept beside it (phone_occurred_at) and
+# the receipt time in synced_at. Only a visit more than 60 days old is refused.
 
 
 class MalformedPayload(DomainError):
     def __init__(self, errors: list[str]) -> None:
         super().__init__(_("The visits could not be read, so none was saved."))
         self.errors = errors
+
+
+class VisitRefused(DomainError):
+    """One visit of a sync cannot be saved as sent; the others are judged alone."""
 
 
 @dataclass
@@ -461,6 +481,7 @@ class VisitIn:
     new_unit: str | None = None
     address_of: int | None = None
     language: str = "en"
+    phone_occurred_at: datetime | None = None
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -471,116 +492,175 @@ def _int_or_none(value: Any) -> int | None:
     return int(value)
 
 
-def parse_payload(payload: Any) -> list[VisitIn]:
-    """Check the shape of a whole sync before anything is written: a payload that
-    is not {"visits": [...]}, or any visit in it that is not well formed, refuses
-    the whole sync (nothing is saved) with the reasons."""
+def _aware(value: Any) -> datetime | None:
+    if not isinstance(value, str) or len(value) > 64:
+        return None
+    try:
+        parsed = parse_datetime(value)
+    except ValueError:
+        return None
+    if parsed is not None and timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    return parsed
+
+
+def clock_offset(sent_at: Any, received_at: datetime) -> timedelta:
+    """How far behind the phone's clock is (negative: the phone is fast), from the time
+    it says it sent the sync. Zero when it did not say or said nonsense; the network's
+    few seconds of delay count as drift, which is harmless."""
+    sent = _aware(sent_at)
+    if sent is None:
+        return timedelta(0)
+    return received_at - sent
+
+
+def judge_time(phone_time: datetime, offset: timedelta, received_at: datetime) -> datetime:
+    """When a visit happened by the server's clock: the phone's time corrected by the
+    phone clock's offset, and never later than the visit reached the server."""
+    try:
+        corrected = phone_time + offset
+    except OverflowError:
+        corrected = received_at
+    return min(corrected, received_at)
+
+
+def parse_visit(raw: Any, *, received_at: datetime,
+                offset: timedelta = timedelta(0)) -> VisitIn:
+    """One visit of a sync, checked; ``VisitRefused`` says everything wrong with it."""
+    if not isinstance(raw, dict):
+        raise VisitRefused(_("This visit cannot be read."))
+    try:
+        client_id = uuid.UUID(str(raw.get("id", "")))
+    except ValueError:
+        raise VisitRefused(_("This visit has no valid id.")) from None
+    try:
+        walk_list = _int_or_none(raw.get("walk_list"))
+        household = _int_or_none(raw.get("household"))
+        person = _int_or_none(raw.get("person"))
+        address_of = _int_or_none(raw.get("address_of"))
+    except (ValueError, TypeError):
+        raise VisitRefused(_("This visit has an id that is not a number.")) from None
+    phone_time = _aware(raw.get("occurred_at"))
+    problems = []
+    if walk_list is None:
+        problems.append(_("no walk list"))
+    if raw.get("outcome") not in DoorVisit.Outcome.values:
+        problems.append(_("an unknown outcome"))
+    occurred = None
+    if phone_time is None:
+        problems.append(_("no time"))
+    else:
+        occurred = judge_time(phone_time, offset, received_at)
+        if occurred < received_at - MAX_AGE:
+            problems.append(_("a time more than 60 days ago"))
+    answers = raw.get("answers") or {}
+    if not isinstance(answers, dict) or any(
+            not isinstance(v, str | int) or isinstance(v, bool) or len(str(v)) > MAX_ANSWER
+            for v in answers.values()):
+        problems.append(_("answers that are not a list of short texts"))
+    notes = raw.get("notes") or ""
+    if not isinstance(notes, str) or len(notes) > MAX_NOTES:
+        problems.append(_("notes longer than 2,000 characters"))
+    new_person = raw.get("new_person")
+    if new_person is not None and (not isinstance(new_person, dict) or any(
+            not isinstance(v, str) or len(v) > 100 for v in new_person.values())):
+        problems.append(_("a new person that cannot be read"))
+    new_unit = raw.get("new_unit")
+    if new_unit is not None and (not isinstance(new_unit, str) or len(new_unit) > 60):
+        problems.append(_("a new household that cannot be read"))
+    if household is None and (new_unit is None or address_of is None):
+        problems.append(_("no household"))
+    if problems:
+        raise VisitRefused(_("This visit has %(problems)s.")
+                           % {"problems": ", ".join(str(p) for p in problems)})
+    languages = {code for code, _label in LANGUAGE_CHOICES}
+    return VisitIn(
+        client_id=client_id, walk_list=walk_list, household=household,  # type: ignore[arg-type]
+        outcome=raw["outcome"], occurred_at=occurred,  # type: ignore[arg-type]
+        answers={str(k): v for k, v in answers.items()}, notes=notes.strip(),
+        person=person, new_person=new_person, new_unit=new_unit, address_of=address_of,
+        language=raw.get("language") if raw.get("language") in languages else "en",
+        phone_occurred_at=phone_time)
+
+
+def parse_payload(payload: Any) -> list[Any]:
+    """The list of visits of a sync; ``MalformedPayload`` only when the body is not a
+    sync at all. The visits themselves are judged one by one (``parse_visit``)."""
     if not isinstance(payload, dict) or not isinstance(payload.get("visits"), list):
         raise MalformedPayload([_("Expected an object with a list of visits.")])
-    raw_visits = payload["visits"]
-    if len(raw_visits) > MAX_VISITS_PER_SYNC:
-        raise MalformedPayload([_("At most 500 visits per sync.")])
-    errors: list[str] = []
-    visits: list[VisitIn] = []
-    now = timezone.now()
-    outcomes = set(DoorVisit.Outcome.values)
-    languages = {code for code, _label in LANGUAGE_CHOICES}
-    for index, raw in enumerate(raw_visits, start=1):
-        where = _("Visit %(n)s") % {"n": index}
-        if not isinstance(raw, dict):
-            errors.append(_("%(where)s is not an object.") % {"where": where})
-            continue
-        try:
-            client_id = uuid.UUID(str(raw.get("id", "")))
-        except ValueError:
-            errors.append(_("%(where)s has no valid id.") % {"where": where})
-            continue
-        try:
-            walk_list = _int_or_none(raw.get("walk_list"))
-            household = _int_or_none(raw.get("household"))
-            person = _int_or_none(raw.get("person"))
-            address_of = _int_or_none(raw.get("address_of"))
-        except (ValueError, TypeError):
-            errors.append(_("%(where)s has an id that is not a number.") % {"where": where})
-            continue
-        occurred = parse_datetime(str(raw.get("occurred_at", ""))) \
-            if isinstance(raw.get("occurred_at"), str) else None
-        if occurred is not None and timezone.is_naive(occurred):
-            occurred = timezone.make_aware(occurred)
-        problems = []
-        if walk_list is None:
-            problems.append(_("no walk list"))
-        if raw.get("outcome") not in outcomes:
-            problems.append(_("an unknown outcome"))
-        if occurred is None:
-            problems.append(_("no time"))
-        elif occurred > now + timedelta(minutes=5) or occurred < now - MAX_AGE:
-            problems.append(_("a time in the future or more than 60 days ago"))
-        answers = raw.get("answers") or {}
-        if not isinstance(answers, dict) or any(
-                not isinstance(v, str | int) or isinstance(v, bool) or len(str(v)) > MAX_ANSWER
-                for v in answers.values()):
-            problems.append(_("answers that are not a list of short texts"))
-        notes = raw.get("notes") or ""
-        if not isinstance(notes, str) or len(notes) > MAX_NOTES:
-            problems.append(_("notes longer than 2,000 characters"))
-        new_person = raw.get("new_person")
-        if new_person is not None and (not isinstance(new_person, dict) or any(
-                not isinstance(v, str) or len(v) > 100 for v in new_person.values())):
-            problems.append(_("a new person that cannot be read"))
-        new_unit = raw.get("new_unit")
-        if new_unit is not None and (not isinstance(new_unit, str) or len(new_unit) > 60):
-            problems.append(_("a new household that cannot be read"))
-        if household is None and (new_unit is None or address_of is None):
-            problems.append(_("no household"))
-        language = raw.get("language") if raw.get("language") in languages else "en"
-        if problems:
-            errors.append(_("%(where)s has %(problems)s.")
-                          % {"where": where, "problems": ", ".join(str(p) for p in problems)})
-            continue
-        visits.append(VisitIn(
-            client_id=client_id, walk_list=walk_list, household=household,  # type: ignore[arg-type]
-            outcome=raw["outcome"], occurred_at=occurred,  # type: ignore[arg-type]
-            answers={str(k): v for k, v in answers.items()}, notes=notes.strip(),
-            person=person, new_person=new_person, new_unit=new_unit, address_of=address_of,
-            language=language))
-    if errors:
-        raise MalformedPayload(errors)
-    if len({v.client_id for v in visits}) != len(visits):
-        raise MalformedPayload([_("Two visits have the same id.")])
-    return visits
+    return payload["visits"]
 
 
 @dataclass
 class SyncResult:
     id: str
-    status: str  # "saved", "already_saved", "rejected"
+    # "saved", "already_saved", "rejected" (about this visit: the phone shows why and
+    # stops sending it), or "retry" (not about it: not looked at in this sync, or the
+    # server failed while saving it; the phone keeps it and sends it again).
+    status: str
     error: str = ""
     visit: int | None = None
 
 
-def sync_visits(actor: Membership, payload: Any) -> list[SyncResult]:
-    """Save the visits a phone queued. Idempotent: a visit whose id was already saved
-    is reported as such and changes nothing. Each visit is saved whole or not at all;
-    one refused (not on the canvasser's list, say) leaves the others alone."""
+def _raw_id(raw: Any) -> str:
+    return str(raw.get("id", ""))[:64] if isinstance(raw, dict) else ""
+
+
+def sync_visits(actor: Membership, payload: Any,
+                received_at: datetime | None = None) -> list[SyncResult]:
+    """Save the visits a phone queued, one by one, answering for each. Idempotent: a
+    visit whose id was already saved is reported as such and changes nothing. Each
+    visit is saved whole or not at all, and one refused (not on the canvasser's list, a
+    time 60 days old) leaves the others alone. Visits past the first 500 are answered
+    "retry", as is one whose saving failed on the server's side."""
     require(actor, "canvass.knock")
-    visits = parse_payload(payload)
+    raw_visits = parse_payload(payload)
+    received_at = received_at or timezone.now()
+    offset = clock_offset(payload.get("sent_at"), received_at)
     results = []
-    saved = 0
-    for visit in visits:
-        result = _sync_one(actor, visit)
-        saved += result.status == "saved"
-        results.append(result)
-    if visits:
+    for index, raw in enumerate(raw_visits):
+        if index >= MAX_VISITS_PER_SYNC:
+            results.append(SyncResult(_raw_id(raw), "retry", _(
+                "Not looked at: at most 500 visits per sync. It is sent again.")))
+            continue
+        try:
+            visit = parse_visit(raw, received_at=received_at, offset=offset)
+        except VisitRefused as refused:
+            results.append(SyncResult(_raw_id(raw), "rejected", refused.message))
+            continue
+        results.append(_sync_one(actor, visit, received_at))
+    if raw_visits:
+        counts = Counter(r.status for r in results)
         with transaction.atomic():
             _record("canvass.visits.synced", actor, data={
-                "saved": saved, "already_saved": sum(r.status == "already_saved"
-                                                     for r in results),
-                "rejected": sum(r.status == "rejected" for r in results)})
+                "saved": counts["saved"], "already_saved": counts["already_saved"],
+                "rejected": counts["rejected"], "retry": counts["retry"],
+                "clock_offset_seconds": round(offset.total_seconds())})
     return results
 
 
-def _sync_one(actor: Membership, visit: VisitIn) -> SyncResult:
+def _sync_one(actor: Membership, visit: VisitIn, received_at: datetime) -> SyncResult:
+    key = str(visit.client_id)
+    try:
+        return _save_visit(actor, visit, received_at)
+    except IntegrityError:
+        # The same visit arriving twice at once (the phone sent again while the first
+        # sync was still running): the other request saved it.
+        existing = DoorVisit.objects.filter(client_id=visit.client_id).first()
+        if existing is not None:
+            return SyncResult(key, "already_saved", visit=existing.pk)
+        logger.exception("Saving door visit %s failed", key)
+    except (InvalidInput, people.InvalidInput, DomainError) as error:
+        return SyncResult(key, "rejected", error.message)
+    except Exception:
+        # A fault of ours, not of the visit: the others are still saved, and the phone
+        # keeps this one and sends it again.
+        logger.exception("Saving door visit %s failed", key)
+    return SyncResult(key, "retry", _("The server could not save this visit now. It is "
+                                      "kept on the phone and sent again."))
+
+
+def _save_visit(actor: Membership, visit: VisitIn, received_at: datetime) -> SyncResult:
     key = str(visit.client_id)
     existing = DoorVisit.objects.filter(client_id=visit.client_id).first()
     if existing is not None:
@@ -589,34 +669,33 @@ def _sync_one(actor: Membership, visit: VisitIn) -> SyncResult:
         .filter(pk=visit.walk_list).first()
     if walk_list is None:
         return SyncResult(key, "rejected", _("That walk list is not assigned to you."))
-    try:
-        with transaction.atomic():
-            household = _household_for(actor, walk_list, visit)
-            person = _person_for(actor, household, visit)
-            door_visit = DoorVisit.objects.create(
-                organization=actor.organization, client_id=visit.client_id,
-                walk_list=walk_list, household=household, person=person,
-                canvasser=actor, outcome=visit.outcome,
-                answers=_clean_answers(walk_list.effort, visit.answers), notes=visit.notes,
-                occurred_at=visit.occurred_at, added_person=visit.new_person is not None)
-            if person is not None:
-                label = DoorVisit.Outcome(visit.outcome).label
-                summary = f"{walk_list.effort.name}: {label}"
-                if visit.notes:
-                    summary += f"\n{visit.notes}"
-                people.record_interaction(actor, person, kind=Interaction.Kind.DOOR_VISIT,
-                                          occurred_at=visit.occurred_at, summary=summary,
-                                          source=("canvass.doorvisit", str(door_visit.pk)))
-                if visit.outcome == DoorVisit.Outcome.TALKED:
-                    _act_on_answers(actor, walk_list.effort, person, door_visit.answers,
-                                    visit.language)
-            audit.record("canvass.visit.recorded", organization=actor.organization,
-                         actor=actor.user, obj=door_visit,
-                         data={"walk_list": walk_list.pk, "household": household.pk,
-                               "outcome": visit.outcome,
-                               "person": person.pk if person else None})
-    except (InvalidInput, people.InvalidInput, DomainError) as error:
-        return SyncResult(key, "rejected", error.message)
+    with transaction.atomic():
+        household = _household_for(actor, walk_list, visit)
+        person = _person_for(actor, household, visit)
+        door_visit = DoorVisit.objects.create(
+            organization=actor.organization, client_id=visit.client_id,
+            walk_list=walk_list, household=household, person=person,
+            canvasser=actor, outcome=visit.outcome,
+            answers=_clean_answers(walk_list.effort, visit.answers), notes=visit.notes,
+            occurred_at=visit.occurred_at, phone_occurred_at=visit.phone_occurred_at,
+            synced_at=received_at, added_person=visit.new_person is not None)
+        if person is not None:
+            label = DoorVisit.Outcome(visit.outcome).label
+            summary = f"{walk_list.effort.name}: {label}"
+            if visit.notes:
+                summary += f"\n{visit.notes}"
+            people.record_interaction(actor, person, kind=Interaction.Kind.DOOR_VISIT,
+                                      occurred_at=visit.occurred_at, summary=summary,
+                                      source=("canvass.doorvisit", str(door_visit.pk)))
+            if visit.outcome == DoorVisit.Outcome.TALKED:
+                _act_on_answers(actor, walk_list.effort, person, door_visit.answers,
+                                visit.language)
+        audit.record("canvass.visit.recorded", organization=actor.organization,
+                     actor=actor.user, obj=door_visit,
+                     data={"walk_list": walk_list.pk, "household": household.pk,
+                           "outcome": visit.outcome,
+                           "person": person.pk if person else None,
+                           "clock_corrected": visit.occurred_at != visit.phone_occurred_at})
     return SyncResult(key, "saved", visit=door_visit.pk)
 
 

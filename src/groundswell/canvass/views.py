@@ -7,11 +7,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -30,6 +32,7 @@ from groundswell.core.permissions import can
 from groundswell.core.views import membership_of, org_slug_of, org_view
 from groundswell.geo.views import household_features
 
+# Above the form limit (1 MB by default): a week of visits with notes fits in one sync.
 MAX_SYNC_BYTES = 2 * 1024 * 1024
 
 
@@ -248,30 +251,57 @@ def canvass_app(request: HttpRequest, pk: int) -> HttpResponse:
         "questions": item.effort.questions.all(), "language": language,
         "outcomes": DoorVisit.Outcome.choices,
         "sync_url": reverse("canvass_sync", args=[org_slug_of(request)]),
+        "sync_limits": sync_limits(),
         "sw_url": reverse("canvass_sw", args=[org_slug_of(request)]),
         "scope_url": reverse("my_lists", args=[org_slug_of(request)]).rsplit("mine/", 1)[0],
         "language_choices": [("es", "Español"), ("en", "English")],
     })
 
 
+def sync_limits() -> dict[str, int]:
+    """What one sync may carry; the page gives these to the phone, which sends its
+    queue in chunks under them."""
+    return {"max_bytes": min(MAX_SYNC_BYTES, settings.MAX_REQUEST_BYTES),
+            "max_visits": services.MAX_VISITS_PER_SYNC}
+
+
+def _too_big() -> JsonResponse:
+    return JsonResponse({"error": _("Too many visits at once: send fewer."), **sync_limits()},
+                        status=413)
+
+
 @org_view("canvass.knock")
 @require_POST
 def canvass_sync(request: HttpRequest) -> HttpResponse:
-    """The phone's queue, as JSON: {"visits": [...]}. Answers per visit, so the phone
-    can keep what was refused and drop what was saved (or saved before)."""
-    if len(request.body) > MAX_SYNC_BYTES:
-        return JsonResponse({"error": _("Too many visits at once: send fewer.")}, status=413)
+    """The phone's queue, as JSON: {"sent_at": phone time, "visits": [...]}. Answers per
+    visit, so the phone can drop what was saved (or saved before), show why a visit
+    was refused, and keep the rest. Every answer is JSON, a body too big included."""
+    limit = sync_limits()["max_bytes"]
     try:
-        payload = json.loads(request.body.decode("utf-8"))
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        return _too_big()
+    # Read the stream ourselves, under this endpoint's own limit: request.body would
+    # stop at the form limit (DATA_UPLOAD_MAX_MEMORY_SIZE) with Django's HTML 400.
+    body = request.read(limit + 1)
+    if len(body) > limit:
+        return _too_big()
+    received_at = timezone.now()
+    try:
+        payload = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return JsonResponse({"error": _("The visits could not be read, so none was saved."),
                              "details": [_("That is not JSON.")]}, status=400)
     try:
-        results = services.sync_visits(membership_of(request), payload)
+        results = services.sync_visits(membership_of(request), payload,
+                                       received_at=received_at)
     except services.MalformedPayload as exc:
         return JsonResponse({"error": exc.message, "details": exc.errors}, status=400)
-    return JsonResponse({"results": [
-        {"id": r.id, "status": r.status, "error": r.error} for r in results]})
+    return JsonResponse({"received_at": received_at.isoformat(), **sync_limits(),
+                         "results": [{"id": r.id, "status": r.status, "error": r.error}
+                                     for r in results]})
 
 
 @org_view("canvass.knock")

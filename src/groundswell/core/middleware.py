@@ -6,9 +6,10 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
+from django.utils.translation import gettext
 from django_scopes import scope
 
 from groundswell.core import audit
@@ -27,6 +28,11 @@ def client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+def _wants_json(request: HttpRequest) -> bool:
+    return (request.content_type == "application/json"
+            or request.META.get("HTTP_ACCEPT", "").startswith("application/json"))
+
+
 class RequestSizeLimitMiddleware:
     """Refuse bodies larger than any form or upload we accept before reading them."""
 
@@ -39,6 +45,10 @@ class RequestSizeLimitMiddleware:
         except ValueError:
             length = 0
         if length > settings.MAX_REQUEST_BYTES:
+            if _wants_json(request):
+                # A script (the canvasser app's sync) reads the answer: it gets JSON.
+                return JsonResponse({"error": gettext(
+                    "What you sent is too large. Nothing was changed.")}, status=413)
             return HttpResponse(render_to_string("413.html", request=request), status=413)
         token = audit.current_ip.set(client_ip(request))
         try:

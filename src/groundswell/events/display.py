@@ -29,4 +29,34 @@ def street_block(street: str) -> tuple[int, str] | None:
     return number - number % 100, match.group(2).strip()
 
 
-__all__ = ["short_name", "street_block"]
+def initials(given_name: str, family_name: str, preferred_name: str = "") -> str:
+    """ "Ana María" "Rodríguez" -> "A. R." (for someone the event does not know)."""
+    parts = [(preferred_name or given_name).strip(), family_name.strip()]
+    return " ".join(p[:1].upper() + "." for p in parts if p)
+
+
+# What a kiosk search may be. The tablet is in a public line with no login behind it:
+# a whole phone number, or at least three letters of a name; never the last digits of
+# a phone (they named a person in the probe) nor one or two letters (an enumeration).
+KIOSK_PHONE = "phone"
+KIOSK_NAME = "name"
+KIOSK_TOO_SHORT = "too_short"
+KIOSK_PARTIAL_PHONE = "partial_phone"
+MIN_NAME_LETTERS = 3
+MIN_PHONE_DIGITS = 10
+
+
+def kiosk_query(query: str) -> str:
+    """What kind of search ``query`` is at a kiosk (one of the KIOSK_ constants)."""
+    text = query.strip()
+    digits = sum(ch.isdigit() for ch in text)
+    letters = sum(ch.isalpha() for ch in text)
+    if digits:
+        if letters or digits < MIN_PHONE_DIGITS or any(
+                not (ch.isdigit() or ch in " +-().") for ch in text):
+            return KIOSK_PARTIAL_PHONE
+        return KIOSK_PHONE
+    return KIOSK_NAME if letters >= MIN_NAME_LETTERS else KIOSK_TOO_SHORT
+
+
+__all__ = ["initials", "kiosk_query", "short_name", "street_block"]

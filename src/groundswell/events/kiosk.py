@@ -7,10 +7,20 @@ then tap their name) or adds themself. Results show a first name, the family nam
 initial and the street block: never a phone number, a house number or a unit. Only
 the people a search just offered can be signed in (their ids are kept in the
 session), so a tampered form cannot sign in anyone else.
+
+Nobody is logged in behind the tablet, so its search must not list the neighborhood:
+a search is a whole phone number or at least three letters of a name (never the last
+four digits of a phone), each kiosk may search KIOSK_SEARCHES times per
+KIOSK_SEARCH_WINDOW, and a name search shows a name only for people tied to the event
+(they RSVP'd, signed up for a shift, or came to one of the organization's events
+before); anyone else found is shown by initials and block ("R. M. · 2400 block of N
+Front St"), enough to recognize oneself. A whole phone number shows the name: whoever
+typed it knows who it belongs to.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -24,15 +34,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 from groundswell.accounts.middleware import allow_idle
 from groundswell.core.services import DomainError
 from groundswell.core.views import org_view
-from groundswell.events import services
-from groundswell.events.display import short_name, street_block
+from groundswell.events import display, services
+from groundswell.events.display import initials, short_name, street_block
 from groundswell.events.forms import KioskAddForm, KioskExitForm, KioskStartForm, SearchForm
 from groundswell.events.middleware import SESSION_KEY, locked_kiosk
-from groundswell.events.models import Event, Kiosk
+from groundswell.events.models import RSVP, Attendance, Event, Kiosk, ShiftSignup
 from groundswell.people.models import Person, Residence
 from groundswell.people.search import search_people
+from groundswell.people.services import people_with_phone
 
 RESULTS_SHOWN = 8
+KIOSK_SEARCHES = 30
+KIOSK_SEARCH_WINDOW = timedelta(minutes=5)
 
 
 def _event(pk: int) -> Event:
@@ -54,19 +67,42 @@ def _unlock(request: HttpRequest) -> None:
     allow_idle(request, None)
 
 
-def label_for(person: Person, residence: Residence | None) -> dict[str, Any]:
+def label_for(person: Person, residence: Residence | None, *,
+              named: bool = True) -> dict[str, Any]:
     block = street_block(residence.household.address.street) if residence else None
+    show = short_name if named else initials
     return {"pk": person.pk,
-            "name": short_name(person.given_name, person.family_name, person.preferred_name),
+            "name": show(person.given_name, person.family_name, person.preferred_name),
             "block": block}
+
+
+def tied_to(event: Event, person_ids: list[int]) -> set[int]:
+    """Of these people, those the event knows: RSVP'd, signed up for one of its
+    shifts, or came to any event of the organization before."""
+    tied = set(RSVP.objects.filter(event=event, person_id__in=person_ids,
+                                   cancelled_at__isnull=True)
+               .values_list("person_id", flat=True))
+    tied |= set(ShiftSignup.objects.filter(shift__event=event, person_id__in=person_ids)
+                .values_list("person_id", flat=True))
+    tied |= set(Attendance.objects.filter(person_id__in=person_ids)
+                .values_list("person_id", flat=True))
+    return tied
+
+
+KIOSK_REFUSALS = {
+    display.KIOSK_TOO_SHORT: lambda: _("Type at least three letters of your name."),
+    display.KIOSK_PARTIAL_PHONE: lambda: _(
+        "Type your whole phone number, with the area code, or your name."),
+}
 
 
 def _kiosk_page(request: HttpRequest, event: Event, kiosk: Kiosk, *,
                 add_form: KioskAddForm | None = None, results: list | None = None,
-                query: str = "", status: int = 200) -> HttpResponse:
+                query: str = "", refusal: str = "", status: int = 200) -> HttpResponse:
     return render(request, "events/kiosk.html", {
         "event": event, "kiosk": kiosk, "add_form": add_form or KioskAddForm(),
         "results": results, "query": query, "add_open": add_form is not None,
+        "refusal": refusal,
     }, status=status)
 
 
@@ -116,20 +152,37 @@ def kiosk_search(request: HttpRequest, pk: int) -> HttpResponse:
     form = SearchForm(request.POST)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
     results: list[dict[str, Any]] = []
-    if len(query) >= 2:
+    kind = display.kiosk_query(query)
+    refusal = str(KIOSK_REFUSALS[kind]()) if query and kind in KIOSK_REFUSALS else ""
+    status = 200
+    if query and not refusal and services.rate_limited(
+            f"kiosk-search:{running.pk}", limit=KIOSK_SEARCHES, window=KIOSK_SEARCH_WINDOW):
+        refusal = _("This tablet has searched many times in a short while. Wait a few "
+                    "minutes, or ask someone from the team for help.")
+        status = 429
+    if query and not refusal:
         visible = Person.objects.visible_to(request.membership)  # type: ignore[attr-defined]
-        people = list(search_people(visible, query, limit=RESULTS_SHOWN)
-                      .only("pk", "given_name", "family_name", "preferred_name"))
+        if kind == display.KIOSK_PHONE:
+            ids = {p.pk for p in people_with_phone(request.organization,  # type: ignore
+                                                   query)}
+            people = list(visible.filter(pk__in=ids)[:RESULTS_SHOWN])
+            named = {p.pk for p in people}
+        else:
+            people = list(search_people(visible, query, limit=RESULTS_SHOWN)
+                          .only("pk", "given_name", "family_name", "preferred_name"))
+            named = tied_to(event, [p.pk for p in people])
         residences = {r.person_id: r for r in Residence.objects.filter(
             person__in=people, ended_on__isnull=True).select_related("household__address")}
-        results = [label_for(p, residences.get(p.pk)) for p in people]
+        results = [label_for(p, residences.get(p.pk), named=p.pk in named) for p in people]
     lock = request.session[SESSION_KEY]
     lock["offered"] = [r["pk"] for r in results]
     request.session.modified = True
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "events/_kiosk_results.html",
-                      {"event": event, "results": results, "query": query})
-    return _kiosk_page(request, event, running, results=results, query=query)
+                      {"event": event, "results": results, "query": query,
+                       "refusal": refusal}, status=status)
+    return _kiosk_page(request, event, running, results=results, query=query,
+                       refusal=refusal, status=status)
 
 
 @org_view("events.sign_in")

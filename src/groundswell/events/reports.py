@@ -6,7 +6,6 @@ Read-only and aggregate: counts, never names, so the CSV holds no personal data.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable
 from datetime import timedelta
@@ -14,6 +13,7 @@ from datetime import timedelta
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from groundswell.core.spreadsheets import SafeWriter
 from groundswell.events.models import RSVP, Attendance, Event
 from groundswell.events.stats import Figures, conversion_rates
 from groundswell.people.models import Consent, Grievance, Interaction, Residence
@@ -71,19 +71,14 @@ CSV_COLUMNS = ("date", "event", "type", "reached", "households", "new", "returni
                "rapid_response_pct")
 
 
-def _safe(value: str) -> str:
-    """Neutralize spreadsheet formulas in a text cell (a title typed by a member)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def to_csv(rows: list[tuple[Event, Figures]]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeWriter(out)
     writer.writerow(CSV_COLUMNS)
     for event, f in rows:
         rates = conversion_rates(f)
         writer.writerow([
-            timezone.localtime(event.starts_at).date().isoformat(), _safe(event.title),
+            timezone.localtime(event.starts_at).date().isoformat(), event.title,
             event.kind, f.reached, f.households, f.new, f.returning, f.rsvps, f.rsvp_came,
             f.later_visited, f.later_grievance, f.later_action, f.joined_rapid_response,
             rates["later_visited"], rates["later_grievance"], rates["later_action"],

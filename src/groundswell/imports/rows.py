@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import phonenumbers
 
+from groundswell.core.spreadsheets import is_formula
 from groundswell.imports.reading import MAX_CELL
 from groundswell.people.normalize import (
     NormalizationError,
@@ -131,14 +132,10 @@ _LANGUAGES = {
     "vi": "vi", "vietnamese": "vi", "vietnamita": "vi",
     "ar": "ar", "arabic": "ar", "arabe": "ar",
 }
-_FORMULA = re.compile(r"^[=@]|^[+-](?![\d\s(.])")
-
-
 def looks_like_formula(value: str) -> bool:
-    """A cell a spreadsheet would have evaluated (``=SUM(A1)``, ``@cmd``, ``+A1``);
-    a phone number like ``+1 215…`` or ``-`` alone is not one."""
-    text = value.lstrip(" \u00a0")
-    return bool(text) and bool(_FORMULA.match(text)) and text != "-"
+    """A cell a spreadsheet would have evaluated (``=SUM(A1)``, ``@cmd``, ``-2+3``):
+    the filter every export and import shares (core.spreadsheets)."""
+    return is_formula(value)
 
 
 def parse_yes(value: str) -> bool | None:

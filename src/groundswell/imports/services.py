@@ -13,7 +13,6 @@ ids it created and the previous values of what it changed.
 
 from __future__ import annotations
 
-import csv
 import io
 import uuid
 from collections import defaultdict
@@ -35,6 +34,7 @@ from groundswell.core.bulk import checkpoints_aside, no_cycle_collection
 from groundswell.core.models import Base, Membership
 from groundswell.core.permissions import require
 from groundswell.core.services import DomainError
+from groundswell.core.spreadsheets import SafeWriter
 from groundswell.imports import bulk, reading
 from groundswell.imports.models import ImportBatch, ImportRow, ImportTemplate
 from groundswell.imports.rows import (
@@ -100,13 +100,27 @@ FILE_ERRORS: dict[str, Any] = {
     "not_spreadsheet": gettext_lazy("This file is not a spreadsheet. Upload a CSV file or "
                                     "an Excel file (.xlsx)."),
     "too_big": gettext_lazy("The file is too big (10 MB at most). Split it into parts."),
+    "too_expanded": gettext_lazy("This Excel file would take more than 100 MB once opened, "
+                                 "far more than its rows need. Save it as CSV, or split it, "
+                                 "and upload that."),
     "too_many_rows": gettext_lazy("The file has too many rows (50,000 at most). Split it "
                                   "into parts."),
     "too_many_columns": gettext_lazy("The file has too many columns (100 at most)."),
     "no_sheet": gettext_lazy("That sheet is not in the file."),
     "bad_csv": gettext_lazy("The file could not be read as CSV (a quote is never "
                             "closed?). Open it in a spreadsheet and save it again."),
+    "bad_utf8": gettext_lazy("The file is written in UTF-8 except for some lines, which "
+                             "would come out garbled: line %(lines)s. Open it in a "
+                             "spreadsheet, save it as “CSV UTF-8” and upload that."),
 }
+
+
+def file_error(error: reading.UnreadableFile) -> DomainError:
+    """The importer's message for a file that cannot be read."""
+    message = str(FILE_ERRORS[error.code])
+    if error.code == "bad_utf8":
+        message = message % {"lines": error.detail}
+    return DomainError(message)
 
 ROW_ERRORS: dict[str, Any] = {
     "missing_name": gettext_lazy("No name: a person needs a given or family name."),
@@ -167,7 +181,7 @@ def read_batch(batch: ImportBatch) -> reading.Table:
     try:
         return reading.read_table(data, sheet=batch.sheet or None)
     except reading.UnreadableFile as exc:
-        raise DomainError(str(FILE_ERRORS[exc.code])) from None
+        raise file_error(exc) from None
 
 
 # --- upload -------------------------------------------------------------------------------
@@ -193,7 +207,7 @@ def upload(actor: Membership, *, file_name: str, data: bytes,
     try:
         table = reading.read_table(data, sheet=sheet or None)
     except reading.UnreadableFile as exc:
-        raise DomainError(str(FILE_ERRORS[exc.code])) from None
+        raise file_error(exc) from None
     org = actor.organization
     mapping, template = _template_mapping(org.pk, table.headers)
     if not mapping:
@@ -236,7 +250,7 @@ def choose_sheet(actor: Membership, batch: ImportBatch, sheet: str) -> ImportBat
     except OSError:
         raise DomainError(_("The uploaded file is missing. Upload it again.")) from None
     except reading.UnreadableFile as exc:
-        raise DomainError(str(FILE_ERRORS[exc.code])) from None
+        raise file_error(exc) from None
     with transaction.atomic():
         batch.sheet, batch.headers, batch.row_count = table.sheet, table.headers, len(table.rows)
         batch.mapping = {str(i): t for i, t in guess_mapping(table.headers).items()}
@@ -580,7 +594,7 @@ def report_csv(actor: Membership, batch: ImportBatch) -> bytes:
     """The report as a CSV file (UTF-8 with BOM): row number, outcome, messages."""
     require(actor, "imports.manage")
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SafeWriter(buffer)
     writer.writerow([_("Row"), _("Outcome"), _("Person"), _("Messages")])
     for row in report_rows(batch):
         writer.writerow([row["number"], row["outcome_label"], row["person_id"] or "",

@@ -153,6 +153,7 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
                                                          strict=True)),
         "sheets": imports.sheets_of(batch),
         "encoding": reading.ENCODINGS.get(batch.encoding, batch.encoding),
+        "legacy_encoding": batch.encoding in ("cp1252", "latin-1"),
     }, status=status)
 
 

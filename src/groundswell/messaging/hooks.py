@@ -6,6 +6,10 @@ proxy the URL Django sees is not that one, so it is rebuilt from ``SITE_URL`` (t
 public origin, the one configured at the provider) and the request's path and query,
 whatever ``TRUSTED_PROXY_HOPS`` and the forwarded headers say. A missing or wrong
 signature is a 403 and changes nothing; bad fields are a 400 with a plain message.
+
+The signature is checked before the organization is looked up, so an unsigned request
+gets the same 403, with the same body, for an organization that exists and for one
+that does not: the webhook does not tell which slugs exist.
 """
 
 from __future__ import annotations
@@ -48,6 +52,11 @@ def _organization(slug: str) -> Organization:
     return org
 
 
+def _forbidden(kind: str) -> HttpResponse:
+    logger.warning("Refused %s webhook with a missing or wrong signature.", kind)
+    return HttpResponse("Forbidden: bad signature.\n", status=403, content_type="text/plain")
+
+
 def _bad(exc: InvalidInput, status: int = 400) -> HttpResponse:
     return HttpResponse(f"{exc.field}: {exc.message}\n", status=status,
                         content_type="text/plain; charset=utf-8")
@@ -56,10 +65,9 @@ def _bad(exc: InvalidInput, status: int = 400) -> HttpResponse:
 @csrf_exempt
 @require_POST
 def incoming(request: HttpRequest, organization: str) -> HttpResponse:
-    org = _organization(organization)
     if not signature_valid(request):
-        logger.warning("Refused an incoming-text webhook with a missing or wrong signature.")
-        return HttpResponse("Forbidden: bad signature.\n", status=403, content_type="text/plain")
+        return _forbidden("an incoming-text")
+    org = _organization(organization)
     missing = [name for name in ("MessageSid", "From", "Body") if name not in request.POST]
     if missing:
         return HttpResponse(f"Missing fields: {', '.join(missing)}\n", status=400,
@@ -77,10 +85,9 @@ def incoming(request: HttpRequest, organization: str) -> HttpResponse:
 @csrf_exempt
 @require_POST
 def status(request: HttpRequest, organization: str) -> HttpResponse:
-    org = _organization(organization)
     if not signature_valid(request):
-        logger.warning("Refused a status webhook with a missing or wrong signature.")
-        return HttpResponse("Forbidden: bad signature.\n", status=403, content_type="text/plain")
+        return _forbidden("a status")
+    org = _organization(organization)
     if "MessageStatus" not in request.POST or not (request.GET.get("ref")
                                                    or request.POST.get("MessageSid")):
         return HttpResponse("Missing fields: MessageStatus and MessageSid\n", status=400,

@@ -1,7 +1,9 @@
 """What happens when a text arrives or a provider reports a delivery status.
 
 ``receive_sms`` stores the text (once per provider id), acts on STOP/START/HELP in
-English and Spanish, puts everything else in the organization's shared inbox and on
+English and Spanish (and on a request to stop in one's own words: ``keywords``), sends a
+text that may ask to stop without saying so clearly to the inbox for review (never to
+another area), puts everything else in the organization's shared inbox and on
 the person's timeline, and tells other areas (``signals.inbound_message_received``).
 A number nobody has becomes a new person to review, except when it texted a confidential
 number (a rapid-response hotline): a reporter is kept on no one's record, and answers go
@@ -155,7 +157,11 @@ def receive_sms(organization: Organization, *, from_number: str, to_number: str,
     if existing is not None:
         return Received(existing, False)
     kind = keywords.classify(body)
-    confidential = is_confidential(org, to_number or "")
+    # A text that may ask to stop but does not say so clearly is for a person to read in
+    # the inbox: not an opt-out, not handed to another area (on a hotline it would be
+    # taken for a sighting report), whatever number it was sent to.
+    unclear = not kind and keywords.unclear(body)
+    confidential = is_confidential(org, to_number or "") and not unclear
     with transaction.atomic():
         contacts = _people_with(org, index)
         unknown = not contacts
@@ -169,7 +175,11 @@ def receive_sms(organization: Organization, *, from_number: str, to_number: str,
         conversation, _created = Conversation.objects.get_or_create(
             organization=org, address_index=index,
             defaults={"person": person, "contact": contact,
-                      "needs_review": unknown and not hidden and person is not None})
+                      "needs_review": (unknown or unclear) and not hidden
+                      and person is not None})
+        if unclear and not conversation.needs_review:
+            conversation.needs_review = True
+            conversation.save(update_fields=["needs_review"])
         if conversation.person_id is None and person is not None:
             conversation.person, conversation.contact = person, contact
             conversation.save(update_fields=["person", "contact"])
@@ -211,11 +221,12 @@ def receive_sms(organization: Organization, *, from_number: str, to_number: str,
                 record_interaction(None, one.person, kind=Interaction.Kind.TEXT,
                                    summary=body, organization=org,
                                    source=("messaging.inboundmessage", str(inbound.pk)))
-            _notify(org, person, contact, body, inbound)
+            if not unclear:
+                _notify(org, person, contact, body, inbound)
         audit.record("messaging.inbound.received", organization=org, obj=inbound,
                      data={"keyword": kind, "confidential": True} if confidential else
                      {"person": person.pk, "keyword": kind,  # type: ignore[union-attr]
-                      "unknown": unknown})
+                      "unknown": unknown, "unclear": unclear})
     return result
 
 

@@ -264,6 +264,9 @@ class Sender:
                            message.pk)
             return Outcome(message, error=providers.TemporaryError("unexpected"),
                            sender=outgoing.sender)
+        finally:
+            if outgoing.sender:  # the number's window counts this text from now
+                self.pool.release(outgoing.sender)
 
     def process(self, messages: list[Claimed]) -> None:
         if not messages:

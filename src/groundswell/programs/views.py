@@ -10,7 +10,6 @@ not on its staff). Names never go in a URL: searches are posted and kept in the 
 
 from __future__ import annotations
 
-import csv
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +32,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from groundswell.core import audit
 from groundswell.core.services import DomainError
+from groundswell.core.spreadsheets import SafeWriter
 from groundswell.core.views import membership_of, org_slug_of, org_view
 from groundswell.people.models import Person
 from groundswell.people.search import search_people
@@ -810,18 +810,6 @@ def program_reports(request: HttpRequest) -> HttpResponse:
     })
 
 
-class _SafeWriter:
-    """csv.writer whose text cells cannot start a spreadsheet formula (names of items
-    and programs are typed by members): = + - @ tab and CR get an apostrophe first."""
-
-    def __init__(self, out: HttpResponse) -> None:
-        self.writer = csv.writer(out)
-
-    def writerow(self, row: list[Any]) -> None:
-        self.writer.writerow([f"'{cell}" if isinstance(cell, str) and cell[:1] in
-                              ("=", "+", "-", "@", "\t", "\r") else cell for cell in row])
-
-
 @org_view("programs.reports")
 @require_POST
 def program_reports_export(request: HttpRequest) -> HttpResponse:
@@ -838,7 +826,7 @@ def program_reports_export(request: HttpRequest) -> HttpResponse:
         f'attachment; filename="programs-report-{data["since"]:%Y%m%d}-{data["until"]:%Y%m%d}'
         '.csv"')
     response.write("\ufeff")
-    writer = _SafeWriter(response)
+    writer = SafeWriter(response)
     writer.writerow([_("Section"), _("Measure"), _("Value")])
     section = _("Distributions")
     for label, value in (

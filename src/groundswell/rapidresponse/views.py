@@ -8,7 +8,6 @@ view that returns a number (``report_reveal``) is for admins and audited.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections import Counter, defaultdict
 from datetime import timedelta
@@ -27,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from groundswell.core.permissions import can
 from groundswell.core.services import DomainError
+from groundswell.core.spreadsheets import SafeWriter
 from groundswell.core.views import membership_of, org_slug_of, org_view
 from groundswell.people.services import InvalidInput
 from groundswell.rapidresponse import outbound, services
@@ -669,7 +669,7 @@ def review_export(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="incidents.csv"'
     response.write("\ufeff")
-    writer = csv.writer(response)
+    writer = SafeWriter(response)
     writer.writerow(["incident", "received", "source", "state", "drill", "unverified",
                      "seconds_to_confirm", "seconds_to_alert", "seconds_to_first_delivery",
                      "responders_asked", "responders_confirmed", "responders_on_the_way",

@@ -11,8 +11,6 @@ Excel shows "José Rodríguez" and not "JosÃ© RodrÃ­guez".
 
 from __future__ import annotations
 
-import csv
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +30,7 @@ from groundswell.core import audit
 from groundswell.core.models import Membership
 from groundswell.core.permissions import can, require
 from groundswell.core.services import DomainError
+from groundswell.core.spreadsheets import SafeWriter, neutralize
 from groundswell.people.models import ContactPoint, Person, Residence
 from groundswell.people.normalize import format_phone, mask_phone
 from groundswell.people.services.records import InvalidInput, phone_region
@@ -48,22 +47,6 @@ FORMATS: dict[str, tuple[Promise, str, str]] = {
 }
 
 # Cells a spreadsheet would evaluate: OWASP's CSV injection list.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# Control characters no XLSX file may hold (openpyxl refuses them); a name pasted
-# from somewhere odd must not turn an export into an error page.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def neutralize(value: str) -> str:
-    """``"=HYPERLINK(...)"`` -> ``"'=HYPERLINK(...)"``: text, not a formula. Leading
-    spaces do not hide a formula either (some spreadsheets trim them). Control
-    characters are dropped."""
-    value = _CONTROL.sub("", value)
-    if value.lstrip(" \u00a0").startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 @dataclass(frozen=True)
 class _Row:
     """What one person's cells are made from, gathered once."""
@@ -264,7 +247,7 @@ def write_people_export(actor: Membership, people_queryset: QuerySet[Person], fm
     written = 0
     if fmt == "csv":
         with path.open("w", encoding="utf-8-sig", newline="") as out:
-            writer = csv.writer(out)
+            writer = SafeWriter(out)
             writer.writerow(headers)
             for cells in rows():
                 writer.writerow(cells)

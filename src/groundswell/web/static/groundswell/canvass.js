@@ -4,15 +4,18 @@
  * who lives there, what happened last time, the script. Each visit recorded here gets
  * an id made on the phone (a UUID) and goes into an IndexedDB queue; the queue is sent
  * to the sync endpoint when the phone is online (at once, when the connection comes
- * back, or with "Send now"). The server answers per visit: saved, already saved (a
- * repeated sync), or refused with a reason. Nothing here uses innerHTML with data.
+ * back, every minute while some wait, or with "Send now"), in chunks under the
+ * server's limits. The server answers per visit: saved, already saved (a repeated
+ * sync), refused with a reason (shown here), or to be sent again. The phone's clock
+ * time at sending goes with each chunk, so the server can correct a clock that is off.
+ * Nothing here uses innerHTML with data.
  */
 (function () {
   "use strict";
 
   var DB_NAME = "groundswell-canvass";
   var STORE = "visits";
-  var CACHE = "groundswell-canvass-v1";  // the same name as in the service worker
+  var CACHE = "groundswell-canvass-v2";  // the same name as in the service worker
 
   function openDb() {
     return new Promise(function (resolve, reject) {
@@ -68,6 +71,9 @@
     var db = null;
     var current = null;
     var syncing = false;
+    var problem = "";  // why the last sync stopped, while visits wait
+    var maxBytes = Number(app.dataset.maxBytes) || 1000000;
+    var chunkSize = Math.min(Number(app.dataset.maxVisits) || 100, 100);
     var form = document.getElementById("visit-form");
     var visitSection = document.getElementById("visit");
     var listSection = document.getElementById("door-list");
@@ -82,12 +88,19 @@
       if (!db) return Promise.resolve();
       return allVisits(db, walkList).then(function (visits) {
         var waiting = visits.filter(function (v) { return v.status === "queued"; });
+        var refused = visits.filter(function (v) { return v.status === "rejected"; });
         var status = document.getElementById("queue-status");
-        status.textContent = waiting.length ? msg.msgWaiting + " " + waiting.length : msg.msgAllSent;
+        // "All visits sent" only when every visit of this list was saved by the server.
+        var text = msg.msgAllSent;
+        if (waiting.length) text = msg.msgWaiting + " " + waiting.length;
+        else if (refused.length) text = msg.msgRefused + " " + refused.length;
+        if (problem && waiting.length) text = problem + " " + text;
+        status.textContent = text;
         status.dataset.waiting = String(waiting.length);
+        status.dataset.refused = String(refused.length);
         var rejected = document.getElementById("rejected");
         rejected.textContent = "";
-        visits.filter(function (v) { return v.status === "rejected"; }).forEach(function (v) {
+        refused.forEach(function (v) {
           var door = doors[v.household || v.address_of];
           rejected.appendChild(el("li", msg.msgRejected + " " + (door ? door.street : "") + " — " + (v.error || "")));
         });
@@ -99,6 +112,20 @@
           button.classList.toggle("visited", done);
           var state = button.querySelector(".door-state");
           if (done) state.textContent = msg.msgVisited;
+        });
+      });
+    }
+
+    // Earlier versions of this page marked a whole queue refused when the server
+    // refused one of its visits, and never sent them again. A refusal the server made
+    // about the visit itself carries "judged"; the others go back in the queue (the
+    // server finds any already saved by their id).
+    function rescue() {
+      return allVisits(db, walkList).then(function (visits) {
+        var lost = visits.filter(function (v) { return v.status === "rejected" && !v.judged; });
+        if (!lost.length) return null;
+        return tx(db, "readwrite", function (store) {
+          lost.forEach(function (v) { v.status = "queued"; v.error = ""; store.put(v); });
         });
       });
     }
@@ -206,55 +233,103 @@
       });
     });
 
+    // One sync sends the queue in chunks under the server's limits (visits and bytes,
+    // from the page). The server judges each visit: saved or already saved (dropped
+    // from the queue), refused (kept here with its reason, not sent again) or "retry"
+    // (kept, sent again). Anything else — no network, a 5xx, 429, logged out, a body
+    // that is not an answer — is not about the visits: every one stays queued.
+    function wire(v) {
+      var copy = Object.assign({}, v);
+      delete copy.status; delete copy.error; delete copy.judged;
+      return copy;
+    }
+
+    function bytes(text) { return new Blob([text]).size; }
+
+    function nextChunk(pending) {
+      var budget = Math.floor(maxBytes * 0.9) - 200;  // room for the envelope
+      var chunk = [];
+      var used = 0;
+      for (var i = 0; i < pending.length && chunk.length < chunkSize; i++) {
+        var size = bytes(JSON.stringify(wire(pending[i]))) + 1;
+        if (chunk.length && used + size > budget) break;
+        chunk.push(pending[i]);
+        used += size;
+      }
+      return chunk;
+    }
+
+    function post(chunk, tried) {
+      var body = JSON.stringify({ sent_at: new Date().toISOString(), visits: chunk.map(wire) });
+      return fetch(app.dataset.sync, {
+        method: "POST", credentials: "same-origin", body: body,
+        headers: { "Content-Type": "application/json", "X-CSRFToken": app.dataset.csrf,
+                   "Accept": "application/json" }
+      }).then(function (response) {
+        var type = response.headers.get("Content-Type") || "";
+        if (response.status === 413 && chunk.length > 1) {
+          chunkSize = Math.max(1, Math.floor(chunk.length / 2));
+          return "again";
+        }
+        if (response.status === 413) {  // this one visit alone is too big to send
+          chunk[0].status = "rejected"; chunk[0].error = msg.msgTooBig; chunk[0].judged = 1;
+          tried[chunk[0].id] = true;
+          return tx(db, "readwrite", function (store) { store.put(chunk[0]); }).then(function () { return "again"; });
+        }
+        if (response.redirected || response.status === 401 || response.status === 403 ||
+            type.indexOf("application/json") !== 0) {
+          problem = msg.msgLogin;
+          return "stop";
+        }
+        if (!response.ok) {
+          problem = msg.msgFailed;
+          return "stop";
+        }
+        return response.json().then(function (answer) {
+          var byId = {};
+          chunk.forEach(function (v) { byId[v.id] = v; tried[v.id] = true; });
+          return tx(db, "readwrite", function (store) {
+            (answer.results || []).forEach(function (r) {
+              var v = byId[r.id];
+              if (!v) return;
+              if (r.status === "saved" || r.status === "already_saved") {
+                v.status = "saved"; v.error = "";
+              } else if (r.status === "rejected") {
+                v.status = "rejected"; v.error = r.error || ""; v.judged = 1;
+              } else {
+                return;  // "retry", or an answer this page does not know: kept
+              }
+              store.put(v);
+            });
+          }).then(function () { return "next"; });
+        });
+      });
+    }
+
     function sync() {
       if (syncing || !db) return Promise.resolve();
       syncing = true;
+      problem = "";
       var status = document.getElementById("queue-status");
       return allVisits(db, walkList).then(function (visits) {
         var queued = visits.filter(function (v) { return v.status === "queued"; });
         if (!queued.length) return null;
         status.textContent = msg.msgSending;
-        var body = JSON.stringify({ visits: queued.map(function (v) {
-          var copy = Object.assign({}, v); delete copy.status; delete copy.error; return copy;
-        }) });
-        return fetch(app.dataset.sync, {
-          method: "POST", credentials: "same-origin", body: body,
-          headers: { "Content-Type": "application/json", "X-CSRFToken": app.dataset.csrf,
-                     "Accept": "application/json" }
-        }).then(function (response) {
-          var type = response.headers.get("Content-Type") || "";
-          if (response.redirected || type.indexOf("application/json") !== 0) {
-            status.textContent = msg.msgLogin;
-            return null;
-          }
-          return response.json().then(function (answer) {
-            if (!response.ok) {
-              var reason = (answer.error || "") + " " + (answer.details || []).join(" ");
-              return tx(db, "readwrite", function (store) {
-                queued.forEach(function (v) { v.status = "rejected"; v.error = reason; store.put(v); });
-              });
-            }
-            var byId = {};
-            queued.forEach(function (v) { byId[v.id] = v; });
-            return tx(db, "readwrite", function (store) {
-              (answer.results || []).forEach(function (r) {
-                var v = byId[r.id];
-                if (!v) return;
-                v.status = r.status === "rejected" ? "rejected" : "saved";
-                v.error = r.error || "";
-                store.put(v);
-              });
-            });
+        var tried = {};  // each visit at most once per sync, so a "retry" cannot loop
+        function round() {
+          var pending = queued.filter(function (v) { return v.status === "queued" && !tried[v.id]; });
+          if (!pending.length) return null;
+          return post(nextChunk(pending), tried).then(function (next) {
+            return next === "stop" ? null : round();
           });
-        });
+        }
+        return round();
       }).catch(function () {
-        status.textContent = msg.msgFailed;
-        status.dataset.failed = "1";
+        problem = msg.msgFailed;
       }).then(function () {
         syncing = false;
-        if (status.textContent !== msg.msgFailed && status.textContent !== msg.msgLogin) {
-          return refresh();
-        }
+        status.dataset.failed = problem ? "1" : "";
+        return refresh();
       });
     }
 
@@ -283,9 +358,13 @@
     }
     openDb().then(function (opened) {
       db = opened;
+      return rescue();
+    }).then(function () {
       app.dataset.ready = "1";
       return refresh();
     }).then(function () { if (navigator.onLine) sync(); });
+    // Visits wait for signal; try again now and then without waiting for a tap.
+    setInterval(function () { if (navigator.onLine) sync(); }, 60000);
   }
 
   document.addEventListener("DOMContentLoaded", function () {

@@ -5,7 +5,7 @@
  * block (tiles are never fetched ahead: tile servers forbid bulk downloads). Syncs
  * (POST) always go to the network. */
 "use strict";
-var CACHE = "groundswell-canvass-v1";
+var CACHE = "groundswell-canvass-v2";  // changed with canvass.js: old copies go
 var TILES = "groundswell-tiles-v1";
 var MAX_TILES = 3000;
 var TILE_URL = "{{ map_tile_url|escapejs }}";
