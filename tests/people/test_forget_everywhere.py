@@ -110,6 +110,7 @@ def family(personas, var, sms_gateway, django_capture_on_commit_callbacks):  # n
         people.add_contact(admin, rosa, kind="email", value=EMAIL)
         people.record_grievance(admin, rosa, category="rent", text=f"{TOKEN} rent doubled")
         people.record_interaction(admin, rosa, kind="note", summary=f"{TOKEN} works nights")
+        people.rate_engagement(admin, rosa, level=3, reason=f"{TOKEN} brought her block")
         household = people.current_residence(rosa).household_id
         results = canvass.sync_visits(canvasser, {"visits": [
             {"id": str(uuid.uuid4()), "walk_list": wl.pk, "household": household,

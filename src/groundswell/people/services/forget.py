@@ -156,7 +156,7 @@ def forget_person(actor: Membership, person: Person) -> Person:
             if interaction.summary or interaction.source_type or interaction.source_id:
                 interaction.summary, interaction.source_type, interaction.source_id = "", "", ""
                 interaction.save(update_fields=["summary", "source_type", "source_id"])
-        Assessment.objects.filter(person_id__in=ids).exclude(reason="").update(reason="")
+        Assessment.objects.filter(person_id__in=ids).update(reason="")  # sealed: no lookup
         Merge.objects.filter(models.Q(kept_id__in=ids) | models.Q(merged_id__in=ids)).update(
             undo={})
         now = timezone.now()
