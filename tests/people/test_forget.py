@@ -28,7 +28,7 @@ from groundswell.people.models import (
     Residence,
 )
 from groundswell.people.search import search_people
-from groundswell.people.services.forget import FORGOTTEN_NAME, person_forgotten
+from groundswell.people.services.forget import ERASERS, FORGOTTEN_NAME
 from tests.conftest import login
 
 pytestmark = pytest.mark.django_db
@@ -120,15 +120,22 @@ def test_forgetting_also_forgets_the_records_merged_into_them_and_their_undo_dat
     assert Merge.objects.get().undo["kept"]["preferred_name"] == "Rosi"
     received = []
 
-    def receiver(sender, organization, person_ids, **kwargs):
-        received.append(sorted(person_ids))
+    def eraser(forgetting):
+        received.append((sorted(forgetting.person_ids), forgetting.phones, forgetting.emails))
+        return {"things": 7}
 
-    person_forgotten.connect(receiver)
+    ERASERS["test"] = eraser  # as an area registers its own in AppConfig.ready()
     try:
         services.forget_person(admin(in_org), rosa)
     finally:
-        person_forgotten.disconnect(receiver)
-    assert received == [sorted([rosa.pk, old.pk])]
+        del ERASERS["test"]
+    # Every area's eraser is told the person, the records merged into them, and their
+    # numbers and addresses (read before the contacts are deleted).
+    assert received == [(sorted([rosa.pk, old.pk]), ["+12155550134", "+12675550101"],
+                         ["rosa@example.org"])]
+    with scopes_disabled():
+        event = AuditEvent.objects.get(code="people.person.forgotten")
+    assert event.data["erased"]["test.things"] == 7
     old.refresh_from_db()
     assert old.given_name == FORGOTTEN_NAME and old.forgotten_at is not None
     assert not ContactPoint.objects.exists()

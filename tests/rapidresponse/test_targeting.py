@@ -80,3 +80,28 @@ def test_radius_respects_each_subscribers_own_radius(offsets, radius, own):
     for c in people:
         d = distance_m(LAT, LON, c.lat, c.lon)
         assert (c.id in chosen) == (d <= radius and d <= c.radius_m)
+
+
+# --- block-level home points ---------------------------------------------------------------
+
+coordinates = st.tuples(st.floats(-89.9, 89.9), st.floats(-179.9, 179.9))
+
+
+@given(coordinates)
+def test_a_block_point_is_its_cells_centre_and_never_far(point):
+    lat, lon = point
+    cell = targeting.block_point(lat, lon)
+    # The same cell for every point in it (storing it again changes nothing) ...
+    assert targeting.block_point(*cell) == cell
+    # ... within half a cell of the real point on each axis (about 28 m north-south).
+    half = targeting.BLOCK_DEGREES / 2 + 1e-6
+    assert abs(cell[0] - lat) <= half and abs(cell[1] - lon) <= half
+
+
+@given(coordinates, st.floats(0, 0.999999), st.floats(0, 0.999999))
+def test_every_point_of_a_cell_gives_the_same_block_point(point, a, b):
+    cell = targeting.block_point(*point)
+    half = targeting.BLOCK_DEGREES / 2
+    # Strictly inside (a point on a grid line, to the last bit, may fall either way).
+    inside = (cell[0] + (2 * a - 1) * half * 0.99, cell[1] + (2 * b - 1) * half * 0.99)
+    assert targeting.block_point(*inside) == cell

@@ -31,3 +31,8 @@ class CanvassConfig(AppConfig):
             "canvass.visits.synced": _("Door visits synced"),
             "canvass.visit.recorded": _("Door visit recorded"),
         })
+        from groundswell.canvass.erasure import erase_person
+        from groundswell.people.services.forget import register_eraser
+
+        register_eraser("canvass", erase_person, erases=_(
+            "The notes and answers of their door visits"))

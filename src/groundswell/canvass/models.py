@@ -11,7 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from groundswell.core.crypto import EncryptedFieldsModel, EncryptedTextField
+from groundswell.core.crypto import EncryptedFieldsModel, EncryptedJSONField, EncryptedTextField
 from groundswell.core.models import Base, Membership, Role
 from groundswell.geo.models import Turf
 from groundswell.people.models import Household, OrgOwned, Person, scoped
@@ -161,7 +161,9 @@ class DoorVisit(OrgOwned, EncryptedFieldsModel):
     canvasser = models.ForeignKey(Membership, null=True, on_delete=models.SET_NULL,
                                   related_name="+")
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
-    answers = models.JSONField(default=dict, blank=True)  # {question id: answer}
+    # {question id: answer}, sealed whole: free-text answers are a resident's own words,
+    # and even a yes/no links them to a question.
+    answers = EncryptedJSONField(default=dict, blank=True)
     notes = EncryptedTextField(_("notes"), blank=True)
     # When it happened, as best the server can tell: the phone's time corrected by how
     # far the phone's clock was off when it sent the visit, never after the server got

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import os
 from collections.abc import Callable
 from functools import cache, lru_cache
@@ -153,6 +154,37 @@ class EncryptedTextField(models.TextField):
         """The blind index a stored ``value`` gets, for ``filter(<index>=...)``."""
         normalized = self.normalize(value) if self.normalize else value
         return blind_index(normalized, purpose=self.context)
+
+
+class EncryptedJSONField(EncryptedTextField):
+    """A JSON value (dicts, lists, strings, numbers) stored encrypted as one text: for
+    structured data whose every part may be personal (answers given at a door). Read
+    and written as the Python value; an empty dict or list is stored sealed too, so a
+    dump does not tell an empty value from a full one."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if kwargs.get("blind_index_field"):
+            raise ValueError("An encrypted JSON value has no blind index.")
+        super().__init__(*args, **kwargs)
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
+        if value is None:
+            return None
+        if value == "":
+            return self.get_default()
+        return json.loads(decrypt(value, context=self.context))
+
+    def to_python(self, value: Any) -> Any:
+        return value
+
+    def get_prep_value(self, value: Any) -> Any:
+        if value is None:
+            return None
+        return encrypt(json.dumps(value, ensure_ascii=False, separators=(",", ":")),
+                       context=self.context)
+
+    def value_to_string(self, obj: models.Model) -> str:
+        return json.dumps(self.value_from_object(obj))
 
 
 class EncryptedFieldsModel(models.Model):

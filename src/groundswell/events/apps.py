@@ -43,3 +43,8 @@ class EventsConfig(AppConfig):
             "events.follow_up.listed": _("Follow-up list saved as a call list"),
             "events.report.exported": _("Event report exported"),
         })
+        from groundswell.events.erasure import erase_person
+        from groundswell.people.services.forget import register_eraser
+
+        register_eraser("events", erase_person, erases=_(
+            "Their RSVPs, shift sign-ups and follow-ups"))

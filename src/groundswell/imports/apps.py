@@ -26,3 +26,9 @@ class ImportsConfig(AppConfig):
             "imports.export.written": _("Export written"),
             "imports.export.downloaded": _("Export downloaded"),
         })
+        from groundswell.imports.erasure import erase_person
+        from groundswell.people.services.forget import register_eraser
+
+        register_eraser("imports", erase_person, erases=_(
+            "What imports kept to undo their rows, and every upload not imported "
+            "yet and export not downloaded yet (they may hold them)"))

@@ -32,3 +32,8 @@ class MessagingConfig(AppConfig):
             "messaging.conversation.read": _("Conversation read"),
             "messaging.settings.changed": _("Messaging settings changed"),
         })
+        from groundswell.messaging.erasure import erase_person
+        from groundswell.people.services.forget import register_eraser
+
+        register_eraser("messaging", erase_person, erases=_(
+            "Their conversations: every text and email sent to them or received from them"))

@@ -398,7 +398,8 @@ class Assessment(OrgOwned):
     computed = models.BooleanField(default=False)
     assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="+")
-    reason = models.CharField(_("why"), max_length=200, blank=True)
+    # Sealed: an organizer's words about a person (what they did, what they said).
+    reason = EncryptedTextField(_("why"), blank=True)
 
     objects = scoped()
 

@@ -25,3 +25,21 @@ def find_duplicates_task(organization_id: int, membership_id: int | None = None)
         return 0  # the organization or the member is gone
     with scope(organization=org):
         return find_duplicates(org, actor).created
+
+
+@task()
+def compact_search_index(organization_id: int) -> bool:
+    """After someone is forgotten: SQLite's full-text tables only mark a removed text as
+    deleted, and its words stay in their segments until those are merged, so merge them
+    all now (one pass over the index, too slow for the forgetting transaction; the task
+    is stored with that transaction and retried by the worker until it runs). PostgreSQL
+    keeps no copy of the text in its indexes' live rows; its dead rows go at the next
+    vacuum. Returns whether anything was compacted."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return False
+    with connection.cursor() as cursor:
+        for table in ("people_person_fts", "people_person_words"):
+            cursor.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")  # noqa: S608
+    return True

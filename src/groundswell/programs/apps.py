@@ -28,3 +28,9 @@ class ProgramsConfig(AppConfig):
             "programs.reports": overseers,  # reach and conversion, CSV
         })
         register_events(AUDIT_EVENTS)
+        from groundswell.people.services.forget import register_eraser
+        from groundswell.programs.erasure import erase_person
+
+        register_eraser("programs", erase_person, erases=_(
+            "A child's allergies, medical notes and pickup and emergency contacts; "
+            "being a guardian in a program"))

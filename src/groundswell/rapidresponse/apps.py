@@ -57,3 +57,9 @@ class RapidresponseConfig(AppConfig):
         register_confidential_number(
             lambda organization, to_number:
             receivers.network_for_number(organization, to_number) is not None)
+        from groundswell.people.services.forget import register_eraser
+        from groundswell.rapidresponse.erasure import erase_person
+
+        register_eraser("rapidresponse", erase_person, erases=_(
+            "Their place in the rapid-response network (role, place, replies) and "
+            "the reports they texted in"))

@@ -115,6 +115,9 @@ class SubscriberRole(models.TextChoices):
     DISPATCHER = "dispatcher", _("Dispatcher")
 
 
+RESPONDER_ROLES = frozenset({SubscriberRole.RESPONDER, SubscriberRole.LEGAL_OBSERVER})
+
+
 class Subscriber(OrgOwned):
     """A person who said yes to rapid-response alerts (their Consent is the source of
     truth: the outbox refuses anyone whose consent is withdrawn)."""
@@ -126,10 +129,14 @@ class Subscriber(OrgOwned):
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="subscribers")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
-    role = models.CharField(_("role"), max_length=20, choices=SubscriberRole.choices,
-                            default=SubscriberRole.NEIGHBOR)
+    # Sealed: a responder or legal observer is the person most at risk if the database
+    # leaks. Never filtered in SQL (every encryption differs): read, then decrypted.
+    role = EncryptedTextField(_("role"), choices=SubscriberRole.choices,
+                              default=SubscriberRole.NEIGHBOR)
     language = models.CharField(_("language"), max_length=2, default="es",
                                 choices=[("es", _("Spanish")), ("en", _("English"))])
+    # The centre of the home's block-level cell (targeting.block_point), never the exact
+    # point: alerts go by zone or by a radius of hundreds of metres.
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
     location_source = models.CharField(max_length=12, choices=LocationSource.choices,
@@ -152,14 +159,14 @@ class Subscriber(OrgOwned):
         ordering = ["pk"]
         constraints = [models.UniqueConstraint(fields=["network", "person"],
                                                name="rr_subscriber_unique_person")]
-        indexes = [models.Index(fields=["network", "left_at", "role"])]
+        indexes = [models.Index(fields=["network", "left_at"])]
 
     def __str__(self) -> str:
         return f"{self.get_role_display()} #{self.pk}"
 
     @property
     def is_responder(self) -> bool:
-        return self.role in (SubscriberRole.RESPONDER, SubscriberRole.LEGAL_OBSERVER)
+        return self.role in RESPONDER_ROLES
 
 
 class ReportState(models.TextChoices):

@@ -36,6 +36,7 @@ from groundswell.people.models import Consent, ContactPoint, Person, Residence
 from groundswell.people.services import InvalidInput
 from groundswell.rapidresponse import outbound, states, targeting, texts
 from groundswell.rapidresponse.models import (
+    RESPONDER_ROLES,
     Alert,
     AlertKind,
     AlertRecipient,
@@ -293,6 +294,7 @@ def sync_subscribers(actor: Membership | None, network: Network) -> SyncResult:
             lat, lon = targeting.fallback_point(pk, *centre)
             source = Subscriber.LocationSource.FALLBACK
             approximate += 1
+        lat, lon = targeting.block_point(lat, lon)
         zone = _home_zone(shapes, lat, lon)
         sub = existing.get(pk)
         if sub is None:
@@ -340,7 +342,7 @@ def update_subscriber(actor: Membership, subscriber: Subscriber, *, role: str,
         subscriber.save(update_fields=["role", "language", "drills", "available",
                                        "radius_m"])
         _record("rapidresponse.subscriber.updated", actor, subscriber.organization,
-                subscriber, {"role": role, "drills": drills, "available": available})
+                subscriber, {"drills": drills, "available": available})  # the role is sealed
     return subscriber
 
 
@@ -399,8 +401,8 @@ def join_by_text(organization: Organization, network: Network, person: Person,
         lat = lon = None
         source = Subscriber.LocationSource.NONE
         if res is not None and res.household.address.latitude is not None:
-            lat = float(res.household.address.latitude)
-            lon = float(res.household.address.longitude)
+            lat, lon = targeting.block_point(float(res.household.address.latitude),
+                                             float(res.household.address.longitude))
             source = Subscriber.LocationSource.HOUSEHOLD
         sub, _created = Subscriber.objects.get_or_create(
             network=network, person=person,
@@ -646,15 +648,11 @@ def request_verification(actor: Membership, report: Report) -> list[Verification
         report = _locked(report)
         network = report.network
         asked = set(report.requests.values_list("subscriber_id", flat=True))
-        responders = active_subscribers(network).filter(
-            role__in=[SubscriberRole.RESPONDER, SubscriberRole.LEGAL_OBSERVER],
-            available=True).exclude(pk__in=asked)
+        available = active_subscribers(network).filter(available=True).exclude(pk__in=asked)
         if report.is_drill:
-            responders = responders.filter(drills=True)
-        candidates = [targeting.Candidate(s.pk, s.latitude, s.longitude)
-                      for s in responders.only("pk", "latitude", "longitude")]
-        ranked = targeting.nearest(candidates, report.latitude, report.longitude,
-                                   network.responders_per_request)
+            available = available.filter(drills=True)
+        ranked = _nearest_responders(available, report.latitude, report.longitude,
+                                     network.responders_per_request)
         if not ranked:
             raise DomainError(_("No available responder is left to ask."))
         _apply(report, states.Event("ask"), now)
@@ -679,6 +677,26 @@ def request_verification(actor: Membership, report: Report) -> list[Verification
         _record("rapidresponse.report.verification_requested", actor, report.organization,
                 report, {"asked": len(created)})
     return created
+
+
+def _nearest_responders(subscribers: Any, lat: float | None, lon: float | None,
+                        count: int) -> list[targeting.Ranked]:
+    """The ``count`` nearest responders and legal observers among ``subscribers``. Roles
+    are sealed, so everyone is ranked by distance first (no decryption) and roles are
+    read nearest first, a few at a time, until enough responders are found."""
+    candidates = [targeting.Candidate(pk, la, lo) for pk, la, lo in
+                  subscribers.values_list("pk", "latitude", "longitude")]
+    ranked = targeting.nearest(candidates, lat, lon, len(candidates))
+    chosen: list[targeting.Ranked] = []
+    start, step = 0, max(count * 4, 20)
+    while start < len(ranked) and len(chosen) < count:
+        # Doubling: a few reads when responders are near, ~10 for 10,000 when few exist.
+        batch = ranked[start:start + step]
+        roles = dict(Subscriber.objects.filter(pk__in=[r.id for r in batch])
+                     .values_list("pk", "role"))
+        chosen += [r for r in batch if roles.get(r.id) in RESPONDER_ROLES]
+        start, step = start + step, step * 2
+    return chosen[:count]
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,21 @@ def nearest(candidates: Iterable[Candidate], lat: float | None, lon: float | Non
     return _order([(_distance(c, lat, lon), c.id) for c in candidates])[:count]
 
 
+#: A subscriber's home is kept as the centre of a cell of this many degrees (about 55 m
+#: north-south and 43 m east-west at Philadelphia's latitude): enough for zones and
+#: radii of hundreds of metres and for nearest-first order, not enough to find a door.
+BLOCK_DEGREES = 0.0005
+
+
+def block_point(lat: float, lon: float) -> tuple[float, float]:
+    """The centre of the block-level cell holding (lat, lon); the same for every point
+    of the cell, so a stored point tells no more than the cell."""
+    def snap(value: float) -> float:
+        return round((math.floor(value / BLOCK_DEGREES) + 0.5) * BLOCK_DEGREES, 6)
+
+    return snap(lat), snap(lon)
+
+
 def median(values: Sequence[float]) -> float:
     ordered = sorted(values)
     if not ordered:

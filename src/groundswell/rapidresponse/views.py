@@ -203,15 +203,18 @@ def subscribers(request: HttpRequest, pk: int) -> HttpResponse:
     filters = SubscriberFilterForm(request.GET or None, network=network)
     qs = Subscriber.objects.filter(network=network, left_at__isnull=True).select_related(
         "person", "zone")
+    # Roles are sealed: read (and decrypted) once here, for the totals and the filter.
+    roles = dict(Subscriber.objects.filter(network=network, left_at__isnull=True)
+                 .values_list("pk", "role"))
     if filters.is_valid():
         if filters.cleaned_data.get("role"):
-            qs = qs.filter(role=filters.cleaned_data["role"])
+            wanted = filters.cleaned_data["role"]
+            qs = qs.filter(pk__in=[pk for pk, role in roles.items() if role == wanted])
         if filters.cleaned_data.get("zone"):
             qs = qs.filter(zone=filters.cleaned_data["zone"])
     page = Paginator(qs.order_by("person__family_name", "person__given_name", "pk"), 50) \
         .get_page(request.GET.get("page"))
-    totals = Counter(Subscriber.objects.filter(network=network, left_at__isnull=True)
-                     .values_list("role", flat=True))
+    totals = Counter(roles.values())
     approximate = Subscriber.objects.filter(
         network=network, left_at__isnull=True,
         location_source=Subscriber.LocationSource.FALLBACK).count()

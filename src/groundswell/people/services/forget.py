@@ -19,19 +19,27 @@ when it was created and by which member), the kind and date of each interaction,
 category and date of each grievance, and the level and date of each rating. The audit
 log keeps its events, which hold ids only.
 
-Other areas that hold rows about a person (enrollments, subscribers...) erase theirs
-by connecting to ``person_forgotten``, which is sent inside the same transaction.
+Other areas that hold rows about a person (door visits, enrollments, messages,
+subscribers, RSVPs, import rows...) erase theirs through the erasure registry: each
+registers an eraser from its ``AppConfig.ready()`` with :func:`register_eraser`, and
+every eraser runs inside the same transaction, before the person's own contacts are
+deleted, so it can still find rows kept under their phone or email. Heavy cleanup too
+slow for the transaction (compacting the search index, which keeps deleted words in its
+segments until merged) is a task stored in the same transaction.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.db import models, transaction
-from django.dispatch import Signal
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from groundswell.core import audit
-from groundswell.core.models import Membership
+from groundswell.core.models import Membership, Organization
 from groundswell.core.permissions import require
 from groundswell.core.services import DomainError
 from groundswell.people.models import (
@@ -46,13 +54,57 @@ from groundswell.people.models import (
     Relationship,
     Residence,
 )
+from groundswell.people.tasks import compact_search_index
 
 #: What a forgotten person is called from then on (shown translated on screens).
 FORGOTTEN_NAME = "Forgotten person"
 
-#: Sent with ``organization`` and ``person_ids`` (the person and every record merged into
-#: them) inside forget_person's transaction, for other areas to erase what they hold.
-person_forgotten = Signal()
+
+
+@dataclass(frozen=True)
+class Forgetting:
+    """Who is being forgotten, as each area's eraser needs to find its rows: the person
+    and every record merged into them, and their phones (E.164), emails and the blind
+    indexes of those contacts (rows kept by address, like texts, carry no person id)."""
+
+    organization: Organization
+    person_ids: list[int]
+    phones: list[str]
+    emails: list[str]
+    contact_indexes: list[str]
+
+
+#: An eraser erases what its area holds about a Forgetting, inside forget_person's
+#: transaction, and returns counts (no values) for the audit log.
+Eraser = Callable[[Forgetting], dict[str, int]]
+
+#: area label -> eraser, filled by each area's AppConfig.ready().
+ERASERS: dict[str, Eraser] = {}
+#: area label -> what its eraser erases, in words, for the screen that asks to confirm.
+ERASES: dict[str, Promise | str] = {}
+
+
+def register_eraser(area: str, eraser: Eraser, *, erases: Promise | str) -> None:
+    """Declare what forgetting a person erases in ``area`` (once per area), and say it
+    in a sentence for the person who is about to do it."""
+    if area in ERASERS:
+        raise ValueError(f"An eraser for {area!r} is already registered.")
+    ERASERS[area] = eraser
+    ERASES[area] = erases
+
+
+def erased_elsewhere() -> list[str]:
+    """What the other areas erase, in the reader's language, in a stable order."""
+    return [str(ERASES[area]) for area in sorted(ERASES)]
+
+
+def _forgetting(org: Organization, ids: list[int]) -> Forgetting:
+    phones, emails, indexes = [], [], []
+    for contact in ContactPoint.objects.filter(person_id__in=ids):
+        indexes.append(contact.value_index)
+        (phones if contact.kind == ContactPoint.Kind.PHONE else emails).append(contact.value)
+    return Forgetting(organization=org, person_ids=ids, phones=sorted(set(phones)),
+                      emails=sorted(set(emails)), contact_indexes=sorted(set(indexes)))
 
 
 def _with_merged_records(person: Person) -> list[int]:
@@ -81,6 +133,11 @@ def forget_person(actor: Membership, person: Person) -> Person:
                                 "one instead."))
         ids = _with_merged_records(person)
         org = person.organization
+        forgetting = _forgetting(org, ids)
+        erased: dict[str, int] = {}
+        for area, eraser in sorted(ERASERS.items()):
+            for what, number in eraser(forgetting).items():
+                erased[f"{area}.{what}"] = number
         counts = {
             "contacts": ContactPoint.objects.filter(person_id__in=ids).delete()[0],
             "consents": Consent.objects.filter(person_id__in=ids).delete()[0],
@@ -99,7 +156,7 @@ def forget_person(actor: Membership, person: Person) -> Person:
             if interaction.summary or interaction.source_type or interaction.source_id:
                 interaction.summary, interaction.source_type, interaction.source_id = "", "", ""
                 interaction.save(update_fields=["summary", "source_type", "source_id"])
-        Assessment.objects.filter(person_id__in=ids).exclude(reason="").update(reason="")
+        Assessment.objects.filter(person_id__in=ids).update(reason="")  # sealed: no lookup
         Merge.objects.filter(models.Q(kept_id__in=ids) | models.Q(merged_id__in=ids)).update(
             undo={})
         now = timezone.now()
@@ -107,11 +164,15 @@ def forget_person(actor: Membership, person: Person) -> Person:
             given_name=FORGOTTEN_NAME, family_name="", preferred_name="", language="",
             other_languages=[], birth_year=None, pronouns="", search_text="",
             forgotten_at=now, updated_at=now)
-        person_forgotten.send(sender=Person, organization=org, person_ids=ids)
         audit.record("people.person.forgotten", organization=org, actor=actor.user, obj=person,
-                     data={"person": person.pk, "merged_records": ids[1:], **counts})
+                     data={"person": person.pk, "merged_records": ids[1:], **counts,
+                           "erased": {k: v for k, v in erased.items() if v}})
+        # Queued inside the transaction, not on commit: the task row commits with the
+        # forgetting, so the compaction cannot be lost between the two.
+        compact_search_index.enqueue(org.pk)
         person.refresh_from_db()
     return person
 
 
-__all__ = ["FORGOTTEN_NAME", "forget_person", "person_forgotten"]
+__all__ = ["ERASERS", "ERASES", "FORGOTTEN_NAME", "Eraser", "Forgetting", "erased_elsewhere",
+           "forget_person", "register_eraser"]

@@ -26,7 +26,7 @@ from groundswell.core.services import DomainError
 from groundswell.core.views import membership_of, org_slug_of, org_view
 from groundswell.people.models import DuplicateCandidate, Merge, Person
 from groundswell.people.normalize import fold, mask_phone
-from groundswell.people.services.forget import forget_person
+from groundswell.people.services.forget import erased_elsewhere, forget_person
 from groundswell.people.services.merge import (
     CHOOSABLE,
     KEPT,
@@ -284,7 +284,8 @@ def person_forget(request: HttpRequest, pk: int) -> HttpResponse:
                                             "data is erased; counts in reports remain."))
                 return redirect("people", org_slug=org_slug_of(request))
     template = "people/forget_confirm.html" if step in ("1", "2") else "people/forget.html"
-    return render(request, template, {"person": person, "error": error},
+    return render(request, template, {"person": person, "error": error,
+                                      "erased_elsewhere": erased_elsewhere()},
                   status=400 if error else 200)
 
 
