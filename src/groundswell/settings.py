@@ -300,6 +300,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("GROUNDSWELL_MAX_FORM_BYTES", 1024 * 1024,
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 MAX_REQUEST_BYTES = env_int("GROUNDSWELL_MAX_REQUEST_BYTES", 20 * 1024 * 1024, minimum=1024)
+# Stored uploads never imported and exports never downloaded are deleted this long after
+# they were written (they hold everyone's names and numbers; imports.storage).
+FILE_RETENTION_HOURS = env_int("GROUNDSWELL_FILE_RETENTION_HOURS", 24, minimum=1)
 
 # --- email ------------------------------------------------------------------------
 EMAIL_HOST = env_str("GROUNDSWELL_EMAIL_HOST", "") or ""

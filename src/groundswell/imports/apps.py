@@ -25,4 +25,6 @@ class ImportsConfig(AppConfig):
             "imports.export.requested": _("Export requested"),
             "imports.export.written": _("Export written"),
             "imports.export.downloaded": _("Export downloaded"),
+            "imports.export.expired": _("Export deleted unread after its time"),
+            "imports.batch.expired": _("Upload deleted after its time"),
         })
