@@ -60,12 +60,17 @@ ENCRYPTION_KEYS = env_secret(
     "GROUNDSWELL_ENCRYPTION_KEYS", generated_in=_generated, factory=_new_keyring
 )
 BLIND_INDEX_KEY = env_secret("GROUNDSWELL_BLIND_INDEX_KEY", generated_in=_generated)
+# The audit chain's MAC key: whoever can write the database cannot recompute the chain
+# without it (core.audit). Kept forever: rows written under it verify only with it.
+AUDIT_KEY = env_secret("GROUNDSWELL_AUDIT_KEY", generated_in=_generated)
 try:
     Keyring.parse(ENCRYPTION_KEYS)
 except KeyringError as _exc:
     raise ConfigurationError(f"GROUNDSWELL_ENCRYPTION_KEYS: {_exc}.") from None
 if len(BLIND_INDEX_KEY) < 16:
     raise ConfigurationError("GROUNDSWELL_BLIND_INDEX_KEY must be at least 16 characters.")
+if len(AUDIT_KEY) < 16:
+    raise ConfigurationError("GROUNDSWELL_AUDIT_KEY must be at least 16 characters.")
 
 ALLOWED_HOSTS = env_list("GROUNDSWELL_ALLOWED_HOSTS",
                          [] if PRODUCTION else ["127.0.0.1", "localhost"])
