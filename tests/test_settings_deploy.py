@@ -24,6 +24,7 @@ def production_env(tmp_path: Path, **overrides: str | None) -> dict[str, str]:
         "GROUNDSWELL_ENCRYPTION_KEYS": "k1:" + base64.urlsafe_b64encode(
             secrets.token_bytes(32)).decode(),
         "GROUNDSWELL_BLIND_INDEX_KEY": secrets.token_urlsafe(48),
+        "GROUNDSWELL_AUDIT_KEY": secrets.token_urlsafe(48),
         "GROUNDSWELL_ALLOWED_HOSTS": "groundswell.example.org",
         "GROUNDSWELL_VAR_DIR": str(tmp_path / "var"),
         "GROUNDSWELL_STATIC_ROOT": str(tmp_path / "static"),
@@ -54,7 +55,7 @@ def test_production_passes_check_deploy_without_warnings(tmp_path):
 def test_production_accepts_secrets_from_files(tmp_path):
     env = production_env(tmp_path)
     for name in ("GROUNDSWELL_SECRET_KEY", "GROUNDSWELL_ENCRYPTION_KEYS",
-                 "GROUNDSWELL_BLIND_INDEX_KEY"):
+                 "GROUNDSWELL_BLIND_INDEX_KEY", "GROUNDSWELL_AUDIT_KEY"):
         path = tmp_path / name.lower()
         path.write_text(env.pop(name) + "\n", encoding="utf-8")
         env[f"{name}_FILE"] = str(path)
@@ -70,7 +71,7 @@ def test_the_deploy_check_is_not_vacuous(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["GROUNDSWELL_SECRET_KEY", "GROUNDSWELL_ENCRYPTION_KEYS",
-                                  "GROUNDSWELL_BLIND_INDEX_KEY"])
+                                  "GROUNDSWELL_BLIND_INDEX_KEY", "GROUNDSWELL_AUDIT_KEY"])
 def test_production_without_a_secret_refuses_to_start_naming_it(tmp_path, name):
     result = manage(production_env(tmp_path, **{name: None}), "check")
     assert result.returncode != 0

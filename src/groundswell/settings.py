@@ -80,12 +80,17 @@ ENCRYPTION_KEYS = env_secret(
     "GROUNDSWELL_ENCRYPTION_KEYS", generated_in=_generated, factory=_new_keyring
 )
 BLIND_INDEX_KEY = env_secret("GROUNDSWELL_BLIND_INDEX_KEY", generated_in=_generated)
+# The audit chain's MAC key: whoever can write the database cannot recompute the chain
+# without it (core.audit). Kept forever: rows written under it verify only with it.
+AUDIT_KEY = env_secret("GROUNDSWELL_AUDIT_KEY", generated_in=_generated)
 try:
     Keyring.parse(ENCRYPTION_KEYS)
 except KeyringError as _exc:
     raise ConfigurationError(f"GROUNDSWELL_ENCRYPTION_KEYS: {_exc}.") from None
 if len(BLIND_INDEX_KEY) < 16:
     raise ConfigurationError("GROUNDSWELL_BLIND_INDEX_KEY must be at least 16 characters.")
+if len(AUDIT_KEY) < 16:
+    raise ConfigurationError("GROUNDSWELL_AUDIT_KEY must be at least 16 characters.")
 
 ALLOWED_HOSTS = env_list("GROUNDSWELL_ALLOWED_HOSTS",
                          [] if PRODUCTION else ["127.0.0.1", "localhost"])
@@ -320,6 +325,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("GROUNDSWELL_MAX_FORM_BYTES", 1024 * 1024,
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 MAX_REQUEST_BYTES = env_int("GROUNDSWELL_MAX_REQUEST_BYTES", 20 * 1024 * 1024, minimum=1024)
+# Stored uploads never imported and exports never downloaded are deleted this long after
+# they were written (they hold everyone's names and numbers; imports.storage).
+FILE_RETENTION_HOURS = env_int("GROUNDSWELL_FILE_RETENTION_HOURS", 24, minimum=1)
 
 # --- email ------------------------------------------------------------------------
 EMAIL_HOST = env_str("GROUNDSWELL_EMAIL_HOST", "") or ""

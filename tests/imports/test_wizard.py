@@ -18,7 +18,7 @@ from django_scopes import scope, scopes_disabled
 
 from groundswell.core.models import AuditEvent
 from groundswell.core.services import DomainError
-from groundswell.imports import services
+from groundswell.imports import services, storage
 from groundswell.imports.models import ImportBatch, ImportRow, ImportTemplate
 from groundswell.people import services as people
 from groundswell.people.models import (
@@ -318,7 +318,7 @@ def test_uploads_are_stored_outside_the_web_root_and_removed_after(in_org,
                                                                     django_capture_on_commit_callbacks):
     actor = organizer(in_org)
     batch = services.upload(actor, file_name="../../etc/passwd.csv", data=csv_bytes([ROW]))
-    path = services.stored_file(batch)
+    path = storage.upload_path(batch)
     assert Path(settings.MEDIA_ROOT).resolve() in path.parents
     assert batch.file_name == "passwd.csv"
     assert path.stat().st_mode & 0o077 == 0

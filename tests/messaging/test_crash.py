@@ -63,6 +63,7 @@ def database_env(tmp_path: Path) -> tuple[dict[str, str], Path | None]:
         "GROUNDSWELL_SECRET_KEY": settings.SECRET_KEY,
         "GROUNDSWELL_ENCRYPTION_KEYS": settings.ENCRYPTION_KEYS,
         "GROUNDSWELL_BLIND_INDEX_KEY": settings.BLIND_INDEX_KEY,
+        "GROUNDSWELL_AUDIT_KEY": settings.AUDIT_KEY,
         "PYTHONPATH": str(ROOT / "src"),
     })
     if connection.vendor == "sqlite":

@@ -4,12 +4,26 @@ Each organization has its own chain (events without one go to ``system``); every
 event stores the hash of the previous event of its chain and its own hash over its
 content, so a changed row breaks its own hash and a deleted row leaves a gap in the
 sequence or a head that points past the last row.
+
+The hash is an HMAC-SHA256 under ``GROUNDSWELL_AUDIT_KEY``, a key kept outside the
+database: someone who can write the database cannot recompute the chain after a row
+they changed. Chains begun before the key existed keep their old rows (plain SHA-256,
+never rewritten); the head's ``keyed_from`` says where the keyed part starts and is
+itself sealed with the key, and the first keyed row's MAC covers the last unkeyed
+hash, so nothing before the mark can be rewritten either.
+
+What the key cannot show is rows cut from the end with the head moved back to the new
+last row: that is a valid shorter chain. ``verify_audit_chain`` therefore prints each
+chain's head as an anchor (``gsaudit1:<chain>:<seq>:<mac>``) to be kept outside the
+database (cron mail, a file elsewhere); given a kept anchor, it checks that the row at
+that seq still carries that MAC, so nothing up to it was cut or rewritten.
 """
 
 from __future__ import annotations
 
 import contextvars
 import hashlib
+import hmac
 import json
 import re
 from collections.abc import Iterator
@@ -18,6 +32,7 @@ from datetime import UTC
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -75,9 +90,20 @@ def chain_for(organization_id: int | None) -> str:
     return str(organization_id) if organization_id else SYSTEM_CHAIN
 
 
-def _digest(prev_hash: str, fields: dict[str, Any]) -> str:
-    payload = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256((prev_hash + payload).encode("utf-8")).hexdigest()
+def _digest(prev_hash: str, fields: dict[str, Any], *, keyed: bool = True) -> str:
+    """The row's MAC (unkeyed SHA-256 only for rows written before the audit key)."""
+    payload = (prev_hash + json.dumps(fields, sort_keys=True, separators=(",", ":"),
+                                      default=str)).encode("utf-8")
+    if not keyed:
+        return hashlib.sha256(payload).hexdigest()
+    return hmac.new(settings.AUDIT_KEY.encode("utf-8"), payload, hashlib.sha256).hexdigest()
+
+
+def seal_for(chain: str, keyed_from: int) -> str:
+    """The MAC of a chain's mark where keyed rows start (the same in migration 0002)."""
+    message = f"groundswell.audit.keyed_from\x00{chain}\x00{keyed_from}"
+    return hmac.new(settings.AUDIT_KEY.encode("utf-8"), message.encode("utf-8"),
+                    hashlib.sha256).hexdigest()
 
 
 def _fields_of(event: AuditEvent) -> dict[str, Any]:
@@ -113,7 +139,9 @@ def record(
     chain = chain_for(org_id)
     actor_id = getattr(actor, "pk", None) if actor is not None and actor.is_authenticated else None
     with transaction.atomic():
-        AuditChainHead.objects.get_or_create(chain=chain)
+        # A new chain is keyed from its first row (existing ones were marked by migration).
+        AuditChainHead.objects.get_or_create(chain=chain, defaults={
+            "keyed_from": 1, "seal": seal_for(chain, 1)})
         head = AuditChainHead.objects.select_for_update().get(chain=chain)
         event = AuditEvent(
             chain=chain,
@@ -128,7 +156,8 @@ def record(
             created_at=timezone.now(),
             prev_hash=head.last_hash,
         )
-        event.hash = _digest(event.prev_hash, _fields_of(event))
+        event.hash = _digest(event.prev_hash, _fields_of(event),
+                             keyed=head.keyed_from is None or event.seq >= head.keyed_from)
         event.save()
         head.last_seq = event.seq
         head.last_hash = event.hash
@@ -161,32 +190,110 @@ class ChainProblem:
         return f"chain {self.chain}: seq {self.seq} ({where}): {self.reason}"
 
 
-def verify_chain(chain: str, *, batch_size: int = 2000) -> ChainProblem | None:
+ANCHOR_PREFIX = "gsaudit1"
+ANCHOR_PATTERN = re.compile(ANCHOR_PREFIX + r":([A-Za-z0-9_-]{1,32}):([0-9]+):([0-9a-f]{64})")
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A chain's head as it was once, kept outside the database."""
+
+    chain: str
+    seq: int
+    mac: str
+
+    def __str__(self) -> str:
+        return f"{ANCHOR_PREFIX}:{self.chain}:{self.seq}:{self.mac}"
+
+
+def parse_anchors(text: str) -> list[Anchor]:
+    """Every anchor in ``text`` (a kept line, a file of them, a saved cron mail)."""
+    return [Anchor(m[1], int(m[2]), m[3]) for m in ANCHOR_PATTERN.finditer(text)]
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    chain: str
+    problem: ChainProblem | None
+    last_seq: int
+    keyed_from: int | None
+    head: Anchor | None  # the anchor to keep (only when the chain is intact)
+
+
+def verify_chain(chain: str, *, batch_size: int = 2000,
+                 anchors: list[Anchor] | None = None) -> ChainProblem | None:
     """Return the first problem found in ``chain``, or None when it is intact."""
+    return check_chain(chain, batch_size=batch_size, anchors=anchors).problem
+
+
+def check_chain(chain: str, *, batch_size: int = 2000,
+                anchors: list[Anchor] | None = None) -> ChainReport:
+    """Check every row's MAC and link, the head, the sealed mark where keyed rows start,
+    and each kept anchor of this chain."""
     with scopes_disabled():
-        head = AuditChainHead.objects.filter(chain=chain).first()
-        expected_seq, prev_hash = 1, GENESIS
-        for event in _iter_chain(chain, batch_size):
-            if event.seq != expected_seq:
-                return ChainProblem(chain, expected_seq, None,
-                                    f"missing (next row is seq {event.seq}): a row was deleted")
-            if event.prev_hash != prev_hash:
-                return ChainProblem(chain, event.seq, event.pk,
-                                    "does not link to the previous row")
-            if _digest(event.prev_hash, _fields_of(event)) != event.hash:
-                return ChainProblem(chain, event.seq, event.pk,
-                                    "content does not match its hash: the row was modified")
-            expected_seq, prev_hash = event.seq + 1, event.hash
-        last_seq = expected_seq - 1
-        if head is None:
-            if last_seq:
-                return ChainProblem(chain, last_seq, None, "chain head is missing")
-            return None
-        if head.last_seq != last_seq or head.last_hash != prev_hash:
-            return ChainProblem(chain, head.last_seq, None,
-                                f"head expects seq {head.last_seq} but the chain ends at "
-                                f"{last_seq}: rows were deleted from the end")
-    return None
+        return _check_chain(chain, batch_size, anchors or [])
+
+
+def _check_chain(chain: str, batch_size: int, anchors: list[Anchor]) -> ChainReport:
+    kept = sorted((a for a in anchors if a.chain == chain), key=lambda a: a.seq)
+    head = AuditChainHead.objects.filter(chain=chain).first()
+    keyed_from = head.keyed_from if head is not None else None
+
+    def report(problem: ChainProblem | None, last_seq: int = 0) -> ChainReport:
+        anchor = Anchor(chain, head.last_seq, head.last_hash) \
+            if problem is None and head is not None and head.last_seq else None
+        return ChainReport(chain, problem, last_seq, keyed_from, anchor)
+
+    if head is None:
+        first = AuditEvent.objects.filter(chain=chain).order_by("-seq").first()
+        if first is not None:
+            return report(ChainProblem(chain, first.seq, None, "chain head is missing"),
+                          first.seq)
+        if kept:
+            return report(ChainProblem(chain, kept[0].seq, None,
+                                       f"an anchor was kept at seq {kept[0].seq} but the "
+                                       "chain is gone: every row was deleted"))
+        return report(None)
+    if (keyed_from is None or keyed_from < 1 or not hmac.compare_digest(
+            head.seal, seal_for(chain, keyed_from))):
+        return report(ChainProblem(
+            chain, keyed_from or 0, None,
+            "the mark where keyed rows start was changed or removed (or "
+            "GROUNDSWELL_AUDIT_KEY is not the key this chain was written with)"))
+    expected_seq, prev_hash = 1, GENESIS
+    pending = list(kept)
+    for event in _iter_chain(chain, batch_size):
+        if event.seq != expected_seq:
+            return report(ChainProblem(chain, expected_seq, None,
+                                       f"missing (next row is seq {event.seq}): a row was "
+                                       "deleted"))
+        if event.prev_hash != prev_hash:
+            return report(ChainProblem(chain, event.seq, event.pk,
+                                       "does not link to the previous row"))
+        keyed = keyed_from is not None and event.seq >= keyed_from
+        if not hmac.compare_digest(_digest(event.prev_hash, _fields_of(event), keyed=keyed),
+                                   event.hash):
+            return report(ChainProblem(
+                chain, event.seq, event.pk,
+                "content does not match its MAC: the row was modified" if keyed else
+                "content does not match its hash: the row was modified"))
+        while pending and pending[0].seq == event.seq:
+            if not hmac.compare_digest(pending.pop(0).mac, event.hash):
+                return report(ChainProblem(
+                    chain, event.seq, event.pk,
+                    "differs from the anchor kept for this seq: the chain was rewritten"))
+        expected_seq, prev_hash = event.seq + 1, event.hash
+    last_seq = expected_seq - 1
+    if pending:
+        return report(ChainProblem(
+            chain, pending[0].seq, None,
+            f"an anchor was kept at seq {pending[0].seq} but the chain ends at {last_seq}: "
+            "rows were deleted from the end and the head moved back"), last_seq)
+    if head.last_seq != last_seq or head.last_hash != prev_hash:
+        return report(ChainProblem(chain, head.last_seq, None,
+                                   f"head expects seq {head.last_seq} but the chain ends at "
+                                   f"{last_seq}: rows were deleted from the end"), last_seq)
+    return report(None, last_seq)
 
 
 def _iter_chain(chain: str, batch_size: int) -> Iterator[AuditEvent]:

@@ -16,11 +16,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import io
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cache, lru_cache
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
@@ -229,3 +231,113 @@ def encrypted_fields() -> list[tuple[type[models.Model], EncryptedTextField]]:
             if isinstance(field, EncryptedTextField):
                 found.append((model, field))
     return found
+
+
+# --- files at rest ---------------------------------------------------------------------
+#
+# Stored uploads, exports and backups are sealed in chunks so a file of any size is
+# written and read without holding it whole: ``GSF1``, the key id (one length byte, then
+# its bytes), then chunks of a 4-byte big-endian length and ``nonce + AES-GCM(chunk)``.
+# Each chunk's associated data binds the file's context, its index and whether it is the
+# last, so chunks cannot be moved within or between files, and a cut-off file does not
+# decrypt.
+
+FILE_MAGIC = b"GSF1"
+FILE_CHUNK = 1024 * 1024
+
+
+def _chunk_aad(context: str, index: int, last: bool) -> bytes:
+    return context.encode("utf-8") + b"\x00" + index.to_bytes(8, "big") + (
+        b"\x01" if last else b"\x00")
+
+
+class EncryptedWriter(io.RawIOBase):
+    """A write-only, unseekable binary stream that seals what it is given into ``out``
+    (CSV writers and openpyxl write into it; zip files need no seeking). ``close()``
+    writes the last chunk; without it the file does not decrypt."""
+
+    def __init__(self, out: BinaryIO, *, context: str) -> None:
+        super().__init__()
+        ring = keyring()
+        self._out, self._context = out, context
+        self._aead = AESGCM(ring.keys[ring.primary_id])
+        self._buffer = bytearray()
+        self._index = 0
+        key_id = ring.primary_id.encode("ascii")
+        out.write(FILE_MAGIC + bytes([len(key_id)]) + key_id)
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        if self.closed:
+            raise ValueError("write to a closed encrypted file")
+        self._buffer += data
+        while len(self._buffer) > FILE_CHUNK:
+            self._seal(bytes(self._buffer[:FILE_CHUNK]), last=False)
+            del self._buffer[:FILE_CHUNK]
+        return len(data)
+
+    def _seal(self, chunk: bytes, *, last: bool) -> None:
+        nonce = os.urandom(NONCE_BYTES)
+        sealed = nonce + self._aead.encrypt(nonce, chunk, _chunk_aad(self._context,
+                                                                    self._index, last))
+        self._out.write(len(sealed).to_bytes(4, "big") + sealed)
+        self._index += 1
+
+    def close(self) -> None:
+        if not self.closed:
+            self._seal(bytes(self._buffer), last=True)
+            self._buffer.clear()
+            self._out.flush()
+        super().close()
+
+
+def iter_decrypted(source: BinaryIO, *, context: str) -> Iterator[bytes]:
+    """The plaintext of a sealed file, chunk by chunk. Raises DecryptionError for a file
+    that is not sealed, was sealed for another context or key, or was cut or altered."""
+    head = source.read(len(FILE_MAGIC) + 1)
+    if len(head) < len(FILE_MAGIC) + 1 or head[:len(FILE_MAGIC)] != FILE_MAGIC:
+        raise DecryptionError("Not an encrypted file.")
+    key_id = source.read(head[-1]).decode("ascii", "replace")
+    key = keyring().keys.get(key_id)
+    if key is None:
+        raise DecryptionError(f"Unknown encryption key id {key_id!r}.")
+    aead = AESGCM(key)
+    index = 0
+    pending = source.read(4)
+    while True:
+        if len(pending) < 4:
+            raise DecryptionError("Encrypted file is cut short.")
+        size = int.from_bytes(pending, "big")
+        sealed = source.read(size)
+        if len(sealed) != size or size < NONCE_BYTES:
+            raise DecryptionError("Encrypted file is cut short.")
+        pending = source.read(4)
+        last = not pending
+        try:
+            plain = aead.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:],
+                                 _chunk_aad(context, index, last))
+        except Exception as exc:  # InvalidTag: altered, moved, or cut at a chunk edge
+            raise DecryptionError("Encrypted file is corrupt, cut short or was moved.") \
+                from exc
+        yield plain
+        if last:
+            return
+        index += 1
+
+
+def create_private_file(path: Path) -> BinaryIO:
+    """A new file only its owner can read (0600 from the first byte, never replaced)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
+
+
+def write_encrypted_file(path: Path, data: bytes, *, context: str) -> None:
+    with create_private_file(path) as out, EncryptedWriter(out, context=context) as sealed:
+        sealed.write(data)
+
+
+def read_encrypted_file(path: Path, *, context: str) -> bytes:
+    with path.open("rb") as source:
+        return b"".join(iter_decrypted(source, context=context))

@@ -160,6 +160,11 @@ class AuditChainHead(models.Model):
     chain = models.CharField(max_length=32, unique=True)
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+    # Rows from this seq on are MACed with GROUNDSWELL_AUDIT_KEY (earlier ones were
+    # written before the key existed); ``seal`` is a MAC of this mark, so moving it to
+    # pass rewritten rows off as unkeyed needs the key too (core.audit).
+    keyed_from = models.BigIntegerField(null=True, blank=True)
+    seal = models.CharField(max_length=64, blank=True)
 
     def __str__(self) -> str:
         return f"{self.chain}@{self.last_seq}"

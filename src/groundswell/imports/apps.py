@@ -25,6 +25,8 @@ class ImportsConfig(AppConfig):
             "imports.export.requested": _("Export requested"),
             "imports.export.written": _("Export written"),
             "imports.export.downloaded": _("Export downloaded"),
+            "imports.export.expired": _("Export deleted unread after its time"),
+            "imports.batch.expired": _("Upload deleted after its time"),
         })
         from groundswell.imports.erasure import erase_person
         from groundswell.people.services.forget import register_eraser

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +22,7 @@ from groundswell.core import audit
 from groundswell.core.models import Membership
 from groundswell.core.permissions import require
 from groundswell.core.services import DomainError
+from groundswell.imports import storage
 from groundswell.imports.models import ExportJob
 from groundswell.people.forms import PeopleFilterForm
 from groundswell.people.models import Person, SavedList
@@ -35,10 +34,6 @@ from groundswell.people.services.exports import (
 )
 from groundswell.people.services.lists import clean_filters
 from groundswell.people.services.records import InvalidInput
-
-
-def _root() -> Path:
-    return Path(settings.MEDIA_ROOT) / "exports"
 
 
 def request_export(actor: Membership, *, fmt: str, columns: Sequence[str],
@@ -85,8 +80,6 @@ def run_export(job: ExportJob) -> ExportJob:
     ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING)
     _label, _type, extension = FORMATS.get(job.format, ("", "", "csv"))
     relative = f"{job.organization_id}/{uuid.uuid4().hex}.{extension}"
-    path = _root() / relative
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
         form = PeopleFilterForm(job.filters, membership=actor)
         if not form.is_valid():
@@ -95,9 +88,9 @@ def run_export(job: ExportJob) -> ExportJob:
         people = form.apply(Person.objects.visible_to(actor))
         if job.query:
             people = search_people(people, job.query)
-        count = write_people_export(actor, people, job.format, job.columns, path)
+        with storage.export_writer(relative) as out:
+            count = write_people_export(actor, people, job.format, job.columns, out)
     except Exception as exc:  # the job records why; the member sees it on the page
-        path.unlink(missing_ok=True)
         message = exc.message if isinstance(exc, DomainError) else \
             _("The export could not be written.")
         ExportJob.objects.filter(pk=job.pk).update(
@@ -105,7 +98,6 @@ def run_export(job: ExportJob) -> ExportJob:
             finished_at=timezone.now())
         job.refresh_from_db()
         return job
-    path.chmod(0o600)
     name = f"people-{job.organization.slug}-{timezone.localdate().isoformat()}.{extension}"
     with transaction.atomic():
         ExportJob.objects.filter(pk=job.pk).update(
@@ -118,6 +110,7 @@ def run_export(job: ExportJob) -> ExportJob:
                            "job": job.pk})
         audit.record("imports.export.written", organization=job.organization,
                      actor=actor.user, obj=job, data={"count": count})
+        transaction.on_commit(storage.schedule_expiry)
     return job
 
 
@@ -129,21 +122,22 @@ def take_export(actor: Membership, job: ExportJob) -> tuple[bytes, str, str]:
         raise DomainError(_("Only the member who asked for this export can download it."))
     with transaction.atomic():
         job = ExportJob.objects.select_for_update().get(pk=job.pk)
+        if job.status == ExportJob.Status.EXPIRED:
+            raise DomainError(storage.expired_message(storage.EXPORT_EXPIRED))
         if job.status != ExportJob.Status.READY:
             raise DomainError(_("This export is not ready, or it has been downloaded "
                                 "already. Ask for it again."))
-        path = (_root() / job.stored_path).resolve()
-        if _root().resolve() not in path.parents:
-            raise DomainError(_("This export is missing. Ask for it again."))
+        path = storage.export_path(job)
         try:
-            content = path.read_bytes()
+            content = storage.read_export(job)
         except OSError:
             raise DomainError(_("This export is missing. Ask for it again.")) from None
         job.status, job.downloaded_at = ExportJob.Status.DOWNLOADED, timezone.now()
         job.save(update_fields=["status", "downloaded_at"])
         audit.record("imports.export.downloaded", organization=job.organization,
                      actor=actor.user, obj=job, data={"count": job.count})
-    path.unlink(missing_ok=True)
+    if path is not None:
+        path.unlink(missing_ok=True)
     return content, FORMATS[job.format][1], job.file_name
 
 

@@ -45,9 +45,12 @@ class ImportBatch(OrgOwned):
         DONE = "done", _("Imported")
         FAILED = "failed", _("Failed")
         UNDONE = "undone", _("Undone")
+        EXPIRED = "expired", _("Expired")
 
     file_name = models.CharField(_("file"), max_length=200)  # as uploaded, for the list
-    stored_path = models.CharField(max_length=300)  # relative to MEDIA_ROOT
+    # relative to MEDIA_ROOT/imports; the file is sealed (imports.storage), emptied when
+    # it expires
+    stored_path = models.CharField(max_length=300)
     size = models.PositiveIntegerField(default=0)
     kind = models.CharField(max_length=10)  # csv, xlsx
     encoding = models.CharField(max_length=20)
@@ -127,6 +130,7 @@ class ExportJob(OrgOwned):
         READY = "ready", _("Ready")
         DOWNLOADED = "downloaded", _("Downloaded")
         FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
 
     requested_by = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
     saved_list = models.ForeignKey("people.SavedList", null=True, blank=True,

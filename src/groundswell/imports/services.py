@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
@@ -35,7 +34,7 @@ from groundswell.core.models import Base, Membership
 from groundswell.core.permissions import require
 from groundswell.core.services import DomainError
 from groundswell.core.spreadsheets import SafeWriter
-from groundswell.imports import bulk, reading
+from groundswell.imports import bulk, reading, storage
 from groundswell.imports.models import ImportBatch, ImportRow, ImportTemplate
 from groundswell.imports.rows import (
     TARGETS,
@@ -161,23 +160,19 @@ def row_message(code: str, column: str = "", length: int = 0, row: int = 0) -> s
 # --- storage ------------------------------------------------------------------------------
 
 
-def _storage_root() -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports"
-
-
-def stored_file(batch: ImportBatch) -> Path:
-    path = (_storage_root() / batch.stored_path).resolve()
-    if _storage_root().resolve() not in path.parents:
-        raise DomainError(_("The uploaded file is missing. Upload it again."))
-    return path
+def _read_stored(batch: ImportBatch) -> bytes:
+    """The stored upload's bytes (sealed at rest: imports.storage), or the reason it is
+    gone, as a DomainError."""
+    if batch.status == ImportBatch.Status.EXPIRED:
+        raise DomainError(storage.expired_message(storage.UPLOAD_EXPIRED))
+    try:
+        return storage.read_upload(batch)
+    except OSError:
+        raise DomainError(_("The uploaded file is missing. Upload it again.")) from None
 
 
 def read_batch(batch: ImportBatch) -> reading.Table:
-    path = stored_file(batch)
-    try:
-        data = path.read_bytes()
-    except OSError:
-        raise DomainError(_("The uploaded file is missing. Upload it again.")) from None
+    data = _read_stored(batch)
     try:
         return reading.read_table(data, sheet=batch.sheet or None)
     except reading.UnreadableFile as exc:
@@ -213,8 +208,6 @@ def upload(actor: Membership, *, file_name: str, data: bytes,
     if not mapping:
         mapping = guess_mapping(table.headers)
     relative = f"{org.pk}/{uuid.uuid4().hex}.{table.kind}"
-    path = _storage_root() / relative
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     with transaction.atomic():
         batch = ImportBatch.objects.create(
             organization=org, file_name=Path(file_name).name[:200] or "upload",
@@ -224,8 +217,8 @@ def upload(actor: Membership, *, file_name: str, data: bytes,
             options={"template": template, "tags": [], "base": None,
                      "purpose": Consent.Purpose.GENERAL, "wording": ""},
             created_by=actor)
-        path.write_bytes(data)
-        path.chmod(0o600)
+        storage.write_upload(relative, data)
+        transaction.on_commit(storage.schedule_expiry)
         audit.record("imports.batch.uploaded", organization=org, actor=actor.user, obj=batch,
                      data={"rows": batch.row_count, "kind": table.kind,
                            "encoding": table.encoding})
@@ -236,8 +229,8 @@ def sheets_of(batch: ImportBatch) -> list[str]:
     if batch.kind != "xlsx":
         return []
     try:
-        return reading.xlsx_sheets(stored_file(batch).read_bytes())
-    except (OSError, reading.UnreadableFile):
+        return reading.xlsx_sheets(_read_stored(batch))
+    except (DomainError, reading.UnreadableFile):
         return []
 
 
@@ -246,9 +239,7 @@ def choose_sheet(actor: Membership, batch: ImportBatch, sheet: str) -> ImportBat
     require(actor, "imports.manage")
     _editable(batch)
     try:
-        table = reading.read_table(stored_file(batch).read_bytes(), sheet=sheet)
-    except OSError:
-        raise DomainError(_("The uploaded file is missing. Upload it again.")) from None
+        table = reading.read_table(_read_stored(batch), sheet=sheet)
     except reading.UnreadableFile as exc:
         raise file_error(exc) from None
     with transaction.atomic():
@@ -259,6 +250,8 @@ def choose_sheet(actor: Membership, batch: ImportBatch, sheet: str) -> ImportBat
 
 
 def _editable(batch: ImportBatch) -> None:
+    if batch.status == ImportBatch.Status.EXPIRED:
+        raise DomainError(storage.expired_message(storage.UPLOAD_EXPIRED))
     if batch.status != ImportBatch.Status.UPLOADED:
         raise DomainError(_("This import has already been started; upload the file again "
                             "to import it differently."))
@@ -562,10 +555,9 @@ def commit_batch(actor: Membership, batch: ImportBatch) -> ImportBatch:
 
 def _discard_file(batch: ImportBatch) -> None:
     """The stored upload is no longer needed once its rows are in (or undone)."""
-    try:
-        stored_file(batch).unlink(missing_ok=True)
-    except (DomainError, OSError):
-        pass
+    path = storage.upload_path(batch)
+    if path is not None:
+        path.unlink(missing_ok=True)
 
 
 # --- report -------------------------------------------------------------------------------

@@ -47,3 +47,13 @@ def export_people_task(job_id: int) -> str:
         return "gone"
     with scope(organization=job.organization):
         return run_export(job).status
+
+
+@task()
+def expire_files_task() -> int:
+    """Delete stored uploads and exports past their retention period (queued for the
+    moment each file falls due; ``manage.py expire_files`` does the same from cron)."""
+    from groundswell.imports.storage import expire_files
+
+    done = expire_files()
+    return done.uploads + done.exports + done.stray_files

@@ -11,10 +11,10 @@ Excel shows "José Rodríguez" and not "JosÃ© RodrÃ­guez".
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import tablib
 from django.db import transaction
@@ -219,8 +219,8 @@ BACKGROUND_LIMIT = 200_000
 
 
 def write_people_export(actor: Membership, people_queryset: QuerySet[Person], fmt: str,
-                        columns: Sequence[str], path: Path) -> int:
-    """Write the people of ``people_queryset`` that ``actor`` may see to ``path`` (CSV or
+                        columns: Sequence[str], out: BinaryIO) -> int:
+    """Write the people of ``people_queryset`` that ``actor`` may see to ``out`` (CSV or
     XLSX, the same cells as export_people, formula-safe), reading them in chunks. Returns
     how many people were written; raises like export_people, with BACKGROUND_LIMIT as
     the cap. Audited by the caller (the export job knows who asked and when)."""
@@ -246,12 +246,14 @@ def write_people_export(actor: Membership, people_queryset: QuerySet[Person], fm
 
     written = 0
     if fmt == "csv":
-        with path.open("w", encoding="utf-8-sig", newline="") as out:
-            writer = SafeWriter(out)
-            writer.writerow(headers)
-            for cells in rows():
-                writer.writerow(cells)
-                written += 1
+        text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+        writer = SafeWriter(text)
+        writer.writerow(headers)
+        for cells in rows():
+            writer.writerow(cells)
+            written += 1
+        text.flush()
+        text.detach()  # the caller closes ``out`` (an encrypted file seals on close)
     else:
         import openpyxl
 
@@ -261,7 +263,7 @@ def write_people_export(actor: Membership, people_queryset: QuerySet[Person], fm
         for cells in rows():
             sheet.append(cells)
             written += 1
-        book.save(path)
+        book.save(out)
     return written
 
 
