@@ -399,10 +399,12 @@ def test_a_follow_up_list_becomes_a_walk_list_of_the_ticked_peoples_doors(person
             "back": "1"}
 
     # bad input changes nothing: no one ticked, an archived effort, another org's effort
-    for bad in ({"people": []}, {"effort": archived.pk}, {"effort": 999999},
-                {"walk_name": ""}):
+    for bad, said in (({"people": []}, b"Tick at least one person."),
+                      ({"effort": archived.pk}, b"Door-knocking effort: Select a valid"),
+                      ({"effort": 999999}, b"Door-knocking effort: Select a valid"),
+                      ({"walk_name": ""}, b"Name of the walk list: This field is required.")):
         response = client.post(url, {**form, **bad}, follow=True)
-        assert b"Tick at least one person, choose the effort" in response.content
+        assert said in response.content
     with scopes_disabled():
         assert not WalkList.objects.exists()
 
@@ -484,3 +486,35 @@ def test_a_kiosk_waits_through_a_quiet_hour_but_the_staff_session_after_it_does_
     with time_machine.travel(timezone.now() + quiet):
         response = client.get(f"{ORG}/people/")
         assert response.status_code == 302 and "/account/login/" in response["Location"]
+
+
+def test_each_follow_up_action_names_only_what_it_is_missing(personas):
+    event = event_in(personas, days=-10)
+    rosa = add_person(personas, given_name="Rosa", family_name="Martínez")
+    with scope(organization=personas.org):
+        services.record_attendance(personas.member("program_staff"), event, rosa,
+                                   at=event.starts_at)
+    client = client_as(personas, "organizer")
+    # The walk list's fields are empty: assigning and saving a call list do not need them.
+    assigned = client.post(f"{EVENTS}{event.pk}/follow-up/assign/", {
+        "people": [rosa.pk], "assignee": "", "reason": "not_contacted", "effort": "",
+        "walk_name": ""}, follow=True)
+    assert "1 follow-ups assigned" in assigned.content.decode()
+    nobody = client.post(f"{EVENTS}{event.pk}/follow-up/call-list/", {"name": "Calls"},
+                         follow=True)
+    assert "Tick at least one person." in nobody.content.decode()
+    unnamed = client.post(f"{EVENTS}{event.pk}/follow-up/call-list/",
+                          {"people": [rosa.pk], "name": ""}, follow=True)
+    assert "Name of the call list: This field is required." in unnamed.content.decode()
+    no_effort = client.post(f"{EVENTS}{event.pk}/follow-up/walk-list/",
+                            {"people": [rosa.pk], "walk_name": "Doors"}, follow=True)
+    assert "Door-knocking effort: This field is required." in no_effort.content.decode()
+    with scopes_disabled():
+        assert not SavedList.objects.exists()
+    # Another organization's person id is refused like a person who did not come.
+    elsewhere = client.post(f"{EVENTS}{event.pk}/follow-up/call-list/",
+                            {"people": [999999], "name": "Calls"}, follow=True)
+    assert "Tick at least one person." in elsewhere.content.decode() or \
+        "Select a valid choice" in elsewhere.content.decode()
+    with scopes_disabled():
+        assert not SavedList.objects.exists()
