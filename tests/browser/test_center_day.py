@@ -78,3 +78,64 @@ def test_follow_up_actions_need_only_their_own_fields(new_context, personas):
     with scopes_disabled():
         assert FollowUp.objects.filter(assigned_to=organizer).count() == 2
         assert SavedList.objects.count() == 1
+
+
+# --- 2. grievances from the door ----------------------------------------------------------------
+
+
+def test_the_canvasser_picks_the_grievance_category_and_the_words_are_kept(new_context,
+                                                                           personas):
+    from groundswell.canvass import services as canvass
+    from groundswell.people.models import Grievance, Person
+    from tests.browser.conftest import submit_password
+    from tests.canvass.helpers import walk_list
+
+    canvasser, organizer = spanish(personas.member("canvasser")), personas.member("organizer")
+    with scope(organization=personas.org):
+        wl, _residents, _q = walk_list(personas.member("admin"), [canvasser], count=2)
+        for question in wl.effort.questions.all():
+            canvass.remove_question(personas.member("admin"), question)
+        door = wl.entries.order_by("position").first().household_id
+        talker = Person.objects.get(residences__household_id=door,
+                                    residences__ended_on__isnull=True)
+
+    # The organizer writes the question and offers three categories.
+    page = new_context(viewport=PHONE).new_page()
+    log_in(page, organizer.user)
+    page.goto(f"{ORG}/canvass/efforts/{wl.effort_id}/")
+    page.click("details.panel summary")
+    page.select_option("#id_kind", "text")
+    page.fill("#id_text_en", "Record a community problem")
+    page.fill("#id_text_es", "Anote un problema de la comunidad")
+    page.select_option("#id_action", "grievance")
+    for label in ("Housing conditions", "Rent", "A development"):
+        page.get_by_label(label, exact=True).check()
+    submit(page, "details.panel button[type=submit]")
+    expect(page.locator(".message.success")).to_be_visible()
+    expect(page.locator("ol.script")).to_contain_text("Rent")
+    with scope(organization=personas.org):
+        question = wl.effort.questions.get()
+
+    # The canvasser, in Spanish, files "the rent went up" under rent, in the resident's words.
+    phone = new_context(viewport=PHONE, locale="es-ES").new_page()
+    submit_password(phone, canvasser.user.email)
+    phone.goto(f"{ORG}/canvass/lists/{wl.pk}/app/")
+    expect(phone.locator("#canvass-app")).to_have_attribute("data-ready", "1")
+    phone.locator("button.door").first.click()
+    phone.check("input[name=outcome][value=talked]")
+    phone.check(f"input[name=person][value='{talker.pk}']")
+    phone.fill(f"textarea[name=q-{question.pk}]", "Nos subieron la renta otra vez")
+    phone.click("#save-visit")
+    expect(phone.locator("#visit-error")).to_contain_text(
+        "Elija qué tipo de problema")
+    options = phone.locator(f"#qc-{question.pk} option").all_inner_texts()
+    assert options == ["—", "Condiciones de la vivienda", "Renta",
+                       "Un proyecto de construcción"], options
+    phone.select_option(f"#qc-{question.pk}", "rent")
+    check_and_capture(phone, "center-day-grievance-category-es")
+    phone.click("#save-visit")
+    expect(phone.locator("#queue-status")).to_have_attribute("data-waiting", "0")
+    with scopes_disabled():
+        grievance = Grievance.objects.get(person=talker)
+    assert grievance.category == "rent"
+    assert grievance.text == "Nos subieron la renta otra vez"
