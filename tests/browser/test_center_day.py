@@ -139,3 +139,37 @@ def test_the_canvasser_picks_the_grievance_category_and_the_words_are_kept(new_c
         grievance = Grievance.objects.get(person=talker)
     assert grievance.category == "rent"
     assert grievance.text == "Nos subieron la renta otra vez"
+
+
+# --- 3. the kiosk's language --------------------------------------------------------------------
+
+
+def test_the_kiosk_language_button_changes_the_kiosk_only(new_context, personas):
+    event = make_event(personas, days=0)
+    staff = personas.member("program_staff")
+    staff.user.language = "en"
+    staff.user.save(update_fields=["language"])
+    page = new_context(viewport=PHONE).new_page()
+    log_in(page, staff.user)
+    page.goto(f"{ORG}/events/{event.pk}/kiosk/")
+    page.fill("#id_pin", "2468")
+    page.fill("#id_pin_again", "2468")
+    submit(page, "form.form button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Welcome! Please sign in.")
+
+    submit(page, "form.language-switch button[value=es]")
+    expect(page.locator("h1")).to_have_text("¡Bienvenido/a! Por favor, registre su asistencia.")
+    expect(page.locator(".kiosk-title")).to_be_visible()
+    check_and_capture(page, "center-day-kiosk-es")
+    staff.user.refresh_from_db()
+    assert staff.user.language == "en"
+    assert not [c for c in page.context.cookies() if c["name"] == "django_language"]
+
+    page.click("p.kiosk-exit a")
+    page.fill("#id_pin", "2468")
+    submit(page, "form.form button[type=submit]")
+    # The staff member's own language is back with their session.
+    expect(page.locator("h1")).to_have_text("Front Street Block Party")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    staff.user.refresh_from_db()
+    assert staff.user.language == "en"

@@ -518,3 +518,34 @@ def test_each_follow_up_action_names_only_what_it_is_missing(personas):
         "Select a valid choice" in elsewhere.content.decode()
     with scopes_disabled():
         assert not SavedList.objects.exists()
+
+
+def test_the_kiosk_language_is_the_kiosks_own(personas):
+    event = event_in(personas, days=0)
+    staff = personas.member("program_staff")
+    staff.user.language = "en"
+    staff.user.save(update_fields=["language"])
+    client = start_kiosk(personas, event)
+    url = f"{EVENTS}{event.pk}/kiosk/language/"
+    for bad in ("", "fr", "es-evil"):
+        assert client.post(url, {"language": bad}).status_code == 302
+        assert "Welcome! Please sign in." in client.get(f"{EVENTS}{event.pk}/kiosk/") \
+            .content.decode()
+    response = client.post(url, {"language": "es", "next": "exit"})
+    assert response["Location"].endswith(f"/events/{event.pk}/kiosk/exit/")
+    assert "django_language" not in response.cookies
+    page = client.get(f"{EVENTS}{event.pk}/kiosk/").content.decode()
+    assert '<html lang="es">' in page and "Bienvenido/a" in page
+    staff.user.refresh_from_db()
+    assert staff.user.language == "en"
+    assert client.post(f"{EVENTS}{event.pk}/kiosk/exit/", {"pin": "2468"}).status_code == 302
+    assert '<html lang="en"' in client.get(f"{EVENTS}{event.pk}/").content.decode()
+    # Not in kiosk mode: nothing to change, the staff member's language stays.
+    assert client.post(url, {"language": "es"}).status_code == 302
+    staff.user.refresh_from_db()
+    assert staff.user.language == "en"
+    # Another organization's event is not found.
+    with scope(organization=personas.other_org):
+        elsewhere = make_event(personas.outsider)
+    assert client.post(f"{EVENTS}{elsewhere.pk}/kiosk/language/",
+                       {"language": "es"}).status_code == 404
