@@ -173,3 +173,63 @@ def test_the_kiosk_language_button_changes_the_kiosk_only(new_context, personas)
     expect(page.locator("html")).to_have_attribute("lang", "en")
     staff.user.refresh_from_db()
     assert staff.user.language == "en"
+
+
+# --- 4. when things can be recorded; correcting a distribution ---------------------------------
+
+
+def test_one_recording_rule_and_a_distribution_corrected_then_removed(new_context, personas):
+    from groundswell.programs import services as programs
+    from groundswell.programs.models import Distribution, Item, Service
+
+    staff = personas.member("program_staff")
+    far = make_event(personas, days=14)
+    tomorrow = make_event(personas, days=1)
+    with scope(organization=personas.org):
+        programs.ensure_default_catalog(personas.org)
+        bags = Item.objects.get(name="Household-essentials bag")
+        programs.receive_stock(staff, bags, quantity=10)
+        # The table at tomorrow's event, set up today.
+        table = programs.create_distribution(
+            staff, name="Block party table", event=tomorrow,
+            held_on=timezone.localdate(tomorrow.starts_at))
+        marta = people.create_person(staff, given_name="Marta", street="2417 N Front St",
+                                     capability="programs.distribute")
+    page = new_context(viewport=PHONE).new_page()
+    log_in(page, staff.user)
+
+    # The kiosk refuses an event two weeks away, saying when it opens.
+    page.goto(f"{ORG}/events/{far.pk}/kiosk/")
+    page.fill("#id_pin", "2468")
+    page.fill("#id_pin_again", "2468")
+    submit(page, "form.form button[type=submit]")
+    expect(page.locator("form.form")).to_contain_text("Too early")
+
+    # The distribution table takes the household the day before.
+    page.goto(f"{ORG}/programs/distributions/{table.pk}/?person={marta.pk}")
+    page.fill(f"input[name=qty_{bags.pk}]", "2")
+    submit(page, "section.serve button[type=submit]")
+    expect(page.locator(".message.success")).to_contain_text("Marta")
+
+    # The date was wrong: correct it (audited), then remove it, asked once.
+    page.click("text=Correct or remove this distribution")
+    page.fill("#id_held_on", str(timezone.localdate()))
+    submit(page, "form.form button.primary")
+    expect(page.locator(".message.success")).to_contain_text("Distribution corrected")
+    with scopes_disabled():
+        assert Service.objects.get().served_on == timezone.localdate()
+    page.click("text=Correct or remove this distribution")
+    submit(page, "button:has-text('Remove the distribution')")
+    expect(page.locator("#confirm-title")).to_contain_text("Block party table")
+    expect(page.locator(".confirm-changes")).to_contain_text("1 household served is taken off")
+    expect(page.locator(".confirm-way-back")).to_contain_text("cannot be undone")
+    check_and_capture(page, "center-day-distribution-remove-confirm")
+    with scopes_disabled():
+        assert Distribution.objects.exists()
+    submit(page, ".confirm-form button[type=submit]")
+    expect(page.locator(".message.success")).to_contain_text("back on hand")
+    with scopes_disabled():
+        assert not Distribution.objects.exists()
+    with scope(organization=personas.org):
+        assert programs.on_hand([bags])[bags.pk] == 10
+

@@ -549,3 +549,15 @@ def test_the_kiosk_language_is_the_kiosks_own(personas):
         elsewhere = make_event(personas.outsider)
     assert client.post(f"{EVENTS}{elsewhere.pk}/kiosk/language/",
                        {"language": "es"}).status_code == 404
+
+
+def test_the_kiosk_opens_the_day_before_and_closes_two_weeks_after(personas):
+    client = client_as(personas, "program_staff")
+    for days, refused in ((3, "Too early"), (-16, "Too late")):
+        event = event_in(personas, days=days)
+        response = client.post(f"{EVENTS}{event.pk}/kiosk/", {"pin": "2468",
+                                                             "pin_again": "2468"})
+        assert response.status_code == 400 and refused in response.content.decode()
+    with scopes_disabled():
+        assert not Kiosk.objects.exists()
+    assert start_kiosk(personas, event_in(personas, days=1))

@@ -27,13 +27,14 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.formats import date_format
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from groundswell.core import audit
 from groundswell.core.services import DomainError
-from groundswell.core.views import membership_of, org_slug_of, org_view
+from groundswell.core.views import confirm_first, membership_of, org_slug_of, org_view
 from groundswell.people.models import Person
 from groundswell.people.search import search_people
 from groundswell.people.services import current_residence
@@ -533,6 +534,58 @@ def distributions(request: HttpRequest) -> HttpResponse:
                   status=400 if request.method == "POST" else 200)
 
 
+@org_view("programs.distribute")
+@require_http_methods(["GET", "POST"])
+def distribution_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a distribution: a wrong date, name, place or event (audited)."""
+    item = get_object_or_404(Distribution, pk=pk)
+    membership = membership_of(request)
+    form = DistributionForm(request.POST or None, membership=membership, initial={
+        "name": item.name, "kind": item.kind, "held_on": item.held_on, "place": item.place,
+        "program": item.program_id, "event": item.event_id})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_distribution(membership, item, **form.cleaned_data)
+        except DomainError as exc:
+            _add_error(form, exc)
+        else:
+            messages.success(request, _("Distribution corrected."))
+            return redirect("distribution", org_slug=org_slug_of(request), pk=item.pk)
+    return render(request, "programs/distribution_edit.html", {
+        "distribution": item, "form": form,
+        "served_count": item.services.count()},
+        status=400 if request.method == "POST" else 200)
+
+
+@org_view("programs.distribute")
+@require_POST
+def distribution_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(Distribution, pk=pk)
+    served = item.services.count()
+    back = reverse("distribution", args=[org_slug_of(request), item.pk])
+    asked = confirm_first(
+        request, title=_("Remove the distribution “%(name)s”?") % {"name": item.name},
+        changes=[_("The distribution of %(date)s goes.") % {
+                     "date": date_format(item.held_on, "DATE_FORMAT")},
+                 ngettext("%(count)s household served is taken off; their goods go back "
+                          "on hand and the service leaves their timeline.",
+                          "%(count)s households served are taken off; their goods go back "
+                          "on hand and the service leaves their timelines.", served)
+                 % {"count": served},
+                 _("Sign-ins at the event stay: they were there.")],
+        way_back=_("This cannot be undone: to get it back, create the distribution again "
+                   "and record the households again. It stays in the audit log."),
+        button=_("Remove the distribution"), cancel_url=back)
+    if asked is not None:
+        return asked
+    count = services.remove_distribution(membership_of(request), item)
+    messages.success(request, ngettext(
+        "The distribution was removed; %(count)s household's goods are back on hand.",
+        "The distribution was removed; %(count)s households' goods are back on hand.",
+        count) % {"count": count})
+    return redirect("distributions", org_slug=org_slug_of(request))
+
+
 def _items() -> list[Item]:
     return list(Item.objects.filter(archived_at__isnull=True).order_by("name"))
 
@@ -894,6 +947,8 @@ urlpatterns: list[URLPattern] = [
     path("distributions/", distributions, name="distributions"),
     path("distributions/<int:pk>/", distribution, name="distribution"),
     path("distributions/<int:pk>/serve/", distribution_serve, name="distribution_serve"),
+    path("distributions/<int:pk>/edit/", distribution_edit, name="distribution_edit"),
+    path("distributions/<int:pk>/remove/", distribution_remove, name="distribution_remove"),
     path("distributions/<int:pk>/quick-add/", distribution_quick_add,
          name="distribution_quick_add"),
     path("distributions/served/<int:pk>/remove/", distribution_service_remove,
