@@ -233,3 +233,36 @@ def test_one_recording_rule_and_a_distribution_corrected_then_removed(new_contex
     with scope(organization=personas.org):
         assert programs.on_hand([bags])[bags.pk] == 10
 
+
+# --- 7. roll call counters ----------------------------------------------------------------------
+
+
+def test_roll_call_counters_follow_each_tap(new_context, personas):
+    from groundswell.programs import services as programs
+
+    staff, admin = spanish(personas.member("program_staff")), personas.member("admin")
+    with scope(organization=personas.org):
+        program = programs.save_program(admin, name="Después de la escuela", staff=[staff])
+        guardian = people.create_person(admin, given_name="Marta", family_name="Cruz",
+                                        street="2417 N Front St")
+        nico, lupe, beto = (programs.enroll_child(staff, program, guardian=guardian,
+                                                  given_name=name, family_name="Cruz")
+                            for name in ("Nico", "Lupe", "Beto"))
+        session = programs.create_session(staff, program,
+                                          starts_at=timezone.now() - timedelta(hours=1))
+    page = new_context(viewport=PHONE, locale="es-ES").new_page()
+    log_in(page, staff.user)
+    page.goto(f"{ORG}/programs/sessions/{session.pk}/")
+    counts = page.locator("#roll-counts")
+    expect(counts).to_have_text("0 presentes · 0 tarde · 0 ausentes · 3 sin marcar todavía")
+    page.locator(f"#child-{nico.pk}").get_by_role("button", name="Presente").click()
+    expect(counts).to_have_text("1 presentes · 0 tarde · 0 ausentes · 2 sin marcar todavía")
+    page.locator(f"#child-{lupe.pk}").get_by_role("button", name="Tarde").click()
+    expect(counts).to_have_text("1 presentes · 1 tarde · 0 ausentes · 1 sin marcar todavía")
+    page.locator(f"#child-{beto.pk}").get_by_role("button", name="Ausente").click()
+    expect(counts).to_have_text("1 presentes · 1 tarde · 1 ausentes · 0 sin marcar todavía")
+    # A child marked again moves from one counter to the other.
+    page.locator(f"#child-{lupe.pk}").get_by_role("button", name="Presente").click()
+    expect(counts).to_have_text("2 presentes · 0 tarde · 1 ausentes · 0 sin marcar todavía")
+    expect(page.locator("#roll-counts")).to_have_count(1)
+    check_and_capture(page, "center-day-roll-call-counts-es")

@@ -458,12 +458,15 @@ def session(request: HttpRequest, pk: int) -> HttpResponse:
     if (refused := _get_only(request)) is not None:
         return refused
     rows = _roll_rows(item)
-    counts = services.stats.roll_call(r["mark"].status for r in rows if r["mark"])
     return render(request, "programs/session.html", {
-        "session": item, "program": item.program, "rows": rows, "counts": counts,
-        "unmarked": sum(1 for r in rows if r["mark"] is None),
+        "session": item, "program": item.program, "rows": rows, **_roll_counts(rows),
         "now": timezone.localtime().strftime("%H:%M"),
     })
+
+
+def _roll_counts(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"counts": services.stats.roll_call(r["mark"].status for r in rows if r["mark"]),
+            "unmarked": sum(1 for r in rows if r["mark"] is None)}
 
 
 @org_view("programs.run")
@@ -504,7 +507,8 @@ def session_mark(request: HttpRequest, pk: int) -> HttpResponse:
         mark = Attendance.objects.filter(session=item, enrollment=enrollment_obj).first()
         return render(request, "programs/_roll_row.html", {
             "row": _roll_row(enrollment_obj, mark), "session": item, "error": error,
-            "now": timezone.localtime().strftime("%H:%M")}, status=200)
+            "now": timezone.localtime().strftime("%H:%M"),
+            "oob": True, **_roll_counts(_roll_rows(item))}, status=200)
     if error:
         messages.error(request, error)
     return redirect(reverse("program_session", args=[org_slug_of(request), item.pk])
