@@ -9,11 +9,12 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from groundswell.canvass import services
 from groundswell.canvass.models import DoorVisit, WalkListEntry
-from groundswell.core.models import AuditEvent, Role
+from groundswell.core.models import AuditEvent, Membership, Role
 from groundswell.people.forms import rapid_response_wording
 from groundswell.people.models import (
     Assessment,
@@ -363,3 +364,47 @@ def test_a_yes_rsvps_to_the_event_once_and_a_full_event_keeps_the_visit(in_org, 
     ]})
     assert [r.status for r in results] == ["saved"] * 3  # already RSVP'd or full: kept
     assert list(RSVP.objects.values_list("person_id", flat=True)) == [first.pk]
+
+
+def test_a_grievance_question_that_offers_categories_files_the_one_picked(door):
+    wl, residents, _q, canvasser = door
+    question = services.add_question(
+        Membership.objects.filter(role=Role.ADMIN).first(), wl.effort, kind="text",
+        text_en="Record a community problem", text_es="Anote un problema de la comunidad",
+        action="grievance", action_value="development, rent ,housing")
+    assert question.action_value == "housing,rent,development"  # the categories' order
+    assert question.canvasser_picks_category
+    key = str(question.pk)
+    ana, luis, marta = residents[:3]
+    results = services.sync_visits(canvasser, {"visits": [
+        visit(wl, household_of(ana), person=ana.pk,
+              answers={key: "The luxury complex", f"{key}.category": "development"}),
+        # not picked (a phone with the old page): kept in their words as "other"
+        visit(wl, household_of(luis), person=luis.pk, answers={key: "The rent went up"}),
+        # a category the question does not offer, or another question's: refused whole
+        visit(wl, household_of(marta), person=marta.pk,
+              answers={key: "Trash", f"{key}.category": "trash"}),
+        visit(wl, household_of(marta), person=marta.pk,
+              answers={f"{_q['party'].pk}.category": "rent"}),
+    ]})
+    assert [r.status for r in results] == ["saved", "saved", "rejected", "rejected"]
+    assert "does not offer" in results[2].error
+    filed = {g.person_id: (g.category, g.text) for g in Grievance.objects.all()}
+    assert filed == {ana.pk: ("development", "The luxury complex"),
+                     luis.pk: ("other", "The rent went up")}
+    assert not DoorVisit.objects.filter(person=marta).exists()
+
+
+def test_a_grievance_question_names_only_known_categories(door):
+    wl, *_rest = door
+    admin = Membership.objects.filter(role=Role.ADMIN).first()
+    with pytest.raises(services.InvalidInput):
+        services.add_question(admin, wl.effort, kind="text", text_en="Problem?",
+                              text_es="¿Problema?", action="grievance",
+                              action_value="rent,immigration_status")
+    open_question = services.add_question(admin, wl.effort, kind="text", text_en="Problem?",
+                                          text_es="¿Problema?", action="grievance")
+    assert open_question.offered_categories() == list(Grievance.Category.values)
+    with pytest.raises(PermissionDenied):
+        services.add_question(wl.canvassers.first(), wl.effort, kind="text",
+                              text_en="Problem?", text_es="¿Problema?", action="grievance")

@@ -271,3 +271,22 @@ def test_the_app_can_be_installed_with_png_icons(personas, setup):
     assert sizes == {"192x192", "512x512"}
     worker = client.get(reverse("canvass_sw", args=["front-street"])).content.decode()
     assert "icon-192.png" in worker and "TILE_URL" in worker
+
+
+def test_a_grievance_question_offers_the_categories_ticked_on_the_screen(personas, setup):
+    wl, *_rest = setup
+    client = login(Client(), personas.member(Role.ORGANIZER))
+    url = reverse("question_add", args=["front-street", wl.effort_id])
+    form = {"kind": "text", "text_en": "Problem?", "text_es": "¿Problema?",
+            "action": "grievance"}
+    bad = client.post(url, {**form, "categories": ["rent", "immigration_status"]})
+    assert bad.status_code == 400
+    good = client.post(url, {**form, "categories": ["development", "rent"]})
+    assert good.status_code == 302
+    with scope(organization=personas.org):
+        question = wl.effort.questions.get(text_en="Problem?")
+    assert question.action_value == "rent,development"
+    page = client.get(reverse("effort", args=["front-street", wl.effort_id])).content.decode()
+    assert "the canvasser picks: Rent, A development" in page
+    canvasser = login(Client(), personas.member(Role.CANVASSER))
+    assert canvasser.post(url, {**form, "text_en": "Sneaky?"}).status_code == 403

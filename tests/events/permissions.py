@@ -36,6 +36,7 @@ EXPECTED = {
     "kiosk_sign_in": org(SIGNERS, ok=405),
     "kiosk_add": org(SIGNERS, ok=405),
     "kiosk_exit": org(SIGNERS),  # not locked: "this device is not in kiosk mode"
+    "kiosk_language": org(SIGNERS, ok=405),
     "event_follow_up": org(ORGANIZERS),
     "follow_up_assign": org(ORGANIZERS, ok=405),
     "follow_up_call_list": org(ORGANIZERS, ok=405),
@@ -54,6 +55,7 @@ EXPECTED = {
 
 _EVENT_PAGES = ("event", "event_edit", "event_cancel", "event_materials", "shift_create",
                 "kiosk", "kiosk_search", "kiosk_sign_in", "kiosk_add", "kiosk_exit",
+                "kiosk_language",
                 "event_follow_up", "follow_up_assign", "follow_up_call_list",
                 "follow_up_walk_list", "event_report", "event_people", "event_record_rsvp",
                 "event_sign_in",

@@ -473,10 +473,12 @@ def test_a_follow_up_list_becomes_a_walk_list_of_the_ticked_peoples_doors(person
             "back": "1"}
 
     # bad input changes nothing: no one ticked, an archived effort, another org's effort
-    for bad in ({"people": []}, {"effort": archived.pk}, {"effort": 999999},
-                {"walk_name": ""}):
+    for bad, said in (({"people": []}, b"Tick at least one person."),
+                      ({"effort": archived.pk}, b"Door-knocking effort: Select a valid"),
+                      ({"effort": 999999}, b"Door-knocking effort: Select a valid"),
+                      ({"walk_name": ""}, b"Name of the walk list: This field is required.")):
         response = client.post(url, {**form, **bad}, follow=True)
-        assert b"Tick at least one person, choose the effort" in response.content
+        assert said in response.content
     with scopes_disabled():
         assert not WalkList.objects.exists()
 
@@ -558,3 +560,78 @@ def test_a_kiosk_waits_through_a_quiet_hour_but_the_staff_session_after_it_does_
     with time_machine.travel(timezone.now() + quiet):
         response = client.get(f"{ORG}/people/")
         assert response.status_code == 302 and "/account/login/" in response["Location"]
+
+
+def test_each_follow_up_action_names_only_what_it_is_missing(personas):
+    event = event_in(personas, days=-10)
+    rosa = add_person(personas, given_name="Rosa", family_name="Martínez")
+    with scope(organization=personas.org):
+        services.record_attendance(personas.member("program_staff"), event, rosa,
+                                   at=event.starts_at)
+    client = client_as(personas, "organizer")
+    # The walk list's fields are empty: assigning and saving a call list do not need them.
+    assigned = client.post(f"{EVENTS}{event.pk}/follow-up/assign/", {
+        "people": [rosa.pk], "assignee": "", "reason": "not_contacted", "effort": "",
+        "walk_name": ""}, follow=True)
+    assert "1 follow-ups assigned" in assigned.content.decode()
+    nobody = client.post(f"{EVENTS}{event.pk}/follow-up/call-list/", {"name": "Calls"},
+                         follow=True)
+    assert "Tick at least one person." in nobody.content.decode()
+    unnamed = client.post(f"{EVENTS}{event.pk}/follow-up/call-list/",
+                          {"people": [rosa.pk], "name": ""}, follow=True)
+    assert "Name of the call list: This field is required." in unnamed.content.decode()
+    no_effort = client.post(f"{EVENTS}{event.pk}/follow-up/walk-list/",
+                            {"people": [rosa.pk], "walk_name": "Doors"}, follow=True)
+    assert "Door-knocking effort: This field is required." in no_effort.content.decode()
+    with scopes_disabled():
+        assert not SavedList.objects.exists()
+    # Another organization's person id is refused like a person who did not come.
+    elsewhere = client.post(f"{EVENTS}{event.pk}/follow-up/call-list/",
+                            {"people": [999999], "name": "Calls"}, follow=True)
+    assert "Tick at least one person." in elsewhere.content.decode() or \
+        "Select a valid choice" in elsewhere.content.decode()
+    with scopes_disabled():
+        assert not SavedList.objects.exists()
+
+
+def test_the_kiosk_language_is_the_kiosks_own(personas):
+    event = event_in(personas, days=0)
+    staff = personas.member("program_staff")
+    staff.user.language = "en"
+    staff.user.save(update_fields=["language"])
+    client = start_kiosk(personas, event)
+    url = f"{EVENTS}{event.pk}/kiosk/language/"
+    for bad in ("", "fr", "es-evil"):
+        assert client.post(url, {"language": bad}).status_code == 302
+        assert "Welcome! Please sign in." in client.get(f"{EVENTS}{event.pk}/kiosk/") \
+            .content.decode()
+    response = client.post(url, {"language": "es", "next": "exit"})
+    assert response["Location"].endswith(f"/events/{event.pk}/kiosk/exit/")
+    assert "django_language" not in response.cookies
+    page = client.get(f"{EVENTS}{event.pk}/kiosk/").content.decode()
+    assert '<html lang="es">' in page and "Bienvenido/a" in page
+    staff.user.refresh_from_db()
+    assert staff.user.language == "en"
+    assert client.post(f"{EVENTS}{event.pk}/kiosk/exit/", {"pin": "2468"}).status_code == 302
+    assert '<html lang="en"' in client.get(f"{EVENTS}{event.pk}/").content.decode()
+    # Not in kiosk mode: nothing to change, the staff member's language stays.
+    assert client.post(url, {"language": "es"}).status_code == 302
+    staff.user.refresh_from_db()
+    assert staff.user.language == "en"
+    # Another organization's event is not found.
+    with scope(organization=personas.other_org):
+        elsewhere = make_event(personas.outsider)
+    assert client.post(f"{EVENTS}{elsewhere.pk}/kiosk/language/",
+                       {"language": "es"}).status_code == 404
+
+
+def test_the_kiosk_opens_the_day_before_and_closes_two_weeks_after(personas):
+    client = client_as(personas, "program_staff")
+    for days, refused in ((3, "Too early"), (-16, "Too late")):
+        event = event_in(personas, days=days)
+        response = client.post(f"{EVENTS}{event.pk}/kiosk/", {"pin": "2468",
+                                                             "pin_again": "2468"})
+        assert response.status_code == 400 and refused in response.content.decode()
+    with scopes_disabled():
+        assert not Kiosk.objects.exists()
+    assert start_kiosk(personas, event_in(personas, days=1))

@@ -64,6 +64,8 @@ EXPECTED = {
     "distribution_serve": org(STAFF_ROLES, ok=405),
     "distribution_quick_add": org(STAFF_ROLES, ok=405),
     "distribution_service_remove": org(STAFF_ROLES, ok=405),
+    "distribution_edit": org(STAFF_ROLES),
+    "distribution_remove": org(STAFF_ROLES, ok=405),
     "stock": org(STAFF_ROLES),
     "stock_receive": org(STAFF_ROLES, ok=405),
     "stock_count": org(STAFF_ROLES, ok=405),
@@ -84,6 +86,7 @@ PK_KINDS = {
     "program_session": "session", "program_session_mark": "session",
     "distribution": "distribution", "distribution_serve": "distribution",
     "distribution_quick_add": "distribution",
+    "distribution_edit": "distribution", "distribution_remove": "distribution",
     "stock_item": "item", "stock_item_archive": "item", "program_archive": "program",
     "distribution_service_remove": "service",
 }

@@ -338,3 +338,48 @@ def test_served_at_an_events_table_counts_as_being_at_the_event(world):
     pantry = services.create_distribution(staff, name="Pantry", held_on=timezone.localdate())
     services.serve_household(staff, pantry, guardian, {bags: 1}, repeat_confirmed=True)
     assert EventAttendance.objects.filter(event=party).count() == 2
+
+
+def test_one_window_for_recording_the_day_before_until_two_weeks_after(world):
+    from groundswell.events import recording
+
+    p, admin, staff, program, guardian, bags, diapers = world
+    services.receive_stock(staff, bags, quantity=5)
+    today = timezone.localdate()
+    assert recording.window(today) == (today - timedelta(days=1), today + timedelta(days=14))
+    tomorrow = services.create_distribution(staff, name="Tomorrow",
+                                            held_on=today + timedelta(days=1))
+    services.serve_household(staff, tomorrow, guardian, {bags: 1})  # set up the day before
+    old = services.create_distribution(staff, name="Old", held_on=today - timedelta(days=15))
+    with pytest.raises(services.InvalidInput, match="Too late"):
+        services.serve_household(staff, old, guardian, {bags: 1}, repeat_confirmed=True)
+    assert services.on_hand([bags])[bags.pk] == 4
+
+
+def test_a_distribution_is_corrected_and_removed_with_the_stock_back(world):
+    from groundswell.core.models import AuditEvent
+    from groundswell.programs.models import Distribution, Service
+
+    p, admin, staff, program, guardian, bags, diapers = world
+    services.receive_stock(staff, bags, quantity=5)
+    today = timezone.localdate()
+    wrong = services.create_distribution(staff, name="Pantry", held_on=today)
+    served = services.serve_household(staff, wrong, guardian, {bags: 2}).service
+    yesterday = today - timedelta(days=1)
+    services.update_distribution(staff, wrong, name="Saturday pantry", held_on=yesterday)
+    served.refresh_from_db()
+    assert served.served_on == yesterday
+    assert timezone.localdate(guardian.interactions.get(kind="service").occurred_at) == yesterday
+    corrected = AuditEvent.objects.get(code="programs.distribution.corrected")
+    assert corrected.data["changed"]["held_on"] == [str(today), str(yesterday)]
+    with pytest.raises(services.InvalidInput):
+        services.update_distribution(staff, wrong, name="  ", held_on=today)
+    with pytest.raises(PermissionDenied):
+        services.remove_distribution(p.member("canvasser"), wrong)
+    assert services.on_hand([bags])[bags.pk] == 3
+    assert services.remove_distribution(staff, wrong) == 1
+    assert services.on_hand([bags])[bags.pk] == 5
+    assert not Distribution.objects.exists() and not Service.objects.exists()
+    assert not guardian.interactions.filter(kind="service").exists()
+    removed = AuditEvent.objects.get(code="programs.distribution.removed")
+    assert removed.data["households"] == 1 and removed.data["items"] == {str(bags.pk): 2}

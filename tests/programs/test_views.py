@@ -159,6 +159,12 @@ def test_roll_call_with_htmx_returns_the_childs_row(personas, setup):
                       HTTP_HX_REQUEST="true")
     assert row.status_code == 200
     assert 'aria-pressed="true"' in row.content.decode()
+    # The counters come along, out of band, so they follow each tap.
+    assert 'id="roll-counts" role="status" hx-swap-oob="true"' in row.content.decode()
+    assert "1 present · 0 late · 0 absent" in row.content.decode()
+    client.post(url, {"enrollment": enrollment.pk, "status": "asleep"}, HTTP_HX_REQUEST="true")
+    page = client.get(f"{PROGRAMS}/sessions/{setup['session'].pk}/").content.decode()
+    assert page.count('id="roll-counts"') == 1 and "1 present · 0 late · 0 absent" in page
     pickup = f"g{setup['guardian'].pk}"
     future = timezone.localtime() + timedelta(minutes=30)
     if future.date() == timezone.localtime(setup["session"].starts_at).date():

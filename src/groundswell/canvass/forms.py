@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from groundswell.canvass.models import Question
 from groundswell.core.models import Base, Membership, Role
 from groundswell.geo.models import Turf
+from groundswell.people.models import Grievance
 
 
 def _member_label(m: Membership) -> str:
@@ -50,9 +51,14 @@ class QuestionForm(forms.Form):
         label=_("Only for this answer"), max_length=100, required=False,
         help_text=_("yes or no, or one of the choices in English; empty for any answer."))
     action_value = forms.CharField(
-        label=_("Tag or grievance category"), max_length=60, required=False,
-        help_text=_("The tag to add, or a category: housing, rent, immigration_enforcement, "
-                    "development, trash, safety, schools, other."))
+        label=_("Tag"), max_length=60, required=False,
+        help_text=_("For a question that tags the person: the tag to add."))
+    categories = forms.MultipleChoiceField(
+        label=_("Grievance categories offered"), required=False,
+        choices=Grievance.Category.choices, widget=forms.CheckboxSelectMultiple,
+        help_text=_("For a question that records a grievance: none ticked, the canvasser "
+                    "picks any category at the door; one ticked fixes it; several ticked "
+                    "are offered. The resident's words are kept either way."))
 
     event = forms.ModelChoiceField(
         label=_("Event to RSVP to"), required=False, queryset=None, empty_label="—",
@@ -66,6 +72,13 @@ class QuestionForm(forms.Form):
 
         self.fields["event"].queryset = Event.objects.filter(
             cancelled_at__isnull=True, ends_at__gte=timezone.now()).order_by("starts_at")
+
+    def action_argument(self) -> str:
+        """What the service takes as the action's argument: the tag, or the offered
+        grievance categories."""
+        if self.cleaned_data.get("action") == Question.Action.GRIEVANCE:
+            return ",".join(self.cleaned_data.get("categories") or [])
+        return self.cleaned_data.get("action_value") or ""
 
     def parsed_choices(self) -> list[dict[str, str]]:
         rows = []

@@ -14,7 +14,11 @@ from django.utils.translation import gettext_lazy as _
 from groundswell.core.crypto import EncryptedFieldsModel, EncryptedJSONField, EncryptedTextField
 from groundswell.core.models import Base, Membership, Role
 from groundswell.geo.models import Turf
-from groundswell.people.models import Household, OrgOwned, Person, scoped
+from groundswell.people.models import Grievance, Household, OrgOwned, Person, scoped
+
+# A grievance question's category picked at the door travels in the visit's answers under
+# the question's id with this suffix ("12.category"), beside the resident's words ("12").
+CATEGORY_SUFFIX = ".category"
 
 
 class Effort(OrgOwned):
@@ -85,6 +89,21 @@ class Question(OrgOwned):
 
     def text(self, language: str) -> str:
         return self.text_es if language == "es" and self.text_es else self.text_en
+
+    def offered_categories(self) -> list[str]:
+        """The grievance categories this question offers at the door: the one it fixes,
+        the several it lists (comma-separated in ``action_value``), or every category when
+        it names none (the canvasser picks)."""
+        named = [c for c in self.action_value.split(",") if c in Grievance.Category.values]
+        return named or list(Grievance.Category.values)
+
+    def category_choices(self) -> list[tuple[str, str]]:
+        labels = dict(Grievance.Category.choices)
+        return [(code, str(labels[code])) for code in self.offered_categories()]
+
+    @property
+    def canvasser_picks_category(self) -> bool:
+        return self.action == self.Action.GRIEVANCE and len(self.offered_categories()) > 1
 
 
 class WalkListQuerySet(models.QuerySet["WalkList"]):

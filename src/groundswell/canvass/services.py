@@ -21,6 +21,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from groundswell.canvass.models import (
+    CATEGORY_SUFFIX,
     SKIPPED_FOR_GOOD,
     DoorVisit,
     Effort,
@@ -159,9 +160,13 @@ def add_question(actor: Membership, effort: Effort, *, kind: str, text_en: str, 
     if action == Question.Action.TAG and not action_value:
         raise InvalidInput("action_value", _("Name the tag to add."))
     if action == Question.Action.GRIEVANCE:
-        if action_value not in Grievance.Category.values:
+        # One category fixes it; several are offered at the door; none lets the canvasser
+        # pick any (a resident's problem is rarely the one the script expected).
+        named = [c.strip() for c in action_value.split(",") if c.strip()]
+        if any(c not in Grievance.Category.values for c in named):
             raise InvalidInput("action_value", _("Choose the grievance category: %(list)s.")
                                % {"list": ", ".join(Grievance.Category.values)})
+        action_value = ",".join(c for c in Grievance.Category.values if c in named)
     if action == Question.Action.ASSESSMENT and kind != Question.Kind.SCALE:
         raise InvalidInput("action", _("Only a 1 to 5 scale question can rate engagement."))
     if action == Question.Action.CONSENT and kind != Question.Kind.YES_NO:
@@ -749,6 +754,18 @@ def _clean_answers(effort: Effort, answers: dict[str, Any]) -> dict[str, Any]:
     questions = {str(q.pk): q for q in effort.questions.all()}
     cleaned: dict[str, Any] = {}
     for key, value in answers.items():
+        if key.endswith(CATEGORY_SUFFIX):
+            question = questions.get(key.removesuffix(CATEGORY_SUFFIX))
+            if question is None or question.action != Question.Action.GRIEVANCE:
+                raise InvalidInput("answers", _("An answer is for a question this effort "
+                                                "does not ask."))
+            category = str(value).strip()
+            if category and category not in question.offered_categories():
+                raise InvalidInput("answers", _("A grievance was given a category the "
+                                                "question does not offer."))
+            if category:
+                cleaned[key] = category
+            continue
         question = questions.get(key)
         if question is None:
             raise InvalidInput("answers", _("An answer is for a question this effort does "
@@ -784,8 +801,13 @@ def _act_on_answers(actor: Membership, effort: Effort, person: Person,
             people.tag_people(acting, [person], question.action_value)
         elif question.action == Question.Action.GRIEVANCE:
             text = str(answer) if question.kind == Question.Kind.TEXT else question.text_en
-            people.record_grievance(acting, person, category=question.action_value,
-                                    text=text)
+            offered = question.offered_categories()
+            picked = answers.get(f"{question.pk}{CATEGORY_SUFFIX}")
+            # Not picked (an older phone's queued visit): the words are kept as "other"
+            # rather than filed under a guess.
+            category = picked or (offered[0] if len(offered) == 1 else
+                                  Grievance.Category.OTHER)
+            people.record_grievance(acting, person, category=category, text=text)
         elif question.action == Question.Action.ASSESSMENT:
             people.rate_engagement(acting, person, level=int(answer),
                                    reason=_("At the door: %(effort)s") % {"effort": effort.name})

@@ -124,7 +124,7 @@ def question_add(request: HttpRequest, pk: int) -> HttpResponse:
             services.add_question(membership_of(request), item, kind=data["kind"],
                                   text_en=data["text_en"], text_es=data["text_es"],
                                   choices=form.parsed_choices(), action=data["action"],
-                                  trigger=data["trigger"], action_value=data["action_value"],
+                                  trigger=data["trigger"], action_value=form.action_argument(),
                                   event=data["event"])
         except services.InvalidInput as exc:
             _field_error(form, exc)

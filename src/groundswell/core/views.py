@@ -83,6 +83,27 @@ def organization_home(request: HttpRequest) -> HttpResponse:
 # --- members -------------------------------------------------------------------------
 
 
+def confirm_first(request: HttpRequest, *, title: str, changes: list[str], way_back: str,
+                  button: str, cancel_url: str) -> HttpResponse | None:
+    """Every destructive action asks once. A POST without ``confirmed`` gets a page that
+    names what will change and how to get it back (or that it cannot be), with one button
+    that posts the same form again, confirmed; None once confirmed. No script needed;
+    an htmx request is sent the page as a whole (HX-Retarget body) so it is seen."""
+    if request.POST.get("confirmed") == "1":
+        return None
+    hidden = [(key, value) for key in request.POST if key not in ("csrfmiddlewaretoken",
+                                                                  "confirmed")
+              for value in request.POST.getlist(key)]
+    response = render(request, "web/confirm.html", {
+        "title": title, "changes": changes, "way_back": way_back, "button": button,
+        "action": request.get_full_path(), "hidden": hidden, "cancel_url": cancel_url})
+    if request.headers.get("HX-Request"):
+        response["HX-Retarget"] = "body"
+        response["HX-Reswap"] = "innerHTML"
+        response["HX-Push-Url"] = "false"
+    return response
+
+
 def remembered_search(request: HttpRequest, key: str) -> tuple[str, HttpResponse | None]:
     """Search terms are usually names: they are posted and kept in the session so they
     never appear in URLs, access logs or browser history."""

@@ -33,7 +33,7 @@ def _script(admin: Membership, effort: Effort, *, party: bool) -> dict[str, int]
         ids["issue"] = services.add_question(
             admin, effort, kind="text", text_en="What would you change on this block?",
             text_es="¿Qué cambiaría en esta cuadra?", action="grievance",
-            action_value="housing").pk
+            action_value="").pk
         ids["time"] = services.add_question(
             admin, effort, kind="choice", text_en="When is best to reach you?",
             text_es="¿Cuándo es mejor encontrarle?",
@@ -102,9 +102,11 @@ def _first_round(canvasser: Membership, walk_list: WalkList, q: dict[str, int]) 
                 str(q["level"]): str(rng.randint(1, 5)),
             }
             if rng.random() < 0.3:
-                visit["answers"][str(q["issue"])] = rng.choice([
-                    "The rent went up again", "Trash is not picked up",
-                    "The new luxury complex is pushing people out"])
+                words, category = rng.choice([
+                    ("The rent went up again", "rent"), ("Trash is not picked up", "trash"),
+                    ("The new luxury complex is pushing people out", "development")])
+                visit["answers"][str(q["issue"])] = words
+                visit["answers"][f"{q['issue']}.category"] = category
         elif outcome == "talked":
             visit["new_person"] = {"given_name": rng.choice(["Yesenia", "Marcus", "Thu"]),
                                    "family_name": rng.choice(["Ortiz", "Reed", "Nguyen"]),

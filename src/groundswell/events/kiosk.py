@@ -252,6 +252,21 @@ def kiosk_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @org_view("events.sign_in")
+@require_POST
+def kiosk_language(request: HttpRequest, pk: int) -> HttpResponse:
+    """The kiosk's language button: changes this kiosk's screens only (the lock carries
+    it), not the staff member's own preference, which is back when kiosk mode ends."""
+    event = _event(pk)
+    language = request.POST.get("language", "")
+    lock = locked_kiosk(request)
+    if _kiosk(request, event) is not None and lock is not None \
+            and language in dict(settings.LANGUAGES):
+        request.session[SESSION_KEY] = {**lock, "language": language}
+    back = "kiosk_exit" if request.POST.get("next") == "exit" else "kiosk"
+    return redirect(back, org_slug=request.organization.slug, pk=event.pk)  # type: ignore
+
+
+@org_view("events.sign_in")
 @never_cache
 @require_http_methods(["GET", "POST"])
 def kiosk_exit(request: HttpRequest, pk: int) -> HttpResponse:

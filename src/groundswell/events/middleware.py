@@ -5,6 +5,10 @@ the kiosk start view), every URL other than that event's kiosk pages is refused:
 page is answered with a redirect back to the kiosk, anything else (a form post, an
 htmx request) with 403. Logging out is refused too, so that nobody walks away with
 the staff member's session; only the staff PIN ends kiosk mode (``kiosk_exit``).
+
+The kiosk has a language of its own (a resident taps Español): kept in the lock, shown
+while it lasts, never written to the staff member's account or language cookie, so their
+own language is back when the PIN ends kiosk mode.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseRedirect
 from django.urls import Resolver404, resolve, reverse
+from django.utils import translation
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -21,7 +26,7 @@ SESSION_KEY = "events_kiosk"
 
 # The pages a locked tablet may open (each is checked for the locked event too).
 KIOSK_URL_NAMES = frozenset({"kiosk", "kiosk_search", "kiosk_sign_in", "kiosk_add",
-                             "kiosk_exit"})
+                             "kiosk_exit", "kiosk_language"})
 # Plumbing every page needs, reachable whatever the lock.
 ALWAYS_ALLOWED = frozenset({"set_language", "health"})
 
@@ -43,6 +48,10 @@ class KioskLockMiddleware:
         lock = locked_kiosk(request)
         if lock is None or request.path_info.startswith(settings.STATIC_URL):
             return self.get_response(request)
+        language = lock.get("language")
+        if language in dict(settings.LANGUAGES):
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
         try:
             match = resolve(request.path_info)
         except Resolver404:

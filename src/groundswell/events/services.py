@@ -29,6 +29,7 @@ from groundswell.core import audit
 from groundswell.core.models import Base, Membership, Organization
 from groundswell.core.permissions import can, require
 from groundswell.core.services import DomainError
+from groundswell.events import recording
 from groundswell.events.models import (
     RSVP,
     Attendance,
@@ -592,6 +593,32 @@ def record_attendance(actor: Membership, event: Event, person: Person, *,
     return attendance
 
 
+# --- when things can be recorded ------------------------------------------------------------
+
+
+def check_recordable(first_day: Any, last_day: Any = None, *, field: str = "") -> None:
+    """Refuse, with the dates it opens and closes, a record of something on these local
+    days outside the one window (``events.recording``): the kiosk and the distribution
+    table both ask here."""
+    opens, closes = recording.window(first_day, last_day)
+    too = recording.outside(timezone.localdate(), first_day, last_day)
+    if too is None:
+        return
+    dates = {"opens": date_format(opens, "DATE_FORMAT"),
+             "closes": date_format(closes, "DATE_FORMAT")}
+    if too is recording.Too.EARLY:
+        message = _("Too early: this can be recorded from %(opens)s (the day before) until "
+                    "%(closes)s.") % dates
+    else:
+        message = _("Too late: this could be recorded until %(closes)s (%(days)s days "
+                    "after).") % {**dates, "days": recording.DAYS_AFTER}
+    raise InvalidInput(field, message) if field else DomainError(message)
+
+
+def event_days(event: Event) -> tuple[Any, Any]:
+    return timezone.localdate(event.starts_at), timezone.localdate(event.ends_at)
+
+
 # --- the kiosk ------------------------------------------------------------------------------------
 
 
@@ -608,6 +635,7 @@ def start_kiosk(actor: Membership, event: Event, pin: str) -> Kiosk:
     pin = _clean_pin(pin)
     if event.cancelled_at is not None:
         raise DomainError(_("This event was cancelled."))
+    check_recordable(*event_days(event))
     with transaction.atomic():
         kiosk = Kiosk.objects.create(organization=event.organization, event=event,
                                      started_by=actor, pin_hash=make_password(pin))
@@ -644,6 +672,7 @@ def kiosk_sign_in(actor: Membership, kiosk: Kiosk, person: Person) -> tuple[Atte
     require(actor, "events.sign_in")
     if kiosk.ended_at is not None:
         raise DomainError(_("This kiosk has ended."))
+    check_recordable(*event_days(kiosk.event))
     if person.organization_id != kiosk.organization_id or person.merged_into_id \
             or person.forgotten_at:
         raise InvalidInput("person", _("Choose someone from this organization."))
@@ -667,6 +696,7 @@ def kiosk_quick_add(actor: Membership, kiosk: Kiosk, resident: Resident, *,
     require(actor, "events.sign_in")
     if kiosk.ended_at is not None:
         raise DomainError(_("This kiosk has ended."))
+    check_recordable(*event_days(kiosk.event))
     if not resident.given_name.strip():
         raise InvalidInput("given_name", _("Please write your name."))
     for consent in consents:

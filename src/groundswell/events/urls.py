@@ -22,6 +22,7 @@ urlpatterns = [
     path("<int:pk>/kiosk/sign-in/", kiosk.kiosk_sign_in, name="kiosk_sign_in"),
     path("<int:pk>/kiosk/add/", kiosk.kiosk_add, name="kiosk_add"),
     path("<int:pk>/kiosk/exit/", kiosk.kiosk_exit, name="kiosk_exit"),
+    path("<int:pk>/kiosk/language/", kiosk.kiosk_language, name="kiosk_language"),
     path("<int:pk>/people/", views.event_people, name="event_people"),
     path("<int:pk>/people/rsvp/", views.event_record_rsvp, name="event_record_rsvp"),
     path("<int:pk>/people/sign-in/", views.event_sign_in, name="event_sign_in"),

@@ -396,6 +396,21 @@ def event_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
+def _refuse_follow_up_action(request: HttpRequest, form: Any) -> None:
+    """Say in the page what this one action is missing. Each action's form checks only its
+    own fields (the page's form is ``novalidate``: a browser bubble on another action's
+    field was the only feedback before)."""
+    missing = []
+    for name, errors in form.errors.items():
+        if name == "people":
+            missing.append(_("Tick at least one person."))
+        elif name in form.fields:
+            missing.append("{}: {}".format(form.fields[name].label, " ".join(errors)))
+        else:
+            missing.extend(errors)
+    messages.error(request, " ".join(str(m) for m in missing))
+
+
 def _back_to_follow_up(request: HttpRequest, event: Event) -> HttpResponse:
     query = request.POST.get("back", "")
     url = reverse("event_follow_up", args=[org_slug_of(request), event.pk])
@@ -416,7 +431,7 @@ def follow_up_assign(request: HttpRequest, pk: int) -> HttpResponse:
                      .values_list("pk", flat=True))
     form = AssignForm(request.POST, choices=attendees)
     if not form.is_valid():
-        messages.error(request, _("Tick at least one person, and choose who follows up."))
+        _refuse_follow_up_action(request, form)
         return _back_to_follow_up(request, event)
     people = list(Person.objects.filter(pk__in=form.cleaned_data["people"]))
     try:
@@ -438,7 +453,7 @@ def follow_up_call_list(request: HttpRequest, pk: int) -> HttpResponse:
                      .values_list("pk", flat=True))
     form = CallListForm(request.POST, choices=attendees)
     if not form.is_valid():
-        messages.error(request, _("Tick at least one person and name the list."))
+        _refuse_follow_up_action(request, form)
         return _back_to_follow_up(request, event)
     people = list(Person.objects.filter(pk__in=form.cleaned_data["people"]))
     try:
@@ -464,8 +479,7 @@ def follow_up_walk_list(request: HttpRequest, pk: int) -> HttpResponse:
     attendees = list(followups.attendees(event, membership).values_list("pk", flat=True))
     form = FollowUpWalkListForm(request.POST, choices=attendees)
     if not form.is_valid():
-        messages.error(request, _("Tick at least one person, choose the effort and name the "
-                                  "walk list."))
+        _refuse_follow_up_action(request, form)
         return _back_to_follow_up(request, event)
     people = list(Person.objects.filter(pk__in=form.cleaned_data["people"]))
     try:

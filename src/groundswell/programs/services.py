@@ -25,6 +25,7 @@ from groundswell.core import audit
 from groundswell.core.models import Membership, Organization
 from groundswell.core.permissions import can, require
 from groundswell.core.services import DomainError
+from groundswell.events import services as events
 from groundswell.people import services as people
 from groundswell.people.models import Household, Interaction, Person, Relationship
 from groundswell.people.normalize import NormalizationError, normalize_phone
@@ -533,6 +534,81 @@ def create_distribution(actor: Membership, *, name: str, held_on: date,
     return distribution
 
 
+def update_distribution(actor: Membership, distribution: Distribution, *, name: str,
+                        held_on: date, kind: str = Distribution.Kind.PANTRY_DAY,
+                        place: str = "", program: Program | None = None,
+                        event: Any = None) -> Distribution:
+    """Correct a distribution (a wrong date, name, place or event). Its households keep
+    their goods; a new date moves their services and timeline entries with it. Audited
+    with what was and what is."""
+    require(actor, "programs.distribute")
+    name = _text(name, "name", 150, required=True, message=_("Give the distribution a name."))
+    if kind not in Distribution.Kind.values:
+        raise InvalidInput("kind", _("Choose the kind of distribution."))
+    if program is not None and not Program.objects.visible_to(actor).filter(
+            pk=program.pk).exists():
+        raise InvalidInput("program", _("Choose one of your programs."))
+    if event is not None:
+        if event.organization_id != actor.organization_id:
+            raise InvalidInput("event", _("Choose one of this organization's events."))
+        kind = Distribution.Kind.EVENT
+    elif kind == Distribution.Kind.EVENT:
+        raise InvalidInput("event", _("Choose the event the distribution is part of."))
+    place = _text(place, "place", 200)
+    with transaction.atomic():
+        distribution = Distribution.objects.select_for_update().get(pk=distribution.pk)
+        fields = ("name", "held_on", "kind", "place", "program_id", "event_id")
+        before = {f: getattr(distribution, f) for f in fields}
+        distribution.name, distribution.held_on, distribution.kind = name, held_on, kind
+        distribution.place, distribution.program, distribution.event = place, program, event
+        after = {f: getattr(distribution, f) for f in fields}
+        changed = {f: [str(before[f]) if before[f] is not None else None,
+                       str(after[f]) if after[f] is not None else None]
+                   for f in fields if before[f] != after[f]}
+        if not changed:
+            return distribution
+        distribution.save(update_fields=[f.removesuffix("_id") for f in changed])
+        if "held_on" in changed:
+            moved = _occurred_at(held_on)
+            for service in distribution.services.select_related("person"):
+                service.served_on, service.served_at = held_on, moved
+                service.save(update_fields=["served_on", "served_at"])
+                source = ("programs.service", str(service.pk))
+                people.withdraw_interaction(service.person, source)
+                people.record_interaction(
+                    actor, service.person, kind=Interaction.Kind.SERVICE, occurred_at=moved,
+                    summary=_("Received goods at %(distribution)s.") % {
+                        "distribution": distribution.name}, source=source)
+        _record("programs.distribution.corrected", actor, distribution, {"changed": changed})
+    return distribution
+
+
+def remove_distribution(actor: Membership, distribution: Distribution) -> int:
+    """A distribution entered by mistake: every household's goods go back on hand, their
+    services leave the timelines, and the distribution goes. Sign-ins at the event it
+    was part of stay (they were there). Returns how many households were taken off."""
+    require(actor, "programs.distribute")
+    if distribution.organization_id != actor.organization_id:
+        raise InvalidInput("distribution", _("Choose a distribution of this organization."))
+    with transaction.atomic():
+        distribution = Distribution.objects.select_for_update().get(pk=distribution.pk)
+        served = list(distribution.services.select_related("person"))
+        lines = list(ServiceItem.objects.filter(service__in=served))
+        _lock_items(line.item_id for line in lines)
+        given: dict[str, int] = {}
+        for line in lines:
+            given[str(line.item_id)] = given.get(str(line.item_id), 0) + line.quantity
+        data = {"name": distribution.name, "held_on": distribution.held_on.isoformat(),
+                "households": len(served), "items": given}
+        for service in served:
+            pk, person = service.pk, service.person
+            service.delete()  # its items and their stock lines go with it: goods back
+            people.withdraw_interaction(person, ("programs.service", str(pk)))
+        _record("programs.distribution.removed", actor, distribution, data)
+        distribution.delete()
+    return len(served)
+
+
 class AlreadyServed(DomainError):
     """The household (or person) already received goods that day: ask before giving
     again."""
@@ -582,8 +658,7 @@ def serve_household(actor: Membership, distribution: Distribution, person: Perso
     a quantity is not a positive whole number, when stock would go below zero, or —
     unless ``repeat_confirmed`` — when the household was already served that day."""
     require(actor, "programs.distribute")
-    if distribution.held_on > timezone.localdate():
-        raise InvalidInput("distribution", _("This distribution has not happened yet."))
+    events.check_recordable(distribution.held_on, field="distribution")
     if person.organization_id != actor.organization_id or person.merged_into_id \
             or person.forgotten_at:
         raise InvalidInput("person", _("Choose someone from this organization."))
@@ -674,8 +749,6 @@ def _attend_event(actor: Membership, distribution: Distribution, person: Person,
     event = distribution.event
     if event is None or event.cancelled_at is not None or not can(actor, "events.sign_in"):
         return
-    from groundswell.events import services as events
-
     events.record_attendance(actor, event, person, source="programs", new_person=new_person,
                              at=service.served_at)
 
@@ -704,6 +777,8 @@ AUDIT_EVENTS = {
     "programs.program.archived": gettext_lazy("Program archived"),
     "programs.program.restored": gettext_lazy("Program restored"),
     "programs.service.removed": gettext_lazy("Household served removed (entered by mistake)"),
+    "programs.distribution.corrected": gettext_lazy("Distribution corrected"),
+    "programs.distribution.removed": gettext_lazy("Distribution removed (entered by mistake)"),
     "programs.item.archived": gettext_lazy("Item archived"),
     "programs.item.restored": gettext_lazy("Item restored"),
     "programs.enrollment.created": gettext_lazy("Child enrolled"),

@@ -26,14 +26,15 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.formats import date_format
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from groundswell.core import audit
 from groundswell.core.services import DomainError
 from groundswell.core.spreadsheets import SafeWriter
-from groundswell.core.views import membership_of, org_slug_of, org_view
+from groundswell.core.views import confirm_first, membership_of, org_slug_of, org_view
 from groundswell.people.models import Person
 from groundswell.people.search import search_people
 from groundswell.people.services import current_residence
@@ -457,12 +458,15 @@ def session(request: HttpRequest, pk: int) -> HttpResponse:
     if (refused := _get_only(request)) is not None:
         return refused
     rows = _roll_rows(item)
-    counts = services.stats.roll_call(r["mark"].status for r in rows if r["mark"])
     return render(request, "programs/session.html", {
-        "session": item, "program": item.program, "rows": rows, "counts": counts,
-        "unmarked": sum(1 for r in rows if r["mark"] is None),
+        "session": item, "program": item.program, "rows": rows, **_roll_counts(rows),
         "now": timezone.localtime().strftime("%H:%M"),
     })
+
+
+def _roll_counts(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"counts": services.stats.roll_call(r["mark"].status for r in rows if r["mark"]),
+            "unmarked": sum(1 for r in rows if r["mark"] is None)}
 
 
 @org_view("programs.run")
@@ -503,7 +507,8 @@ def session_mark(request: HttpRequest, pk: int) -> HttpResponse:
         mark = Attendance.objects.filter(session=item, enrollment=enrollment_obj).first()
         return render(request, "programs/_roll_row.html", {
             "row": _roll_row(enrollment_obj, mark), "session": item, "error": error,
-            "now": timezone.localtime().strftime("%H:%M")}, status=200)
+            "now": timezone.localtime().strftime("%H:%M"),
+            "oob": True, **_roll_counts(_roll_rows(item))}, status=200)
     if error:
         messages.error(request, error)
     return redirect(reverse("program_session", args=[org_slug_of(request), item.pk])
@@ -531,6 +536,58 @@ def distributions(request: HttpRequest) -> HttpResponse:
                      30).get_page(request.GET.get("page"))
     return render(request, "programs/distributions.html", {"form": form, "page": page},
                   status=400 if request.method == "POST" else 200)
+
+
+@org_view("programs.distribute")
+@require_http_methods(["GET", "POST"])
+def distribution_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a distribution: a wrong date, name, place or event (audited)."""
+    item = get_object_or_404(Distribution, pk=pk)
+    membership = membership_of(request)
+    form = DistributionForm(request.POST or None, membership=membership, initial={
+        "name": item.name, "kind": item.kind, "held_on": item.held_on, "place": item.place,
+        "program": item.program_id, "event": item.event_id})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_distribution(membership, item, **form.cleaned_data)
+        except DomainError as exc:
+            _add_error(form, exc)
+        else:
+            messages.success(request, _("Distribution corrected."))
+            return redirect("distribution", org_slug=org_slug_of(request), pk=item.pk)
+    return render(request, "programs/distribution_edit.html", {
+        "distribution": item, "form": form,
+        "served_count": item.services.count()},
+        status=400 if request.method == "POST" else 200)
+
+
+@org_view("programs.distribute")
+@require_POST
+def distribution_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(Distribution, pk=pk)
+    served = item.services.count()
+    back = reverse("distribution", args=[org_slug_of(request), item.pk])
+    asked = confirm_first(
+        request, title=_("Remove the distribution “%(name)s”?") % {"name": item.name},
+        changes=[_("The distribution of %(date)s goes.") % {
+                     "date": date_format(item.held_on, "DATE_FORMAT")},
+                 ngettext("%(count)s household served is taken off; their goods go back "
+                          "on hand and the service leaves their timeline.",
+                          "%(count)s households served are taken off; their goods go back "
+                          "on hand and the service leaves their timelines.", served)
+                 % {"count": served},
+                 _("Sign-ins at the event stay: they were there.")],
+        way_back=_("This cannot be undone: to get it back, create the distribution again "
+                   "and record the households again. It stays in the audit log."),
+        button=_("Remove the distribution"), cancel_url=back)
+    if asked is not None:
+        return asked
+    count = services.remove_distribution(membership_of(request), item)
+    messages.success(request, ngettext(
+        "The distribution was removed; %(count)s household's goods are back on hand.",
+        "The distribution was removed; %(count)s households' goods are back on hand.",
+        count) % {"count": count})
+    return redirect("distributions", org_slug=org_slug_of(request))
 
 
 def _items() -> list[Item]:
@@ -882,6 +939,8 @@ urlpatterns: list[URLPattern] = [
     path("distributions/", distributions, name="distributions"),
     path("distributions/<int:pk>/", distribution, name="distribution"),
     path("distributions/<int:pk>/serve/", distribution_serve, name="distribution_serve"),
+    path("distributions/<int:pk>/edit/", distribution_edit, name="distribution_edit"),
+    path("distributions/<int:pk>/remove/", distribution_remove, name="distribution_remove"),
     path("distributions/<int:pk>/quick-add/", distribution_quick_add,
          name="distribution_quick_add"),
     path("distributions/served/<int:pk>/remove/", distribution_service_remove,

@@ -219,10 +219,18 @@
         visit.new_unit = unit; visit.address_of = current.id; visit.household = null;
         visit.person = null;  // the people known here live behind the other door
       }
+      var missingCategory = false;
       form.querySelectorAll(".question").forEach(function (q) {
         var value = fd.get("q-" + q.dataset.question);
-        if (value !== null && String(value).trim() !== "") visit.answers[q.dataset.question] = String(value).trim();
+        var answered = value !== null && String(value).trim() !== "";
+        if (answered) visit.answers[q.dataset.question] = String(value).trim();
+        // A grievance question that leaves the category to the canvasser: the resident's
+        // words go with the category picked here.
+        var category = fd.get("qc-" + q.dataset.question);
+        if (category) visit.answers[q.dataset.question + ".category"] = category;
+        else if (answered && q.querySelector(".grievance-category")) missingCategory = true;
       });
+      if (missingCategory) { fail(msg.msgNeedCategory); return; }
       tx(db, "readwrite", function (store) { return store.put(visit); }).then(function () {
         show("door-list");
         return refresh();
