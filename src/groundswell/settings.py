@@ -144,6 +144,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "groundswell.core.context_processors.organization",
+                "groundswell.web.context_processors.navigation_links",
             ],
         },
     }
