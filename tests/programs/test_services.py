@@ -338,3 +338,17 @@ def test_served_at_an_events_table_counts_as_being_at_the_event(world):
     pantry = services.create_distribution(staff, name="Pantry", held_on=timezone.localdate())
     services.serve_household(staff, pantry, guardian, {bags: 1}, repeat_confirmed=True)
     assert EventAttendance.objects.filter(event=party).count() == 2
+
+
+def test_not_enough_stock_names_the_item_in_the_readers_language(in_org):
+    """Issue 17, point 9: a refusal read in Spanish names the item in Spanish."""
+    from django.utils import translation
+
+    from groundswell.programs.models import Item
+    from groundswell.programs.services import NotEnoughStock, ensure_default_catalog
+
+    ensure_default_catalog(in_org.org)
+    diapers = Item.objects.get(name="Diapers size 4")
+    with translation.override("es"):
+        message = str(NotEnoughStock({diapers: (0, 2)}))
+    assert "Pañales talla 4" in message and "Diapers" not in message

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from groundswell.core.bilingual import bilingual, in_language
 from groundswell.core.crypto import EncryptedFieldsModel, EncryptedTextField
 from groundswell.core.models import Base, Membership, Role
 from groundswell.geo.models import Turf
@@ -19,7 +20,9 @@ from groundswell.people.models import Household, OrgOwned, Person, scoped
 
 class Effort(OrgOwned):
     name = models.CharField(_("name"), max_length=120)
+    name_es = models.CharField(_("name in Spanish"), max_length=120, blank=True)
     purpose = models.TextField(_("why we knock"), blank=True)
+    purpose_es = models.TextField(_("why we knock, in Spanish"), blank=True)
     base = models.ForeignKey(Base, null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="+", verbose_name=_("base"))
     needs_phone = models.BooleanField(
@@ -36,8 +39,12 @@ class Effort(OrgOwned):
         verbose_name = _("effort")
         verbose_name_plural = _("efforts")
 
+    # In the reader's language (core.bilingual): what canvassers and templates see.
+    local_name = bilingual("name", "name_es")
+    local_purpose = bilingual("purpose", "purpose_es")
+
     def __str__(self) -> str:
-        return self.name
+        return self.local_name
 
 
 class Question(OrgOwned):
@@ -83,8 +90,10 @@ class Question(OrgOwned):
     def __str__(self) -> str:
         return self.text_en
 
+    local_text = bilingual("text_en", "text_es")
+
     def text(self, language: str) -> str:
-        return self.text_es if language == "es" and self.text_es else self.text_en
+        return in_language(language, self.text_en, self.text_es)
 
 
 class WalkListQuerySet(models.QuerySet["WalkList"]):

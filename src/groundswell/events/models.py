@@ -13,9 +13,10 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from groundswell.core.bilingual import bilingual, in_language
 from groundswell.core.models import Base, Membership
 from groundswell.people.models import OrgOwned, Person, scoped
 
@@ -75,23 +76,14 @@ class Event(OrgOwned):
         return self.title
 
     def title_in(self, language: str) -> str:
-        if language.startswith("es"):
-            return self.title_es or self.title_en
-        return self.title_en or self.title_es
+        return in_language(language, self.title_en, self.title_es)
 
     def description_in(self, language: str) -> str:
-        if language.startswith("es"):
-            return self.description_es or self.description_en
-        return self.description_en or self.description_es
+        return in_language(language, self.description_en, self.description_es)
 
-    @property
-    def title(self) -> str:
-        """In the language of the current request."""
-        return self.title_in(translation.get_language() or "en")
-
-    @property
-    def description(self) -> str:
-        return self.description_in(translation.get_language() or "en")
+    # In the language of the current request (core.bilingual).
+    title = bilingual("title_en", "title_es")
+    description = bilingual("description_en", "description_es")
 
     @property
     def is_past(self) -> bool:
