@@ -125,13 +125,25 @@ class Shift(OrgOwned):
     def __str__(self) -> str:
         return self.get_role_display()
 
+    # From the prefetched sign-ups: who has a place, and who waits for one.
+    @property
+    def volunteers(self) -> list[ShiftSignup]:
+        return [s for s in self.signups.all() if not s.waitlisted]
+
+    @property
+    def waitlist(self) -> list[ShiftSignup]:
+        return [s for s in self.signups.all() if s.waitlisted]
+
 
 class ShiftSignup(OrgOwned):
     shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="signups")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="shift_signups")
+    # Empty when the volunteer signed themselves up on the public page.
     signed_up_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                      on_delete=models.SET_NULL, related_name="+")
     reminded_at = models.DateTimeField(null=True, blank=True)
+    # The shift was full: they get the first place that opens (events.services).
+    waitlisted = models.BooleanField(_("on the waitlist"), default=False)
 
     objects = scoped()
 
