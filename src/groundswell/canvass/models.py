@@ -161,6 +161,8 @@ class DoorVisit(OrgOwned, EncryptedFieldsModel):
         VACANT = "vacant", _("Vacant")
         INACCESSIBLE = "inaccessible", _("Inaccessible")
         COME_BACK = "come_back", _("Come back later")
+        # Nobody talked: a flyer went in the door (the app's literature-drop mode).
+        LIT_DROP = "lit_drop", _("Literature left")
 
     client_id = models.UUIDField(default=uuid.uuid4, editable=False)
     walk_list = models.ForeignKey(WalkList, on_delete=models.PROTECT, related_name="visits")

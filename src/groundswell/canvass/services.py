@@ -52,7 +52,8 @@ MAX_VISITS_PER_SYNC = 500
 MAX_NOTES = 2000
 MAX_ANSWER = 1000
 MAX_AGE = timedelta(days=60)
-REVISIT_OUTCOMES = (DoorVisit.Outcome.NOT_HOME, DoorVisit.Outcome.COME_BACK)
+REVISIT_OUTCOMES = (DoorVisit.Outcome.NOT_HOME, DoorVisit.Outcome.COME_BACK,
+                    DoorVisit.Outcome.LIT_DROP)
 
 
 class InvalidInput(DomainError):
