@@ -169,6 +169,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "groundswell.core.context_processors.organization",
+                "groundswell.web.context_processors.navigation_links",
             ],
         },
     }

@@ -408,3 +408,18 @@ def test_a_grievance_question_names_only_known_categories(door):
     with pytest.raises(PermissionDenied):
         services.add_question(wl.canvassers.first(), wl.effort, kind="text",
                               text_en="Problem?", text_es="¿Problema?", action="grievance")
+
+
+def test_a_literature_drop_is_a_door_done_without_a_conversation(in_org, door):
+    """Issue 17, point 13: literature-drop mode queues "lit_drop" visits: they sync like
+    any visit, touch nobody's timeline, and the door goes on the revisit list."""
+    wl, residents, _q, canvasser = door
+    homes = [household_of(p) for p in residents]
+    result = services.sync_visits(canvasser, {"visits": [
+        visit(wl, homes[0], outcome="lit_drop"), visit(wl, homes[1], outcome="talked")]})
+    assert [r.status for r in result] == ["saved", "saved"]
+    dropped = DoorVisit.objects.get(household_id=homes[0])
+    assert dropped.outcome == "lit_drop" and dropped.person is None
+    assert not Interaction.objects.filter(person=residents[0]).exists()
+    revisit = services.create_revisit_list(in_org.member(Role.ADMIN), wl)
+    assert list(revisit.entries.values_list("household_id", flat=True)) == [homes[0]]

@@ -383,3 +383,17 @@ def test_a_distribution_is_corrected_and_removed_with_the_stock_back(world):
     assert not guardian.interactions.filter(kind="service").exists()
     removed = AuditEvent.objects.get(code="programs.distribution.removed")
     assert removed.data["households"] == 1 and removed.data["items"] == {str(bags.pk): 2}
+
+
+def test_not_enough_stock_names_the_item_in_the_readers_language(in_org):
+    """Issue 17, point 9: a refusal read in Spanish names the item in Spanish."""
+    from django.utils import translation
+
+    from groundswell.programs.models import Item
+    from groundswell.programs.services import NotEnoughStock, ensure_default_catalog
+
+    ensure_default_catalog(in_org.org)
+    diapers = Item.objects.get(name="Diapers size 4")
+    with translation.override("es"):
+        message = str(NotEnoughStock({diapers: (0, 2)}))
+    assert "Pañales talla 4" in message and "Diapers" not in message

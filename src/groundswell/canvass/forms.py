@@ -20,8 +20,14 @@ def _member_label(m: Membership) -> str:
 class EffortForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120,
                            help_text=_("Why we knock, e.g. “Block party outreach”."))
+    name_es = forms.CharField(label=_("Name in Spanish"), max_length=120, required=False,
+                              help_text=_("Shown to canvassers who read Spanish; empty: the "
+                                          "name above."))
     purpose = forms.CharField(label=_("What canvassers should know"), required=False,
                               max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    purpose_es = forms.CharField(label=_("What canvassers should know, in Spanish"),
+                                 required=False, max_length=2000,
+                                 widget=forms.Textarea(attrs={"rows": 3}))
     base = forms.ModelChoiceField(label=_("Base"), queryset=Base.objects.none(),
                                   required=False, empty_label="—")
     needs_phone = forms.BooleanField(

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from groundswell.core.bilingual import bilingual, in_language
 from groundswell.core.crypto import EncryptedFieldsModel, EncryptedJSONField, EncryptedTextField
 from groundswell.core.models import Base, Membership, Role
 from groundswell.geo.models import Turf
@@ -23,7 +24,9 @@ CATEGORY_SUFFIX = ".category"
 
 class Effort(OrgOwned):
     name = models.CharField(_("name"), max_length=120)
+    name_es = models.CharField(_("name in Spanish"), max_length=120, blank=True)
     purpose = models.TextField(_("why we knock"), blank=True)
+    purpose_es = models.TextField(_("why we knock, in Spanish"), blank=True)
     base = models.ForeignKey(Base, null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="+", verbose_name=_("base"))
     needs_phone = models.BooleanField(
@@ -40,8 +43,12 @@ class Effort(OrgOwned):
         verbose_name = _("effort")
         verbose_name_plural = _("efforts")
 
+    # In the reader's language (core.bilingual): what canvassers and templates see.
+    local_name = bilingual("name", "name_es")
+    local_purpose = bilingual("purpose", "purpose_es")
+
     def __str__(self) -> str:
-        return self.name
+        return self.local_name
 
 
 class Question(OrgOwned):
@@ -87,8 +94,10 @@ class Question(OrgOwned):
     def __str__(self) -> str:
         return self.text_en
 
+    local_text = bilingual("text_en", "text_es")
+
     def text(self, language: str) -> str:
-        return self.text_es if language == "es" and self.text_es else self.text_en
+        return in_language(language, self.text_en, self.text_es)
 
     def offered_categories(self) -> list[str]:
         """The grievance categories this question offers at the door: the one it fixes,
@@ -171,6 +180,8 @@ class DoorVisit(OrgOwned, EncryptedFieldsModel):
         VACANT = "vacant", _("Vacant")
         INACCESSIBLE = "inaccessible", _("Inaccessible")
         COME_BACK = "come_back", _("Come back later")
+        # Nobody talked: a flyer went in the door (the app's literature-drop mode).
+        LIT_DROP = "lit_drop", _("Literature left")
 
     client_id = models.UUIDField(default=uuid.uuid4, editable=False)
     walk_list = models.ForeignKey(WalkList, on_delete=models.PROTECT, related_name="visits")

@@ -30,6 +30,7 @@ from groundswell.canvass.models import (
     WalkListEntry,
 )
 from groundswell.core import audit
+from groundswell.core.bilingual import in_language
 from groundswell.core.models import Base, Membership, Role
 from groundswell.core.permissions import can, require
 from groundswell.core.services import DomainError
@@ -54,7 +55,8 @@ MAX_NOTES = 2000
 MAX_ANSWER = 1000
 MAX_AGE = timedelta(days=60)
 logger = logging.getLogger(__name__)
-REVISIT_OUTCOMES = (DoorVisit.Outcome.NOT_HOME, DoorVisit.Outcome.COME_BACK)
+REVISIT_OUTCOMES = (DoorVisit.Outcome.NOT_HOME, DoorVisit.Outcome.COME_BACK,
+                    DoorVisit.Outcome.LIT_DROP)
 
 
 class InvalidInput(DomainError):
@@ -98,14 +100,16 @@ def _clean(value: str, field: str, limit: int, required: bool = True) -> str:
 
 
 def create_effort(actor: Membership, *, name: str, purpose: str = "", base: Base | None = None,
-                  needs_phone: bool = False) -> Effort:
+                  needs_phone: bool = False, name_es: str = "", purpose_es: str = "") -> Effort:
     require(actor, "canvass.manage")
     name = _clean(name, "name", 120)
     if base is not None and base.organization_id != actor.organization_id:
         raise InvalidInput("base", _("That base is not part of this organization."))
     with transaction.atomic():
         effort = Effort.objects.create(organization=actor.organization, name=name,
-                                       purpose=(purpose or "").strip()[:2000], base=base,
+                                       name_es=(name_es or "").strip()[:120],
+                                       purpose=(purpose or "").strip()[:2000],
+                                       purpose_es=(purpose_es or "").strip()[:2000], base=base,
                                        needs_phone=needs_phone, created_by=actor.user)
         _record("canvass.effort.created", actor, effort, {"needs_phone": needs_phone})
     return effort
@@ -113,13 +117,15 @@ def create_effort(actor: Membership, *, name: str, purpose: str = "", base: Base
 
 def update_effort(actor: Membership, effort: Effort, *, name: str, purpose: str = "",
                   base: Base | None = None, needs_phone: bool = False,
-                  archived: bool = False) -> Effort:
+                  archived: bool = False, name_es: str = "", purpose_es: str = "") -> Effort:
     require(actor, "canvass.manage")
     name = _clean(name, "name", 120)
     if base is not None and base.organization_id != actor.organization_id:
         raise InvalidInput("base", _("That base is not part of this organization."))
     with transaction.atomic():
         effort.name, effort.purpose, effort.base = name, (purpose or "").strip()[:2000], base
+        effort.name_es = (name_es or "").strip()[:120]
+        effort.purpose_es = (purpose_es or "").strip()[:2000]
         effort.needs_phone = needs_phone
         if archived and effort.archived_at is None:
             effort.archived_at = timezone.now()
@@ -401,7 +407,9 @@ def app_data(membership: Membership, walk_list: WalkList, language: str) -> dict
         person = residence.person
         person_ids.append(person.pk)
         residents[residence.household_id].append({
-            "id": person.pk, "name": person.display_name, "language": person.language})
+            "id": person.pk, "name": person.display_name,
+            # The language's name, never its code: "(en)" means nothing at the door.
+            "language": str(person.get_language_display()) if person.language else ""})
     if effort.needs_phone:
         from groundswell.people.models import ContactPoint
         from groundswell.people.normalize import format_phone
@@ -440,7 +448,8 @@ def app_data(membership: Membership, walk_list: WalkList, language: str) -> dict
         "consent_wording": rapid_response_wording(language)
         if q.action == Question.Action.CONSENT else "",
     } for q in effort.questions.all()]
-    return {"walk_list": walk_list.pk, "effort": effort.name, "name": walk_list.name,
+    return {"walk_list": walk_list.pk,
+            "effort": in_language(language, effort.name, effort.name_es), "name": walk_list.name,
             "language": language, "needs_phone": effort.needs_phone, "doors": doors,
             "questions": questions}
 

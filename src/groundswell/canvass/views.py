@@ -73,7 +73,8 @@ def effort_create(request: HttpRequest) -> HttpResponse:
 def effort_edit(request: HttpRequest, pk: int) -> HttpResponse:
     membership = membership_of(request)
     effort = get_object_or_404(Effort, pk=pk)
-    initial = {"name": effort.name, "purpose": effort.purpose, "base": effort.base,
+    initial = {"name": effort.name, "name_es": effort.name_es, "purpose": effort.purpose,
+               "purpose_es": effort.purpose_es, "base": effort.base,
                "needs_phone": effort.needs_phone, "archived": effort.archived_at is not None}
     form = EffortEditForm(request.POST or None, membership=membership, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -61,11 +61,15 @@ def load(org: Organization) -> None:
     if admin is None or canvasser is None or len(turfs) < 2:
         return
     party = services.create_effort(
-        admin, name="Block party outreach",
-        purpose="Invite every household to the block party and hear what they want changed.")
+        admin, name="Block party outreach", name_es="Invitación a la fiesta de cuadra",
+        purpose="Invite every household to the block party and hear what they want changed.",
+        purpose_es="Invitar a cada hogar a la fiesta de cuadra y escuchar qué quieren cambiar.")
     network = services.create_effort(
         admin, name="Rapid-response network sign-up", needs_phone=True,
-        purpose="Sign neighbors up for alerts when immigration agents are seen nearby.")
+        name_es="Inscripción en la red de respuesta rápida",
+        purpose="Sign neighbors up for alerts when immigration agents are seen nearby.",
+        purpose_es="Inscribir a los vecinos para recibir alertas cuando se vean agentes de "
+                   "inmigración cerca.")
     party_q = _script(admin, party, party=True)
     _script(admin, network, party=False)
     first = services.create_walk_list(admin, effort=party, turf=turfs[0],

@@ -71,10 +71,14 @@ def load(org: Organization) -> bool:
 
     # --- the after-school program --------------------------------------------------------
     program = services.save_program(
-        admin, name=PROGRAM_NAME, partner="Iglesia San Miguel",
+        admin, name=PROGRAM_NAME, name_es="Programa después de la escuela",
+        partner="Iglesia San Miguel",
         description="Homework help, reading and games for children 6 to 13, with a snack. "
                     "Run with the congregation of Iglesia San Miguel.",
-        schedule="Monday to Thursday, 3 to 6 pm", place="Iglesia San Miguel, parish hall",
+        description_es="Ayuda con las tareas, lectura y juegos para niños de 6 a 13 años, "
+                       "con merienda. Lo hacemos con la congregación de la Iglesia San Miguel.",
+        schedule="Monday to Thursday, 3 to 6 pm", schedule_es="De lunes a jueves, de 3 a 6 pm",
+        place="Iglesia San Miguel, parish hall",
         capacity=CHILDREN, starts_on=today - timedelta(days=60), staff=[staff, admin])
     enrollments: list[Enrollment] = []
     for i, (guardian, child) in enumerate(_children_with_guardians(CHILDREN + WAITLIST)):

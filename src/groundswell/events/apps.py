@@ -31,6 +31,8 @@ class EventsConfig(AppConfig):
             "events.shift.deleted": _("Shift removed"),
             "events.shift.signed_up": _("Signed up for a shift"),
             "events.shift.signup_cancelled": _("Shift sign-up cancelled"),
+            "events.shift.volunteered": _("Volunteered for a shift on the public page"),
+            "events.shift.waitlist_moved_up": _("Moved up from a shift's waitlist"),
             "events.shift.reminded": _("Shift reminders sent"),
             "events.rsvp.created": _("RSVP received"),
             "events.rsvp.cancelled": _("RSVP cancelled"),

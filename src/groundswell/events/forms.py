@@ -155,6 +155,20 @@ class RSVPForm(forms.Form):
                 in self.consents if self.cleaned_data.get(name)]
 
 
+class VolunteerForm(RSVPForm):
+    """A volunteer signs up for one open shift on the public page: the RSVP page's
+    fields and consent boxes, a shift instead of the guests."""
+
+    def __init__(self, *args: Any, shifts: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["guests"]
+        self.fields["shift"] = forms.TypedChoiceField(
+            label=_("Shift"), coerce=int, widget=forms.RadioSelect,
+            choices=[(o.shift.pk, str(o.shift)) for o in shifts],
+            error_messages={"required": _("Choose a shift."),
+                            "invalid_choice": _("Choose a shift.")})
+
+
 # --- the kiosk ------------------------------------------------------------------------------------
 
 

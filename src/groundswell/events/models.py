@@ -13,9 +13,10 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from groundswell.core.bilingual import bilingual, in_language
 from groundswell.core.models import Base, Membership
 from groundswell.people.models import OrgOwned, Person, scoped
 
@@ -75,23 +76,14 @@ class Event(OrgOwned):
         return self.title
 
     def title_in(self, language: str) -> str:
-        if language.startswith("es"):
-            return self.title_es or self.title_en
-        return self.title_en or self.title_es
+        return in_language(language, self.title_en, self.title_es)
 
     def description_in(self, language: str) -> str:
-        if language.startswith("es"):
-            return self.description_es or self.description_en
-        return self.description_en or self.description_es
+        return in_language(language, self.description_en, self.description_es)
 
-    @property
-    def title(self) -> str:
-        """In the language of the current request."""
-        return self.title_in(translation.get_language() or "en")
-
-    @property
-    def description(self) -> str:
-        return self.description_in(translation.get_language() or "en")
+    # In the language of the current request (core.bilingual).
+    title = bilingual("title_en", "title_es")
+    description = bilingual("description_en", "description_es")
 
     @property
     def is_past(self) -> bool:
@@ -133,13 +125,25 @@ class Shift(OrgOwned):
     def __str__(self) -> str:
         return self.get_role_display()
 
+    # From the prefetched sign-ups: who has a place, and who waits for one.
+    @property
+    def volunteers(self) -> list[ShiftSignup]:
+        return [s for s in self.signups.all() if not s.waitlisted]
+
+    @property
+    def waitlist(self) -> list[ShiftSignup]:
+        return [s for s in self.signups.all() if s.waitlisted]
+
 
 class ShiftSignup(OrgOwned):
     shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="signups")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="shift_signups")
+    # Empty when the volunteer signed themselves up on the public page.
     signed_up_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                      on_delete=models.SET_NULL, related_name="+")
     reminded_at = models.DateTimeField(null=True, blank=True)
+    # The shift was full: they get the first place that opens (events.services).
+    waitlisted = models.BooleanField(_("on the waitlist"), default=False)
 
     objects = scoped()
 

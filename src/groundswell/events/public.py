@@ -26,13 +26,14 @@ from groundswell.core.middleware import client_ip
 from groundswell.core.models import Organization
 from groundswell.core.services import DomainError
 from groundswell.events import ics, services
-from groundswell.events.forms import RSVPForm
+from groundswell.events.forms import RSVPForm, VolunteerForm
 from groundswell.events.models import Event
 from groundswell.events.views import FEED_SALT, materials_response
 
 RSVP_LIMIT_PER_IP = 10  # RSVPs tried from one address ...
 RSVP_LIMIT_PER_EVENT = 500  # ... and for one event ...
-RSVP_WINDOW = timedelta(minutes=10)  # ... in this long
+RSVP_WINDOW = timedelta(minutes=10)  # ... in this long (volunteer sign-ups count too)
+LISTED_EVENTS = 50
 FEED_DAYS_BACK = 30
 
 
@@ -91,12 +92,92 @@ def event_rsvp(request: HttpRequest, public_id: str) -> HttpResponse:
                         "ics_url": reverse("event_ics", args=[event.public_id])})
         return render(request, "events/rsvp.html", {
             "event": event, "org": org, "form": form, "closed": closed,
+            "shifts": [] if closed else services.open_shifts(event),
+            "events_url": reverse("organization_events", args=[org.slug]),
             "title": event.title_in(language), "description": event.description_in(language),
             "location": _location(event), "spots_left": services.spots_left(event),
             "ics_url": reverse("event_ics", args=[event.public_id]),
             "materials_url": reverse("event_public_materials", args=[event.public_id])
             if event.materials else "",
         }, status=status)
+
+
+def _refused(request: HttpRequest, form: RSVPForm, key: str) -> int | None:
+    """The honeypot and the rate limits shared by the public forms: the status to answer
+    with, the reason added to the form, or None when the post may go on."""
+    ip = client_ip(request) or "unknown"
+    if request.POST.get("website"):
+        form.is_valid()
+        form.add_error(None, _("We could not take this RSVP. Please try again, or call us."))
+        return 400
+    if services.rate_limited(f"rsvp-ip:{ip}", limit=RSVP_LIMIT_PER_IP, window=RSVP_WINDOW) \
+            or services.rate_limited(key, limit=RSVP_LIMIT_PER_EVENT, window=RSVP_WINDOW):
+        form.is_valid()
+        form.add_error(None, _("Too many RSVPs from here right now. Please wait a few "
+                               "minutes and try again."))
+        return 429
+    return None
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def event_volunteer(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Volunteers sign themselves up for an open shift; a full shift takes them on its
+    waitlist. Matched to the one record as an RSVP is, consents recorded as ticked."""
+    event = _public_event(public_id)
+    org = event.organization
+    language = translation.get_language() or "en"
+    closed = not event.rsvp_open or event.cancelled_at is not None or event.is_past
+    with scope(organization=org):
+        shifts = [] if closed else services.open_shifts(event)
+        form = VolunteerForm(request.POST or None, organization_name=org.name, shifts=shifts)
+        status = 200
+        if request.method == "POST" and shifts:
+            status = _refused(request, form, f"volunteer-event:{event.pk}") or 400
+            if status == 400 and not form.errors and form.is_valid():
+                data = form.cleaned_data
+                resident = services.Resident(
+                    given_name=data["given_name"], family_name=data["family_name"],
+                    phone=data["phone"], email=data["email"], language=language[:2])
+                consents = [services.ConsentGiven(*c) for c in form.consent_choices()]
+                shift = next(o.shift for o in shifts if o.shift.pk == data["shift"])
+                try:
+                    signup = services.volunteer_for_shift(shift, resident, consents=consents)
+                except DomainError as exc:
+                    field = getattr(exc, "field", None)
+                    form.add_error(field if field in form.fields else None, exc.message)
+                else:
+                    return render(request, "events/volunteer_thanks.html", {
+                        "event": event, "signup": signup, "shift": shift,
+                        "title": event.title_in(language), "location": _location(event),
+                        "rsvp_url": reverse("event_rsvp", args=[event.public_id])})
+        return render(request, "events/volunteer.html", {
+            "event": event, "org": org, "form": form, "closed": closed, "shifts": shifts,
+            "title": event.title_in(language), "location": _location(event),
+            "rsvp_url": reverse("event_rsvp", args=[event.public_id]),
+        }, status=status)
+
+
+@require_http_methods(["GET", "HEAD"])
+def organization_events(request: HttpRequest, slug: str) -> HttpResponse:
+    """The organization's upcoming events with an open RSVP page, in the visitor's
+    language (either title when only one was given), for a link in a bio or a flyer.
+    (The slug is not called ``org_slug``: that one asks for a member's login.)"""
+    with scopes_disabled():
+        org = Organization.objects.filter(slug=slug).first()
+    if org is None:
+        raise Http404
+    language = translation.get_language() or "en"
+    with scope(organization=org):
+        events = list(Event.objects.filter(
+            rsvp_open=True, cancelled_at__isnull=True, ends_at__gte=timezone.now())
+            .order_by("starts_at", "pk")[:LISTED_EVENTS])
+    return render(request, "events/public_list.html", {
+        "org": org,
+        "events": [{"event": e, "title": e.title_in(language),
+                    "description": e.description_in(language), "location": _location(e),
+                    "url": reverse("event_rsvp", args=[e.public_id])} for e in events],
+    })
 
 
 def _ics_event(request: HttpRequest, event: Event, language: str) -> ics.IcsEvent:
@@ -155,4 +236,5 @@ def events_feed(request: HttpRequest, token: str) -> HttpResponse:
     return _calendar_response(text, f"{org.slug}-events.ics")
 
 
-__all__ = ["event_ics", "event_public_materials", "event_rsvp", "events_feed"]
+__all__ = ["event_ics", "event_public_materials", "event_rsvp", "event_volunteer",
+           "events_feed", "organization_events"]

@@ -20,7 +20,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -225,7 +225,7 @@ def sign_up_for_shift(actor: Membership, shift: Shift, person: Person) -> ShiftS
         raise InvalidInput("person", _("Choose someone from this organization."))
     with transaction.atomic():
         shift = Shift.objects.select_for_update().get(pk=shift.pk)
-        if shift.signups.count() >= shift.slots:
+        if places_taken(shift) >= shift.slots:
             raise InvalidInput("person", _("This shift is full."))
         try:
             with transaction.atomic():
@@ -239,12 +239,86 @@ def sign_up_for_shift(actor: Membership, shift: Shift, person: Person) -> ShiftS
     return signup
 
 
-def cancel_shift_signup(actor: Membership, signup: ShiftSignup) -> None:
+def cancel_shift_signup(actor: Membership, signup: ShiftSignup) -> ShiftSignup | None:
+    """Take a volunteer off a shift. The place they leave goes to the first person on
+    the shift's waitlist, who is returned (None when nobody moves up)."""
     require(actor, "events.sign_in")
     with transaction.atomic():
+        shift = Shift.objects.select_for_update().get(pk=signup.shift_id)
         _record("events.shift.signup_cancelled", actor, signup.organization, signup,
-                {"shift": signup.shift_id, "person": signup.person_id})
+                {"shift": signup.shift_id, "person": signup.person_id,
+                 "waitlisted": signup.waitlisted})
         signup.delete()
+        return _fill_from_waitlist(actor, shift)
+
+
+def places_taken(shift: Shift) -> int:
+    return shift.signups.filter(waitlisted=False).count()
+
+
+def _fill_from_waitlist(actor: Membership | None, shift: Shift) -> ShiftSignup | None:
+    """Call with the shift locked: the earliest waitlisted volunteer takes a free place."""
+    if places_taken(shift) >= shift.slots:
+        return None
+    first = shift.signups.filter(waitlisted=True).order_by("created_at", "pk").first()
+    if first is not None:
+        first.waitlisted = False
+        first.save(update_fields=["waitlisted"])
+        _record("events.shift.waitlist_moved_up", actor, shift.organization, first,
+                {"shift": shift.pk, "person": first.person_id})
+    return first
+
+
+@dataclass(frozen=True)
+class OpenShift:
+    shift: Shift
+    places_left: int  # 0: full, new volunteers go on the waitlist
+
+
+def open_shifts(event: Event) -> list[OpenShift]:
+    """The event's shifts still to come, for the public page."""
+    shifts = event.shifts.filter(starts_at__gt=timezone.now()).annotate(
+        taken=Count("signups", filter=Q(signups__waitlisted=False))).order_by("starts_at", "pk")
+    return [OpenShift(s, max(0, s.slots - s.taken)) for s in shifts]
+
+
+def volunteer_for_shift(shift: Shift, resident: Resident, *,
+                        consents: Sequence[ConsentGiven] = ()) -> ShiftSignup:
+    """A volunteer signs themselves up on the public page: matched to their one record
+    (or added, as an RSVP is), with the consents they ticked (source "web", exact
+    wording). On the waitlist when the shift is full. Refused, with nothing saved, when
+    the event is closed or they are already on the shift."""
+    org = shift.organization
+    if not resident.given_name.strip():
+        raise InvalidInput("given_name", _("Please write your name."))
+    if not resident.phone.strip() and not resident.email.strip():
+        raise InvalidInput("phone", _("Please give a phone number or an email, so we can "
+                                      "tell you if anything changes."))
+    for consent in consents:
+        if consent.channel == "sms" and not resident.phone.strip():
+            raise InvalidInput("phone", _("To get text messages, give a phone number."))
+        if consent.channel == "email" and not resident.email.strip():
+            raise InvalidInput("email", _("To get emails, give an email address."))
+    with transaction.atomic():
+        shift = Shift.objects.select_for_update().select_related("event").get(pk=shift.pk)
+        event = shift.event
+        if not event.rsvp_open or event.cancelled_at or event.is_past \
+                or shift.starts_at <= timezone.now():
+            raise DomainError(_("Sign-ups for this shift are closed."))
+        person, created = find_or_add_resident(org, resident)
+        if ShiftSignup.objects.filter(shift=shift, person=person).exists():
+            raise DomainError(_("You are already signed up for this shift. Thank you!"))
+        signup = ShiftSignup.objects.create(
+            organization=org, shift=shift, person=person,
+            waitlisted=places_taken(shift) >= shift.slots)
+        for consent in consents:
+            people.record_consent(None, person, channel=consent.channel,
+                                  purpose=consent.purpose, source="web",
+                                  wording=consent.wording, organization=org)
+        _record("events.shift.volunteered", None, org, signup,
+                {"shift": shift.pk, "person": person.pk, "new_person": created,
+                 "waitlisted": signup.waitlisted})
+    return signup
 
 
 @dataclass(frozen=True)
@@ -284,7 +358,7 @@ def send_shift_reminders(actor: Membership | None, event: Event, *,
     queued = unreachable = 0
     with transaction.atomic():
         signups = (ShiftSignup.objects.select_for_update()
-                   .filter(shift__event=event, reminded_at__isnull=True,
+                   .filter(shift__event=event, reminded_at__isnull=True, waitlisted=False,
                            shift__starts_at__gt=timezone.now())
                    .select_related("shift__event", "person"))
         for signup in signups:

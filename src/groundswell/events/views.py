@@ -42,6 +42,7 @@ from groundswell.events.forms import (
     ShiftForm,
 )
 from groundswell.events.models import RSVP, Attendance, Event, FollowUp, Shift, ShiftSignup
+from groundswell.events.qr import qr_svg
 from groundswell.events.stats import CONVERSIONS, conversion_rates
 from groundswell.people.models import Person
 from groundswell.people.search import search_people
@@ -122,9 +123,42 @@ def event_page(request: HttpRequest, pk: int) -> HttpResponse:
         "features": _event_features(event),
         "shift_form": ShiftForm(initial={"starts_at": timezone.localtime(event.starts_at),
                                          "ends_at": timezone.localtime(event.ends_at)}),
-        "public_url": request.build_absolute_uri(reverse("event_rsvp", args=[event.public_id])),
+        "public_url": (public_url := _public_url(request, event)),
+        "public_qr": qr_svg(public_url, title=_("QR code of the RSVP page")),
         "ics_url": reverse("event_ics", args=[event.public_id]),
     })
+
+
+def _public_url(request: HttpRequest, event: Event) -> str:
+    return request.build_absolute_uri(reverse("event_rsvp", args=[event.public_id]))
+
+
+@org_view("events.view")
+@require_http_methods(["GET", "HEAD"])
+def event_flyer(request: HttpRequest, pk: int) -> HttpResponse:
+    """A page to print and post: the event in both languages and its RSVP page's QR code."""
+    event = _event(request, pk)
+    public_url = _public_url(request, event)
+    return render(request, "events/flyer.html", {
+        "event": event, "public_url": public_url,
+        "public_qr": qr_svg(public_url, title=_("QR code of the RSVP page")),
+        "title_en": event.title_in("en"), "title_es": event.title_in("es"),
+        "description_en": event.description_in("en"),
+        "description_es": event.description_in("es"),
+    })
+
+
+@org_view("events.view")
+@require_http_methods(["GET", "HEAD"])
+def event_qr(request: HttpRequest, pk: int) -> HttpResponse:
+    """The QR code alone, as an SVG file to put on a flyer of one's own."""
+    event = _event(request, pk)
+    svg = qr_svg(_public_url(request, event))
+    response = HttpResponse('<?xml version="1.0" encoding="utf-8"?>\n'
+                            + svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1),
+                            content_type="image/svg+xml")
+    response["Content-Disposition"] = f'attachment; filename="event-{event.pk}-qr.svg"'
+    return response
 
 
 @org_view("events.manage")
@@ -257,14 +291,16 @@ def shift_page(request: HttpRequest, pk: int) -> HttpResponse:
     if redirect_after_search:
         return redirect_after_search
     membership = membership_of(request)
-    signups = list(shift.signups.select_related("person"))
+    everyone = list(shift.signups.select_related("person"))
+    signups = [s for s in everyone if not s.waitlisted]
     found: list[Person] = []
     if query:
-        taken = {s.person_id for s in signups}
+        taken = {s.person_id for s in everyone}
         found = [p for p in search_people(Person.objects.visible_to(membership), query,
                                           limit=10) if p.pk not in taken]
     return render(request, "events/shift.html", {
         "shift": shift, "event": shift.event, "signups": signups, "query": query,
+        "waitlist": [s for s in everyone if s.waitlisted],
         "found": found, "full": len(signups) >= shift.slots})
 
 
@@ -293,8 +329,11 @@ def shift_sign_up(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def shift_signup_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     signup = get_object_or_404(ShiftSignup, pk=pk)
-    services.cancel_shift_signup(membership_of(request), signup)
+    moved_up = services.cancel_shift_signup(membership_of(request), signup)
     messages.success(request, _("They are off the shift."))
+    if moved_up is not None:
+        messages.info(request, _("%(name)s moved up from the waitlist.")
+                      % {"name": moved_up.person.display_name})
     return redirect("shift", org_slug=org_slug_of(request), pk=signup.shift_id)
 
 

@@ -29,10 +29,16 @@ DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%
 
 class ProgramForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=150)
+    name_es = forms.CharField(label=_("Name in Spanish"), max_length=150, required=False,
+                              help_text=_("Shown to people who read Spanish; empty: the name "
+                                          "above."))
     partner = forms.CharField(label=_("Partner organization"), max_length=150, required=False,
                               help_text=_("For example the congregation that hosts it."))
     schedule = forms.CharField(label=_("Schedule"), max_length=200, required=False,
                                help_text=_("For example: Monday to Thursday, 3 to 6 pm."))
+    schedule_es = forms.CharField(label=_("Schedule in Spanish"), max_length=200,
+                                  required=False,
+                                  help_text=_("For example: de lunes a jueves, de 3 a 6 pm."))
     place = forms.CharField(label=_("Place"), max_length=200, required=False)
     capacity = forms.IntegerField(label=_("Places"), min_value=1, max_value=10000,
                                   required=False,
@@ -42,6 +48,8 @@ class ProgramForm(forms.Form):
     ends_on = forms.DateField(label=_("Ends"), required=False, widget=DATE)
     description = forms.CharField(label=_("Description"), max_length=5000, required=False,
                                   widget=forms.Textarea(attrs={"rows": 3}))
+    description_es = forms.CharField(label=_("Description in Spanish"), max_length=5000,
+                                     required=False, widget=forms.Textarea(attrs={"rows": 3}))
     staff = forms.ModelMultipleChoiceField(
         label=_("Staff"), queryset=Membership.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -57,10 +65,12 @@ class ProgramForm(forms.Form):
 
     @staticmethod
     def initial_for(program: Program) -> dict[str, Any]:
-        return {"name": program.name, "partner": program.partner, "schedule": program.schedule,
+        return {"name": program.name, "name_es": program.name_es, "partner": program.partner,
+                "schedule": program.schedule, "schedule_es": program.schedule_es,
                 "place": program.place, "capacity": program.capacity,
                 "starts_on": program.starts_on, "ends_on": program.ends_on,
-                "description": program.description, "staff": list(program.staff.all())}
+                "description": program.description, "description_es": program.description_es,
+                "staff": list(program.staff.all())}
 
 
 class SearchForm(forms.Form):
@@ -156,7 +166,7 @@ class DistributionForm(forms.Form):
         self.fields["event"].queryset = Event.objects.filter(
             cancelled_at__isnull=True).order_by("-starts_at")
         self.fields["event"].label_from_instance = (
-            lambda e: f"{e.title_en or e.title_es} · {e.starts_at:%Y-%m-%d}")
+            lambda e: f"{e.title} · {e.starts_at:%Y-%m-%d}")
 
     def clean_held_on(self) -> date:
         held_on = self.cleaned_data["held_on"]

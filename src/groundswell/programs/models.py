@@ -22,6 +22,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from groundswell.core.bilingual import bilingual, in_language
 from groundswell.core.crypto import EncryptedFieldsModel, EncryptedTextField
 from groundswell.core.models import Membership, Role
 from groundswell.people.models import Household, OrgOwned, Person, scoped
@@ -49,11 +50,14 @@ class ProgramQuerySet(models.QuerySet["Program"]):
 
 class Program(OrgOwned):
     name = models.CharField(_("name"), max_length=150)
+    name_es = models.CharField(_("name in Spanish"), max_length=150, blank=True)
     partner = models.CharField(_("partner organization"), max_length=150, blank=True,
                                help_text=_("For example the congregation that hosts it."))
     description = models.TextField(_("description"), blank=True)
+    description_es = models.TextField(_("description in Spanish"), blank=True)
     schedule = models.CharField(_("schedule"), max_length=200, blank=True,
                                 help_text=_("For example: Monday to Thursday, 3 to 6 pm."))
+    schedule_es = models.CharField(_("schedule in Spanish"), max_length=200, blank=True)
     place = models.CharField(_("place"), max_length=200, blank=True)
     capacity = models.PositiveIntegerField(
         _("places"), null=True, blank=True, validators=[MinValueValidator(1)],
@@ -73,8 +77,13 @@ class Program(OrgOwned):
         constraints = [models.UniqueConstraint(fields=["organization", "name"],
                                                name="program_unique_name")]
 
+    # In the reader's language (core.bilingual): what templates show.
+    local_name = bilingual("name", "name_es")
+    local_description = bilingual("description", "description_es")
+    local_schedule = bilingual("schedule", "schedule_es")
+
     def __str__(self) -> str:
-        return self.name
+        return self.local_name
 
 
 class Enrollment(OrgOwned, EncryptedFieldsModel):
@@ -234,11 +243,13 @@ class Item(OrgOwned):
         constraints = [models.UniqueConstraint(fields=["organization", "name"],
                                                name="item_unique_name")]
 
+    local_name = bilingual("name", "name_es")
+
     def __str__(self) -> str:
-        return self.name
+        return self.local_name
 
     def label(self, language: str) -> str:
-        return self.name_es if language == "es" and self.name_es else self.name
+        return in_language(language, self.name, self.name_es)
 
 
 class Distribution(OrgOwned):

@@ -94,6 +94,7 @@ def require_team(actor: Membership, program: Program) -> None:
 
 def save_program(actor: Membership, program: Program | None = None, *, name: str,
                  partner: str = "", description: str = "", schedule: str = "",
+                 name_es: str = "", description_es: str = "", schedule_es: str = "",
                  place: str = "", capacity: int | None = None, starts_on: date | None = None,
                  ends_on: date | None = None,
                  staff: Iterable[Membership] = ()) -> Program:
@@ -107,9 +108,13 @@ def save_program(actor: Membership, program: Program | None = None, *, name: str
     staff = list(staff)
     if any(m.organization_id != org.pk for m in staff):
         raise InvalidInput("staff", _("Choose members of this organization."))
-    fields = {"name": name, "partner": _text(partner, "partner", 150),
+    fields = {"name": name, "name_es": _text(name_es, "name_es", 150),
+              "partner": _text(partner, "partner", 150),
               "description": _text(description, "description", 5000),
-              "schedule": _text(schedule, "schedule", 200), "place": _text(place, "place", 200),
+              "description_es": _text(description_es, "description_es", 5000),
+              "schedule": _text(schedule, "schedule", 200),
+              "schedule_es": _text(schedule_es, "schedule_es", 200),
+              "place": _text(place, "place", 200),
               "capacity": capacity, "starts_on": starts_on, "ends_on": ends_on}
     if Program.objects.filter(name__iexact=name).exclude(
             pk=program.pk if program else None).exists():
@@ -621,7 +626,7 @@ class AlreadyServed(DomainError):
 
 class NotEnoughStock(DomainError):
     def __init__(self, missing: dict[Item, tuple[int, int]]) -> None:
-        parts = [_("%(item)s: %(have)s on hand") % {"item": item.name, "have": have}
+        parts = [_("%(item)s: %(have)s on hand") % {"item": item.local_name, "have": have}
                  for item, (have, _wanted) in missing.items()]
         super().__init__(_("Not enough stock, nothing was recorded. ") + "; ".join(parts) + ".")
         self.missing = missing

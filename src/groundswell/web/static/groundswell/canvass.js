@@ -9,6 +9,11 @@
  * sync), refused with a reason (shown here), or to be sent again. The phone's clock
  * time at sending goes with each chunk, so the server can correct a clock that is off.
  * Nothing here uses innerHTML with data.
+ *
+ * "Next door" opens the first door after this one (in walking order) without a visit
+ * yet; a door shows everyone the list knows at its street address (all its units);
+ * in literature-drop mode one tap on a door queues a "literature left" visit, through
+ * the same queue, so it works offline too.
  */
 (function () {
   "use strict";
@@ -68,6 +73,7 @@
     var walkList = Number(app.dataset.walkList);
     var doors = {};
     data.doors.forEach(function (d) { doors[d.id] = d; });
+    var visitedDoors = {};
     var db = null;
     var current = null;
     var syncing = false;
@@ -107,6 +113,7 @@
         rejected.hidden = !rejected.children.length;
         var visited = {};
         visits.forEach(function (v) { visited[v.household || v.address_of] = true; });
+        visitedDoors = visited;
         document.querySelectorAll("button.door").forEach(function (button) {
           var done = !!visited[button.dataset.door];
           button.classList.toggle("visited", done);
@@ -161,6 +168,7 @@
         ul.appendChild(li);
       });
       if (current.residents.length) residents.appendChild(ul);
+      showAddress(current);
       var last = document.getElementById("visit-last");
       last.textContent = current.last ? msg.msgLast + " " + current.last.label + " (" + current.last.date + ")" +
         (current.last.notes ? " — " + current.last.notes : "") : "";
@@ -179,6 +187,61 @@
       option("", msg.msgNotNamed);
       show("visit");
       window.scrollTo(0, 0);
+    }
+
+    // Everyone the list knows at this door's street address: its own household and
+    // the other units of the building.
+    function showAddress(door) {
+      var box = document.getElementById("at-address");
+      var list = document.getElementById("at-address-list");
+      list.textContent = "";
+      var same = data.doors.filter(function (d) { return d.street === door.street; });
+      same.forEach(function (d) {
+        var names = d.residents.map(function (r) {
+          return r.name + (r.language ? " (" + r.language + ")" : "");
+        }).join(", ");
+        var li = el("li", "");
+        li.appendChild(el("strong", d.unit || door.street));
+        li.appendChild(document.createTextNode(": " + (names || msg.msgNobodyAtAddress)));
+        if (d.id === door.id) li.className = "this-door";
+        list.appendChild(li);
+      });
+      box.hidden = same.length < 2 && !(door.residents.length > 1);
+      box.open = same.length > 1;
+    }
+
+    function nextDoor(fromId) {
+      var order = data.doors.map(function (d) { return d.id; });
+      var start = fromId ? order.indexOf(fromId) + 1 : 0;
+      for (var i = 0; i < order.length; i++) {
+        var id = order[(start + i) % order.length];
+        if (!visitedDoors[id] && id !== fromId) return id;
+      }
+      return null;
+    }
+
+    function goNext(fromId) {
+      var id = nextDoor(fromId);
+      if (id === null) {
+        show("door-list");
+        document.getElementById("lit-drop-status").textContent = msg.msgNoMore;
+        return;
+      }
+      openDoor(id);
+    }
+
+    function dropLiterature(id) {
+      var door = doors[id];
+      var visit = {
+        id: uuid(), walk_list: walkList, household: id, outcome: "lit_drop",
+        occurred_at: new Date().toISOString(), answers: {}, notes: "",
+        person: null, new_person: null, language: data.language, status: "queued"
+      };
+      return tx(db, "readwrite", function (store) { return store.put(visit); }).then(function () {
+        document.getElementById("lit-drop-status").textContent =
+          msg.msgDropped + " " + door.street + (door.unit ? ", " + door.unit : "");
+        return refresh();
+      }).then(function () { if (navigator.onLine) sync(); });
     }
 
     function fail(text) {
@@ -341,8 +404,17 @@
       });
     }
 
+    var litDrop = document.getElementById("lit-drop-mode");
+    litDrop.addEventListener("change", function () { app.classList.toggle("lit-drop", litDrop.checked); });
     document.querySelectorAll("button.door").forEach(function (button) {
-      button.addEventListener("click", function () { openDoor(Number(button.dataset.door)); });
+      button.addEventListener("click", function () {
+        var id = Number(button.dataset.door);
+        if (litDrop.checked && db) dropLiterature(id); else openDoor(id);
+      });
+    });
+    document.getElementById("next-door").addEventListener("click", function () { goNext(null); });
+    document.getElementById("visit-next").addEventListener("click", function () {
+      goNext(current ? current.id : null);
     });
     document.querySelectorAll("[data-show]").forEach(function (button) {
       button.addEventListener("click", function () { show(button.dataset.show); });

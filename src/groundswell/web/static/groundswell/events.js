@@ -5,6 +5,9 @@
  *   with the vendored Chart.js.
  * - Tick all: <input type="checkbox" data-tick-all="NAME"> ticks every checkbox named
  *   NAME in its form.
+ * - Copy: <button data-copy="TEXT" data-copied="…" data-copy-failed="…"> puts TEXT on
+ *   the clipboard and says so in the next .copy-status element (role=status).
+ * - Print: <button data-print> opens the browser's print dialog.
  */
 (function () {
   "use strict";
@@ -52,9 +55,37 @@
     });
   }
 
+  function say(button, text) {
+    var status = button.closest("details, section, main").querySelector(".copy-status");
+    if (status) status.textContent = text;
+  }
+
+  function setupCopy(root) {
+    root.querySelectorAll("button[data-copy]").forEach(function (button) {
+      if (button.dataset.ready) return;
+      button.dataset.ready = "1";
+      button.addEventListener("click", function () {
+        var text = button.dataset.copy;
+        if (navigator.clipboard && window.isSecureContext) {
+          navigator.clipboard.writeText(text).then(
+            function () { say(button, button.dataset.copied); },
+            function () { say(button, button.dataset.copyFailed + ": " + text); });
+        } else {
+          say(button, button.dataset.copyFailed + ": " + text);
+        }
+      });
+    });
+    root.querySelectorAll("button[data-print]").forEach(function (button) {
+      if (button.dataset.ready) return;
+      button.dataset.ready = "1";
+      button.addEventListener("click", function () { window.print(); });
+    });
+  }
+
   function init(root) {
     drawCharts(root);
     setupTickAll(root);
+    setupCopy(root);
   }
 
   document.addEventListener("DOMContentLoaded", function () { init(document); });
