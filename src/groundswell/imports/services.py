@@ -327,9 +327,14 @@ class Plan:
 
 
 def _strong(pair: matching.ScoredPair) -> bool:
-    outcomes = {r.field: r.outcome for r in pair.reasons}
+    """Sure enough to update the person: a strong score with a phone, an email or an
+    address agreeing, and nothing that leaves room for another member of the same
+    household (a son named after his father, a sister on the family's phone): those go
+    to review (matching.household_doubt)."""
+    outcomes = pair.outcomes()
     return pair.score >= UPDATE_THRESHOLD and outcomes.get("given_name") != "disagree" \
-        and any(outcomes.get(f) == "agree" for f in ("phone", "email", "address"))
+        and any(outcomes.get(f) == "agree" for f in ("phone", "email", "address")) \
+        and not matching.household_doubt(outcomes)
 
 
 @dataclass
