@@ -307,8 +307,8 @@ def send_shift_reminders(actor: Membership | None, event: Event, *,
 
 
 # A resident who typed their phone or email and a name that is theirs is the same
-# person; a name alone (two Marías García on one street) only goes to human review.
-SAME_PERSON_FIELDS = ("phone", "email")
+# person (matching.sure_resident); a name alone (two Marías García on one street), or a
+# name that another member of the household could share, only goes to human review.
 MATCH_NAME_CANDIDATES = 8  # people with a close name compared in full
 
 
@@ -345,23 +345,15 @@ def match_resident(org: Organization, *, given_name: str, family_name: str = "",
             others=lambda value: holders.get(value, 0) - 1)) for c in found]
         return sorted(pairs, key=lambda item: -item[1].score)
 
-    def plausible(pair: matching.ScoredPair) -> bool:
-        outcomes = pair.outcomes()
-        return pair.score >= matching.THRESHOLD \
-            and any(outcomes.get(f) in (matching.AGREE, matching.CLOSE)
-                    for f in SAME_PERSON_FIELDS) \
-            and outcomes.get("given_name") != matching.DISAGREE \
-            and outcomes.get("family_name") != matching.DISAGREE
-
     def certain(pairs: list[tuple[Person, matching.ScoredPair]]) -> Person | None:
         for candidate, pair in pairs:
-            if plausible(pair) and not matching.household_doubt(pair.outcomes()):
+            if matching.sure_resident(pair):
                 return candidate
         return None
 
     def doubtful(pairs: list[tuple[Person, matching.ScoredPair]]) -> bool:
         return birth_year is None and any(
-            plausible(pair) and pair.outcomes().get("birth_year") is None
+            matching.resident_plausible(pair) and pair.outcomes().get("birth_year") is None
             and matching.household_doubt(pair.outcomes()) for _c, pair in pairs)
 
     # The blind indexes first: a phone or email that agrees with a name is the person,

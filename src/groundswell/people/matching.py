@@ -783,6 +783,39 @@ def household_doubt(outcomes: Mapping[str, str]) -> bool:
     return shares and not one_person(outcomes)
 
 
+#: The automatic rules: decisions taken without a person's look. Each refuses a pair
+#: that could be two members of one household (``household_doubt``).
+UPDATE_SCORE = 20.0
+
+
+def sure_update(pair: ScoredPair, threshold: float = UPDATE_SCORE) -> bool:
+    """The import's rule for updating a person already here with a row: a strong score
+    with a phone, an email or an address agreeing, the given names not disagreeing,
+    and no household doubt."""
+    outcomes = pair.outcomes()
+    return pair.score >= threshold and outcomes.get("given_name") != DISAGREE \
+        and any(outcomes.get(f) == AGREE for f in ("phone", "email", "address")) \
+        and not household_doubt(outcomes)
+
+
+def sure_resident(pair: ScoredPair, threshold: float = THRESHOLD) -> bool:
+    """The kiosk's and the public RSVP form's rule for taking a resident to be someone
+    already here: the phone or email they gave is that person's (or the household's),
+    the names do not disagree, and no household doubt."""
+    outcomes = pair.outcomes()
+    return resident_plausible(pair, threshold) and not household_doubt(outcomes)
+
+
+def resident_plausible(pair: ScoredPair, threshold: float = THRESHOLD) -> bool:
+    """``sure_resident`` but for the household doubt: when only that stops it, the
+    kiosk asks the resident's year of birth."""
+    outcomes = pair.outcomes()
+    return pair.score >= threshold \
+        and any(outcomes.get(f) in (AGREE, CLOSE) for f in ("phone", "email")) \
+        and outcomes.get("given_name") != DISAGREE \
+        and outcomes.get("family_name") != DISAGREE
+
+
 def _reasons(outcomes: Mapping[str, str], weights: Weights | None,
              holders: Mapping[str, int] | None = None
              ) -> tuple[tuple[FieldResult, ...], float]:
@@ -1320,5 +1353,6 @@ __all__ = [
     "clusters", "compare", "compare_extra", "compare_family", "compare_given",
     "compare_records", "dedupe", "dedupe_all", "estimate_weights", "fixed_weights",
     "household_doubt", "link", "nickname_groups", "one_person", "outcomes_of", "prepare",
-    "shared_contact_weight", "two_people",
+    "resident_plausible", "shared_contact_weight", "sure_resident", "sure_update",
+    "two_people",
 ]
