@@ -179,9 +179,10 @@ def population(households: int, seed: int) -> tuple[list[Person], list[Household
                 father.generation = 2  # then the father is the "Jr"
         children = rng.choice([0, 1, 2, 2, 3, 3, 4])
         taken: list[list[str]] = []
+        year = father_year + rng.randint(19, 28)
         for _child in range(children):
             sex = rng.choice("mf")
-            year = father_year + rng.randint(19, 40)
+            year += rng.randint(1, 4)  # siblings born a year or more apart
             if year > 2012:
                 continue
             generation = 0

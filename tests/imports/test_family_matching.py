@@ -37,11 +37,11 @@ def test_sons_are_not_planned_as_updates_of_their_father(in_org, mother_shares_t
                              phone="215-555-0134", street="2417 N Front St")
     lupe = people.create_person(actor, given_name="María Guadalupe",
                                 family_name="López Ramírez", phone="215-555-0190",
-                                street="3100 N 5th St")
+                                street="3100 N 5th St", birth_year=1971)
     rows = [
         ["Jose Luis", "Garcia Lopez Jr", "(215) 555-0134", "2417 N Front St", "1995"],
         ["Jose Antonio", "Garcia Lopez", "215.555.0134", "2417 North Front Street", "1997"],
-        ["Lupe", "Lopez", "2155550190", "", ""],
+        ["Lupe", "Lopez", "2155550190", "", "1971"],
     ]
     batch = services.upload(actor, file_name="familias.csv", data=csv_bytes(rows))
     assert services.batch_mapping(batch) == {0: "given_name", 1: "family_name", 2: "phone",

@@ -135,13 +135,26 @@ def test_same_name_at_one_address_without_anything_personal_is_in_doubt():
 
 def test_lupe_lopez_matches_maria_guadalupe_lopez_ramirez():
     record = {"given_name": "María Guadalupe", "family_name": "López Ramírez",
-              "phone": "2155550190", "street": "2417 N Front St"}
-    row = {"given_name": "Lupe", "family_name": "Lopez", "phone": "(215) 555-0190"}
+              "phone": "2155550190", "street": "2417 N Front St", "birth_year": 1971}
+    row = {"given_name": "Lupe", "family_name": "Lopez", "phone": "(215) 555-0190",
+           "birth_year": 1971}
     pair = compare_records(record, row)
     assert pair.outcomes()["given_name"] == AGREE
     assert pair.outcomes()["family_name"] == CLOSE
     assert pair.score >= 20
     assert not household_doubt(pair.outcomes())
+    assert matching.sure_update(pair)
+    # Without the year, one surname and the phone could also be her daughter, named
+    # after her, who gives only her father's surname: a human looks.
+    unsure = compare_records(record | {"birth_year": None}, row | {"birth_year": None})
+    assert unsure.score >= THRESHOLD and household_doubt(unsure.outcomes())
+
+
+def test_sisters_who_each_give_one_given_name_are_not_merged():
+    home = {"phone": "2155904734", "street": "1317 N Indiana St"}
+    pair = compare_records(home | {"given_name": "Sofía", "family_name": "Martínez"},
+                           home | {"given_name": "Sofia", "family_name": "Martinez Molina"})
+    assert not matching.sure_update(pair) and not matching.sure_resident(pair)
 
 
 # --- properties ------------------------------------------------------------------------------

@@ -140,7 +140,9 @@ class FieldWeights:
 #: each doubling of the others holding it, never under +1 (``shared_contact_weight``).
 #: ``generation`` is compared when either name carries a generational suffix (Jr, Sr,
 #: II, III, hijo, padre): the same suffix adds nothing, a suffix on one side only
-#: (close) -4, two different ones -10.
+#: (close) -6, two different ones -10. Relatives at one door share an address: with
+#: given names only close, a shared address weighs as "close" (+2); with evidence of
+#: two people (``two_people``) it weighs nothing and a shared phone as a household's.
 WEIGHTS: dict[str, FieldWeights] = {
     "given_name": FieldWeights(m=0.90, u=0.010, close=3.5),
     "family_name": FieldWeights(m=0.90, u=0.005, close=4.0),
@@ -148,7 +150,7 @@ WEIGHTS: dict[str, FieldWeights] = {
     "email": FieldWeights(m=0.80, u=0.0001, close=3.0),
     "address": FieldWeights(m=0.70, u=0.001, close=2.0),
     "birth_year": FieldWeights(m=0.95, u=0.020, close=1.5, against=-12.0),
-    "generation": FieldWeights(m=0.5, u=0.5, close=-4.0, against=-10.0, for_=0.0),
+    "generation": FieldWeights(m=0.5, u=0.5, close=-6.0, against=-10.0, for_=0.0),
     # The further fields: set by hand, usually replaced by estimate_weights (EM).
     "birth_date": FieldWeights(m=0.95, u=0.0005, close=4.0),
     "national_id": FieldWeights(m=0.95, u=0.0001, close=5.0),
@@ -754,23 +756,29 @@ def shared_contact_weight(close: float, others: int) -> float:
 
 
 def two_people(outcomes: Mapping[str, str]) -> bool:
-    """The pair carries evidence of two people: given names that disagree, birth years
-    more than one apart, or generational suffixes that differ."""
+    """The pair carries evidence of two people: given or family names that disagree
+    (a father and the son with his mother's surname), birth years more than one apart,
+    or generational suffixes that differ."""
     return outcomes.get("given_name") == DISAGREE or outcomes.get("birth_year") == DISAGREE \
+        or outcomes.get("family_name") == DISAGREE \
         or outcomes.get("generation") in (CLOSE, DISAGREE)
 
 
 def one_person(outcomes: Mapping[str, str]) -> bool:
     """Something only one person has settles it: the same given name (nicknames of
     it count), no family name or suffix against it, and either a birth year within one
-    or a phone or email nobody else holds."""
+    or, with the same family name, a phone or email nobody else holds."""
     if outcomes.get("given_name") != AGREE or outcomes.get("family_name") == DISAGREE \
             or outcomes.get("generation", AGREE) != AGREE:
         return False
     year = outcomes.get("birth_year")
     if year is not None:
         return year != DISAGREE
-    return outcomes.get("phone") == AGREE or outcomes.get("email") == AGREE
+    # Without a birth year, a contact settles it only with the whole family name:
+    # "Sofía Martínez" and "Sofía Martínez Molina" on one phone may be two sisters
+    # (Sofía Ana and Sofía Isabel) who each gave one given name.
+    return outcomes.get("family_name") == AGREE and (
+        outcomes.get("phone") == AGREE or outcomes.get("email") == AGREE)
 
 
 def household_doubt(outcomes: Mapping[str, str]) -> bool:
@@ -821,6 +829,7 @@ def _reasons(outcomes: Mapping[str, str], weights: Weights | None,
              ) -> tuple[tuple[FieldResult, ...], float]:
     table = weights if weights is not None else _fixed()
     household = two_people(outcomes)
+    sibling = outcomes.get("given_name") == CLOSE
     reasons = []
     for name in COMPARED:
         outcome = outcomes.get(name)
@@ -841,6 +850,11 @@ def _reasons(outcomes: Mapping[str, str], weights: Weights | None,
             elif name in ("phone", "email") and outcome == AGREE:
                 weight = shared_contact_weight(
                     (levels or {}).get(CLOSE, WEIGHTS[name].close), 0)
+        elif sibling and name == "address" and outcome == AGREE:
+            # Given names only close ("José" and "José Luis") at one door: as often a
+            # brother (José Antonio) as the same man; the door says little more than
+            # that they live together.
+            weight = min(weight, (levels or {}).get(CLOSE, WEIGHTS[name].close))
         reasons.append(FieldResult(name, outcome, weight))
     return tuple(reasons), math.fsum(r.weight for r in reasons)
 
