@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import collections
 import itertools
 
 import pytest
@@ -92,10 +93,12 @@ def test_father_and_son_with_one_name_are_not_proposed():
     assert compare_records(father, son).score < THRESHOLD
 
 
-def test_a_shared_phone_and_family_name_are_proposed_even_with_another_given_name():
+def test_a_shared_phone_and_family_name_with_another_given_name_is_a_household():
+    # Mother and daughter on the family's phone: two people, not a pair to review.
     pair = compare_records({"given_name": "Ana", "family_name": "Cruz", "phone": "2155550134"},
                            {"given_name": "Rosa", "family_name": "Cruz", "phone": "2155550134"})
-    assert pair.score >= THRESHOLD
+    assert pair.score < THRESHOLD
+    assert matching.household_doubt(pair.outcomes())
 
 
 def test_emails_are_compared_lowercased_and_invalid_values_are_ignored():
@@ -139,9 +142,9 @@ def test_blocking_does_not_compare_every_pair(monkeypatch):
     calls = []
     real = matching.compare
 
-    def counting(a, b):
+    def counting(a, b, weights=None, **kwargs):
         calls.append((a.key, b.key))
-        return real(a, b)
+        return real(a, b, weights, **kwargs)
 
     monkeypatch.setattr(matching, "compare", counting)
     records = [{"given_name": f"Person{i}", "family_name": name}
@@ -234,10 +237,14 @@ def test_the_explanation_lists_only_fields_compared(a, b, mapped):
     assert explained == prepare(a, fields).present() & prepare(b, fields).present()
     assert pair.score == pytest.approx(sum(r.weight for r in pair.reasons))
     outcomes = {r.field: r.outcome for r in pair.reasons}
+    two = matching.two_people(outcomes)
     for r in pair.reasons:
-        household = (r.field == "address" and outcomes.get("given_name") == "disagree"
-                     and r.outcome != "disagree")
-        assert r.weight == (0.0 if household else matching.WEIGHTS[r.field].of(r.outcome))
+        if two and r.field == "address" and r.outcome != "disagree":
+            assert r.weight == 0.0  # what another member of the household looks like
+        elif two and r.field in ("phone", "email") and r.outcome == "agree":
+            assert r.weight == matching.WEIGHTS[r.field].close  # a household's contact
+        else:
+            assert r.weight == matching.WEIGHTS[r.field].of(r.outcome)
 
 
 @settings(max_examples=100, deadline=None)
@@ -252,8 +259,11 @@ def test_dedupe_equals_comparing_every_blocked_pair_and_each_pair_once(rows):
     expected = {(a.key, b.key) for a, b in itertools.combinations(prepared, 2)
                 if matching.blocking_keys(a) & matching.blocking_keys(b)}
     assert set(seen) == expected
+    holders = collections.Counter(v for r in prepared for v in r.phones | r.emails)
     for p in pairs:
-        assert p.score == compare(prepared[p.first], prepared[p.second]).score
+        # A contact a third record holds too is a household's (close, weighs little).
+        assert p.score == compare(prepared[p.first], prepared[p.second],
+                                  others=lambda v: holders[v] - 2).score
 
 
 def test_members_of_one_household_are_not_proposed():

@@ -216,6 +216,12 @@ class KioskAddForm(forms.Form):
     unit = forms.CharField(label=_("Apartment"), max_length=60, required=False)
     language = forms.ChoiceField(label=_("Language"), required=False,
                                  choices=[("", "—"), *LANGUAGE_CHOICES[:4]])
+    # Shown only when asked: when someone in the resident's household has a name like
+    # theirs, the kiosk asks instead of guessing which of the two is here.
+    birth_year = forms.IntegerField(label=_("Year you were born"), required=False,
+                                    min_value=1900, max_value=2100,
+                                    widget=forms.NumberInput(attrs={"inputmode": "numeric",
+                                                                    "autocomplete": "off"}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -229,7 +229,7 @@ def kiosk_add(request: HttpRequest, pk: int) -> HttpResponse:
         resident = services.Resident(
             given_name=data["given_name"], family_name=data["family_name"],
             phone=data["phone"], street=data["street"], unit=data["unit"],
-            language=data["language"])
+            language=data["language"], birth_year=data.get("birth_year"))
         consents = [services.ConsentGiven(*choice) for choice in form.consent_choices()]
         try:
             attendance, created = services.kiosk_quick_add(

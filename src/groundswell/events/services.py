@@ -382,8 +382,8 @@ def send_shift_reminders(actor: Membership | None, event: Event, *,
 
 
 # A resident who typed their phone or email and a name that is theirs is the same
-# person; a name alone (two Marías García on one street) only goes to human review.
-SAME_PERSON_FIELDS = ("phone", "email")
+# person (matching.sure_resident); a name alone (two Marías García on one street), or a
+# name that another member of the household could share, only goes to human review.
 MATCH_NAME_CANDIDATES = 8  # people with a close name compared in full
 
 
@@ -391,46 +391,62 @@ MATCH_NAME_CANDIDATES = 8  # people with a close name compared in full
 class Match:
     person: Person | None  # the existing person to use, if certain
     possible: tuple[tuple[Person, matching.ScoredPair], ...] = ()  # for review
+    #: A candidate would be certain but for another member of the same household who
+    #: could be the one here (a son named after his father): ask the resident's year of
+    #: birth instead of guessing. Set only when no year was given.
+    ask_birth_year: bool = False
 
 
 def match_resident(org: Organization, *, given_name: str, family_name: str = "",
                    phone: str = "", email: str = "", street: str = "",
-                   unit: str = "") -> Match:
+                   unit: str = "", birth_year: int | None = None) -> Match:
     """Look for the person a resident describes: candidates from the blind indexes
     (whole phone, email) and the name search, compared with the people area's
-    matcher. Certain only when a phone or email agrees and the given names do not
-    disagree; other pairs above the matcher's threshold are returned as possible."""
+    matcher. Certain only when a phone or email agrees (or is the household's), the
+    names do not disagree, and nothing leaves room for another member of the same
+    household (matching.household_doubt); other pairs above the matcher's threshold
+    are returned as possible."""
     record = {"id": "new", "given_name": given_name, "family_name": family_name,
               "phone": [phone] if phone else [], "email": [email] if email else [],
-              "street": street, "unit": unit}
+              "street": street, "unit": unit, "birth_year": birth_year}
     people_qs = Person.objects.filter(organization=org).active()
 
     def scored_for(ids: Iterable[int]) -> list[tuple[Person, matching.ScoredPair]]:
         found = list(people_qs.filter(pk__in=set(ids))
                      .prefetch_related("contacts", "residences__household__address"))
-        pairs = [(c, matching.compare_records(record, person_record(c),
-                                              region=settings.PHONE_REGION)) for c in found]
+        resident = matching.prepare(record, region=settings.PHONE_REGION)
+        pairs = [(c, matching.compare(resident, matching.prepare(
+            person_record(c), key=c.pk, region=settings.PHONE_REGION),
+            others=lambda value: holders.get(value, 0) - 1)) for c in found]
         return sorted(pairs, key=lambda item: -item[1].score)
 
     def certain(pairs: list[tuple[Person, matching.ScoredPair]]) -> Person | None:
         for candidate, pair in pairs:
-            outcomes = {r.field: r.outcome for r in pair.reasons}
-            if pair.score >= matching.THRESHOLD \
-                    and any(outcomes.get(f) == matching.AGREE for f in SAME_PERSON_FIELDS) \
-                    and outcomes.get("given_name") != matching.DISAGREE \
-                    and outcomes.get("family_name") != matching.DISAGREE:
+            if matching.sure_resident(pair):
                 return candidate
         return None
 
+    def doubtful(pairs: list[tuple[Person, matching.ScoredPair]]) -> bool:
+        return birth_year is None and any(
+            matching.resident_plausible(pair) and pair.outcomes().get("birth_year") is None
+            and matching.household_doubt(pair.outcomes()) for _c, pair in pairs)
+
     # The blind indexes first: a phone or email that agrees with a name is the person,
     # and then the name search is not needed at all.
+    # How many people hold the phone and the email the resident gave: a household's
+    # weighs little and settles nothing.
+    holders: dict[str, int] = {}
     exact: list[int] = []
     if phone:
-        exact += [p.pk for p in people.people_with_phone(org, phone)]
+        holding = [p.pk for p in people.people_with_phone(org, phone)]
+        holders[phone] = len(holding)
+        exact += holding
     if email:
         index = ContactPoint._meta.get_field("value").index_for(email)  # type: ignore
-        exact += list(ContactPoint.objects.filter(organization=org, value_index=index)
-                      .values_list("person_id", flat=True))
+        holding = list(ContactPoint.objects.filter(organization=org, value_index=index)
+                       .values_list("person_id", flat=True).distinct())
+        holders[email] = len(holding)
+        exact += holding
     scored = scored_for(exact) if exact else []
     found = certain(scored)
     if found is not None:
@@ -448,7 +464,8 @@ def match_resident(org: Organization, *, given_name: str, family_name: str = "",
     found = certain(scored)
     if found is not None:
         return Match(found)
-    return Match(None, tuple((c, p) for c, p in scored if p.score >= matching.THRESHOLD))
+    return Match(None, tuple((c, p) for c, p in scored if p.score >= matching.THRESHOLD),
+                 ask_birth_year=doubtful(scored))
 
 
 def _queue_duplicates(org: Organization, person: Person, match: Match) -> int:
@@ -476,24 +493,50 @@ class Resident:
     street: str = ""
     unit: str = ""
     language: str = ""
+    birth_year: int | None = None  # asked only when the household leaves a doubt
 
 
-def find_or_add_resident(org: Organization, resident: Resident) -> tuple[Person, bool]:
+class BirthYearNeeded(InvalidInput):
+    """The resident could be one of two members of a household: ask their year of
+    birth (the kiosk's one question) instead of guessing."""
+
+    def __init__(self) -> None:
+        super().__init__("birth_year", _(
+            "Someone in your household has a name like yours. What year were you born?"))
+
+
+def _birth_year(value: int | None) -> int | None:
+    if value is None:
+        return None
+    if not 1900 <= value <= timezone.now().year:
+        raise InvalidInput("birth_year", _("Write the year you were born, like 1985."))
+    return value
+
+
+def find_or_add_resident(org: Organization, resident: Resident, *,
+                         ask: bool = False) -> tuple[Person, bool]:
     """The existing person (certain match), or a new one with possible duplicates
-    queued for review. Returns (person, created). Call inside a transaction."""
+    queued for review. Returns (person, created). Call inside a transaction.
+    ``ask``: when the resident could be one of two members of a household and gave no
+    year of birth, raise BirthYearNeeded (nothing is written) so the kiosk can ask;
+    otherwise such a resident is added as new and the pair goes to review."""
     phone = _parse_phone(resident.phone) if resident.phone.strip() else ""
     email = _parse_email(resident.email) if resident.email.strip() else ""
     if len(resident.given_name.strip()) > 100 or len(resident.family_name.strip()) > 100:
         raise InvalidInput("given_name", _("That name is too long (100 characters at most)."))
+    birth_year = _birth_year(resident.birth_year)
     match = match_resident(org, given_name=resident.given_name,
                            family_name=resident.family_name, phone=phone, email=email,
-                           street=resident.street, unit=resident.unit)
+                           street=resident.street, unit=resident.unit,
+                           birth_year=birth_year)
     if match.person is not None:
         return match.person, False
+    if ask and match.ask_birth_year:
+        raise BirthYearNeeded()
     person = people.create_person(None, organization=org, given_name=resident.given_name,
                                   family_name=resident.family_name, phone=phone, email=email,
                                   street=resident.street, unit=resident.unit,
-                                  language=resident.language)
+                                  language=resident.language, birth_year=birth_year)
     _queue_duplicates(org, person, match)
     return person, True
 
@@ -780,7 +823,7 @@ def kiosk_quick_add(actor: Membership, kiosk: Kiosk, resident: Resident, *,
             raise InvalidInput("email", _("To get emails, give an email address."))
     org = kiosk.organization
     with transaction.atomic():
-        person, created = find_or_add_resident(org, resident)
+        person, created = find_or_add_resident(org, resident, ask=True)
         for consent in consents:
             people.record_consent(None, person, channel=consent.channel,
                                   purpose=consent.purpose, source="event",

@@ -214,9 +214,15 @@ class ChunkMatcher:
         if self.whole is not None:
             return self.whole
         tokens = {t for r in records for t in (r["phone"], r["email"]) if t}
-        ids: set[int] = set(ContactPoint.objects.filter(
-            organization_id=self.org_id, value_index__in=tokens).values_list(
-            "person_id", flat=True)) if tokens else set()
+        # Who holds each of the chunk's phones and emails: the people to compare, and
+        # how many hold each (a household's phone weighs little).
+        held = ContactPoint.objects.filter(organization_id=self.org_id,
+                                           value_index__in=tokens).values_list(
+            "value_index", "person_id") if tokens else []
+        holders: dict[str, set[int]] = defaultdict(set)
+        for token, person_id in held:
+            holders[token].add(person_id)
+        ids: set[int] = {pk for people in holders.values() for pk in people}
         # The same full name: a person holding a phone (an email) the row's phone
         # (email) is not scores at most given + family + a disagreeing phone, under the
         # threshold unless an address or a birth year can add to it; such rows only
@@ -254,8 +260,10 @@ class ChunkMatcher:
                     self._namesakes.setdefault(term, {})[kinds] = found[term]
             for term in variants:
                 ids.update(self._namesakes[term][kinds])
-        return matching.build_index(blind_records(self.org_id, ids), PERSON_FIELDS,
-                                    region=self.region, blind=True)
+        index = matching.build_index(blind_records(self.org_id, ids), PERSON_FIELDS,
+                                     region=self.region, blind=True)
+        index.holders = {token: len(people) for token, people in holders.items()}
+        return index
 
     def _narrow(self, terms: list[tuple[str, str]], wider: tuple[str, ...], kind: str,
                 kinds: tuple[str, ...]) -> None:
@@ -318,6 +326,9 @@ class ChunkMatcher:
         found: list[matching.ScoredPair | None] = []
         if prepared is None:
             prepared = [self.prepare(record) for record in records]
+        # A contact's other holders are counted within each index (the people here, or
+        # the file's earlier rows), not across both: an earlier row that updated a
+        # person is that person, not another holder.
         for record, ready in zip(records, prepared, strict=True):
             best = next(iter(matching.candidates(record, people, threshold=self.threshold,
                                                  prepared=ready)), None)

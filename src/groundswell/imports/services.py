@@ -61,7 +61,7 @@ from groundswell.people.services.records import InvalidInput, phone_region
 #: A match at least this strong, with a phone, an email or an address agreeing, is the
 #: same person: the row updates them. Between matching.THRESHOLD and this, the row is
 #: imported as a new person and the pair goes to the duplicates review queue.
-UPDATE_THRESHOLD = 20.0
+UPDATE_THRESHOLD = matching.UPDATE_SCORE
 #: Below this a row is simply new. Higher than matching.THRESHOLD (the duplicate scan's):
 #: the same full name with a different phone (+11.7) is a namesake more often than not
 #: in a list of thousands, while the same full name with nothing else to compare (+14.0)
@@ -334,9 +334,11 @@ class Plan:
 
 
 def _strong(pair: matching.ScoredPair) -> bool:
-    outcomes = {r.field: r.outcome for r in pair.reasons}
-    return pair.score >= UPDATE_THRESHOLD and outcomes.get("given_name") != "disagree" \
-        and any(outcomes.get(f) == "agree" for f in ("phone", "email", "address"))
+    """Sure enough to update the person: a strong score with a phone, an email or an
+    address agreeing, and nothing that leaves room for another member of the same
+    household (a son named after his father, a sister on the family's phone): those go
+    to review (matching.household_doubt)."""
+    return matching.sure_update(pair, UPDATE_THRESHOLD)
 
 
 @dataclass

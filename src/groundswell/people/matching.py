@@ -40,7 +40,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
 from typing import Any
@@ -50,6 +50,7 @@ from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 from groundswell.people.normalize import (
     NormalizationError,
     fold,
+    name_parts,
     normalize_email,
     normalize_phone,
     normalize_unit,
@@ -77,8 +78,8 @@ _EXTRA_ORDER = {name: position for position, name in enumerate(EXTRA_FIELDS)}
 DEFAULT_FIELDS: dict[str, str] = {name: name for name in FIELD_NAMES}
 
 #: What an explanation names, in order.
-COMPARED = ("given_name", "family_name", "phone", "email", "address", "birth_year",
-            *EXTRA_FIELDS)
+COMPARED = ("given_name", "family_name", "generation", "phone", "email", "address",
+            "birth_year", *EXTRA_FIELDS)
 
 AGREE, CLOSE, DISAGREE = "agree", "close", "disagree"
 
@@ -95,14 +96,18 @@ class FieldWeights:
     m: float
     u: float
     close: float
+    #: Set by hand instead of from m and u, where the two fields of a pair are not
+    #: independent of the others (a birth year that differs between namesakes).
+    against: float | None = None
+    for_: float | None = None
 
     @property
     def agree(self) -> float:
-        return _weight(self.m, self.u)[0]
+        return _weight(self.m, self.u)[0] if self.for_ is None else self.for_
 
     @property
     def disagree(self) -> float:
-        return _weight(self.m, self.u)[1]
+        return _weight(self.m, self.u)[1] if self.against is None else self.against
 
     def of(self, outcome: str) -> float:
         return {AGREE: self.agree, CLOSE: self.close, DISAGREE: self.disagree}[outcome]
@@ -126,15 +131,26 @@ class FieldWeights:
 #: phone    0.80  0.0001  +12.97  —     -2.32
 #: email    0.80  0.0001  +12.97  —     -2.32
 #: address  0.70  0.001   +9.45   +2.0  -1.74
-#: birth yr 0.95  0.020   +5.57   +1.5  -4.29
+#: birth yr 0.95  0.020   +5.57   +1.5  -12 (set)
 #: ======== ===== ======= ======= ===== ========
+#:
+#: Phones and emails have a second kind of agreement, "close": the two share a contact
+#: that others in the organization hold too (a household's landline or shared email).
+#: It says the two live together, not that they are one person: +3, one bit less for
+#: each doubling of the others holding it, never under +1 (``shared_contact_weight``).
+#: ``generation`` is compared when either name carries a generational suffix (Jr, Sr,
+#: II, III, hijo, padre): the same suffix adds nothing, a suffix on one side only
+#: (close) -6, two different ones -10. Relatives at one door share an address: with
+#: given names only close, a shared address weighs as "close" (+2); with evidence of
+#: two people (``two_people``) it weighs nothing and a shared phone as a household's.
 WEIGHTS: dict[str, FieldWeights] = {
     "given_name": FieldWeights(m=0.90, u=0.010, close=3.5),
     "family_name": FieldWeights(m=0.90, u=0.005, close=4.0),
-    "phone": FieldWeights(m=0.80, u=0.0001, close=0.0),
-    "email": FieldWeights(m=0.80, u=0.0001, close=0.0),
+    "phone": FieldWeights(m=0.80, u=0.0001, close=3.0),
+    "email": FieldWeights(m=0.80, u=0.0001, close=3.0),
     "address": FieldWeights(m=0.70, u=0.001, close=2.0),
-    "birth_year": FieldWeights(m=0.95, u=0.020, close=1.5),
+    "birth_year": FieldWeights(m=0.95, u=0.020, close=1.5, against=-12.0),
+    "generation": FieldWeights(m=0.5, u=0.5, close=-6.0, against=-10.0, for_=0.0),
     # The further fields: set by hand, usually replaced by estimate_weights (EM).
     "birth_date": FieldWeights(m=0.95, u=0.0005, close=4.0),
     "national_id": FieldWeights(m=0.95, u=0.0001, close=5.0),
@@ -170,55 +186,68 @@ NAME_CLOSE = 0.90
 
 #: Names that are the same person's, across English and Spanish. A name may be in
 #: several groups ("beto" is both Roberto and Alberto): two given names match as
-#: nicknames when they share a group. Folded (no accents), lowercase.
+#: nicknames when they share a group. Folded (no accents), lowercase, with the usual
+#: spellings of each short form (Lety, Leti; Paty, Pati).
+#:
+#: The Spanish short forms (hipocorísticos) come from the list in the Spanish
+#: Wikipedia's "Anexo:Hipocorísticos en español", checked against the Academia
+#: Mexicana de la Lengua's notes on hipocorísticos (Pepe, Paco, Pancho, Chucho) and
+#: chilango.com's "Hipocorísticos raros de la A a la Z" (Mexican usage: Chava, Memo,
+#: Tavo, Chente, Lencho), keeping those common among Mexican, Central American and
+#: Caribbean families in the United States.
 NICKNAME_GROUPS: tuple[frozenset[str], ...] = tuple(frozenset(group.split()) for group in (
     "robert bob bobby rob robbie roberto beto",
     "alberto albert al beto",
+    "humberto beto",
+    "adalberto beto",
     "william bill billy will willie guillermo memo",
     "jose pepe chepe joseph joe joey",
-    "jesus chuy chucho",
-    "francisco pancho paco frank francis frankie",
-    "francisca paquita frances fran",
-    "juan john johnny jack",
-    "juana jane joan janie",
-    "antonio tony anthony tono",
-    "enrique henry kike hank",
+    "josefa pepa chepa josefina fina",
+    "jesus chuy chucho chus",
+    "francisco pancho paco frank francis frankie kiko quico curro",
+    "francisca paquita frances fran pancha paca",
+    "juan john johnny jack juanito",
+    "juana jane joan janie juanita",
+    "antonio tony anthony tono antonito",
+    "antonia tona tonia toni",
+    "enrique henry kike quique hank",
     "eduardo lalo edward ed eddie",
     "ignacio nacho",
-    "manuel manolo manny",
+    "manuel manolo manny manu",
     "rafael rafa ralph",
-    "ricardo richard rick ricky dick",
-    "carlos charles charlie chuck",
-    "miguel michael mike mikey",
-    "santiago james jim jimmy jaime",
+    "ricardo richard rick ricky dick richi",
+    "carlos charles charlie chuck carlitos",
+    "miguel michael mike mikey migue",
+    "santiago james jim jimmy jaime chago",
     "tomas thomas tom tommy",
     "daniel dan danny dani",
-    "alejandro alex alejo",
+    "alejandro alex alejo jando",
     "alexander alex sandro",
     "alejandra alex ale sandra",
     "cristobal christopher chris",
     "cristina christina tina chris",
     "luis louis lucho",
-    "pedro peter pete",
+    "pedro peter pete perico",
     "pablo paul",
     "andres andrew andy",
     "esteban steven stephen steve",
     "gregorio gregory greg goyo",
     "jorge george coco",
     "samuel sam sammy",
-    "benjamin ben benny benja",
+    "benjamin ben benny benja mincho",
     "nicolas nicholas nick nico",
     "maria mary mari",
     "guadalupe lupe lupita",
     "rosario chayo charo",
-    "concepcion conchita concha",
+    "concepcion conchita concha conchi",
     "dolores lola lolita",
-    "mercedes meche",
+    "mercedes meche merche merce",
     "consuelo chelo",
-    "margarita margaret maggie peggy marge",
+    "margarita margaret maggie peggy marge mago magos",
     "elizabeth liz beth betty isabel isabela chabela",
-    "catalina catherine katherine kate katie cathy",
-    "patricia patty pati",
+    "catalina catherine katherine kate katie cathy cata",
+    "patricia patty pati paty",
+    "leticia lety leti",
     "jennifer jen jenny",
     "susana susan sue susie",
     "teresa theresa tere terry",
@@ -232,7 +261,48 @@ NICKNAME_GROUPS: tuple[frozenset[str], ...] = tuple(frozenset(group.split()) for
     "federico fede fred",
     "armando mando",
     "ramon moncho",
+    "salvador chava chavo",
+    "gustavo tavo gus",
+    "octavio tavo",
+    "alfonso poncho alfon",
+    "vicente chente",
+    "lorenzo lencho",
+    "sergio checo",
+    "alicia licha",
+    "refugio cuca cuco cuquita",
+    "asuncion chona",
+    "sebastian chano",
+    "gabriela gaby gabi",
+    "gabriel gabe gabo",
+    "veronica vero",
+    "victoria vicky",
+    "yolanda yoli",
+    "leopoldo polo",
+    "gonzalo chalo",
+    "anastasio tacho",
+    "candelaria cande",
+    "pilar pili",
+    "remedios reme",
+    "inmaculada inma",
+    "domingo mingo",
+    "agustin cucho agus",
+    "felipe pipe",
+    "rebeca becky",
 ))
+
+#: Short forms of two given names at once: compared as the two names.
+COMPOUND_NICKNAMES: dict[str, tuple[str, ...]] = {
+    "chema": ("jose", "maria"), "josema": ("jose", "maria"), "juanjo": ("juan", "jose"),
+    "juanma": ("juan", "manuel"), "luismi": ("luis", "miguel"),
+    "maite": ("maria", "teresa"), "marite": ("maria", "teresa"),
+    "marichuy": ("maria", "jesus"), "maricarmen": ("maria", "carmen"),
+    "mariajo": ("maria", "jose"), "malena": ("maria", "elena"),
+    "maru": ("maria", "eugenia"), "marisol": ("maria", "soledad"),
+    "mayte": ("maria", "teresa"),
+}
+
+#: Abbreviations of the first of two given names ("Ma. Guadalupe", "Ma Elena").
+_GIVEN_ABBREVIATIONS = {"ma": "maria", "mª": "maria", "ma.": "maria"}
 
 _NICKNAMES: dict[str, frozenset[int]] = {}
 for _index, _group in enumerate(NICKNAME_GROUPS):
@@ -275,13 +345,14 @@ class Prepared:
 
     key: Hashable
     given: tuple[str, ...] = ()  # folded given and preferred names, each in full
-    family: str = ""  # folded
+    family: str = ""  # folded surnames, without particles or a generational suffix
     phones: frozenset[str] = frozenset()  # E.164
     emails: frozenset[str] = frozenset()
     street: str = ""  # canonical_street
     unit: str = ""  # normalize_unit
     birth_year: int | None = None
     extra: tuple[tuple[str, str], ...] = ()  # (EXTRA_FIELDS name, normalized value)
+    generation: int = 0  # from a suffix (normalize.GENERATION_SUFFIXES); 0 when none
 
     @cached_property
     def extra_map(self) -> dict[str, str]:
@@ -295,7 +366,7 @@ class Prepared:
 
     @property
     def family_words(self) -> tuple[str, ...]:
-        return tuple(re.split(r"[\s-]+", self.family)) if self.family else ()
+        return tuple(self.family.split())
 
     def present(self) -> frozenset[str]:
         """The compared fields this record has a value for."""
@@ -402,7 +473,14 @@ def prepare(record: Mapping[str, Any], fields: Mapping[str, Any] | None = None,
         value = get(name)
         return _fold(str(value)) if value is not None else ""
 
-    given = tuple(dict.fromkeys(v for v in (text("given_name"), text("preferred_name")) if v))
+    family, generation = _family_of(text("family_name"))
+    given_names = []
+    for name in ("given_name", "preferred_name"):
+        value, suffix = _given_of(text(name))
+        generation = generation or suffix
+        if value:
+            given_names.append(value)
+    given = tuple(dict.fromkeys(given_names))
     street = canonical_street(str(get("street") or "")) if "street" in fields else ""
     record_key = get("id") if fields.get("id") in record else None
     extra = []
@@ -414,7 +492,7 @@ def prepare(record: Mapping[str, Any], fields: Mapping[str, Any] | None = None,
     return Prepared(
         key=record_key if record_key is not None else key,
         given=given,
-        family=text("family_name"),
+        family=family,
         phones=(frozenset(v for v in _values(get("phone")) if v) if blind
                 else _phones(get("phone"), region)) if "phone" in fields else frozenset(),
         emails=(frozenset(v for v in _values(get("email")) if v) if blind
@@ -423,7 +501,25 @@ def prepare(record: Mapping[str, Any], fields: Mapping[str, Any] | None = None,
         unit=_unit(str(get("unit") or "")) if street else "",
         birth_year=_birth_year(get("birth_year")) if "birth_year" in fields else None,
         extra=tuple(extra),
+        generation=generation,
     )
+
+
+@lru_cache(maxsize=1 << 16)
+def _family_of(folded: str) -> tuple[str, int]:
+    """Surnames as compared: particles and hyphens out, the suffix apart."""
+    words, generation = name_parts(folded)
+    return " ".join(words), generation
+
+
+@lru_cache(maxsize=1 << 16)
+def _given_of(folded: str) -> tuple[str, int]:
+    """Given names as compared: particles out ("María de los Ángeles"), "Ma." read as
+    María, the suffix apart ("José Luis Jr")."""
+    words, generation = name_parts(folded)
+    words = tuple(_GIVEN_ABBREVIATIONS.get(w, w) for w in words) if len(words) > 1 \
+        else words
+    return " ".join(words), generation
 
 
 # --- comparison ---------------------------------------------------------------------------
@@ -464,19 +560,76 @@ def similarity(a: str, b: str) -> float:
                JaroWinkler.normalized_similarity(b, a))
 
 
+def _given_words(name: str) -> tuple[str, ...]:
+    words = name.split()
+    if len(words) == 1 and words[0] in COMPOUND_NICKNAMES:
+        return COMPOUND_NICKNAMES[words[0]]
+    return tuple(words)
+
+
+def _word_level(a: str, b: str) -> int:
+    """2: one name (the same, or nicknames of one name); 1: a typo; 0: two names."""
+    if a == b or nickname_groups(a) & nickname_groups(b):
+        return 2
+    if similarity(a, b) >= NAME_CLOSE:
+        return 1
+    # One letter wrong in a short name ("Luis", "Luiz") falls under Jaro-Winkler's 0.9.
+    return 1 if min(len(a), len(b)) >= 4 and _close_code(a, b) else 0
+
+
+def _in_order(short: Sequence[str], long: Sequence[str]) -> tuple[list[int], list[str]] | None:
+    """The levels at which each word of ``short`` matches a word of ``long``, in order
+    (each at its best), and the words of ``long`` left over; None when one is missing."""
+    levels: list[int] = []
+    left: list[str] = []
+    start = 0
+    for word in short:
+        for position in range(start, len(long)):
+            level = _word_level(word, long[position])
+            if level:
+                levels.append(level)
+                left.extend(long[start:position])
+                start = position + 1
+                break
+        else:
+            return None
+    left.extend(long[start:])
+    return levels, left
+
+
+#: A first given name so often followed by the one a person goes by ("María
+#: Guadalupe" is Lupe) that leaving it out is no disagreement.
+_DEVOTIONAL = frozenset({"maria"})
+
+
+@lru_cache(maxsize=1 << 16)
 def _one_given(a: str, b: str) -> str:
+    """Two given names, each possibly compound ("José Luis"): the same name, nicknames
+    of it (Lupe, Guadalupe) or "María Guadalupe" and "Guadalupe" agree; a typo or a
+    second name left out ("José Luis" and "José") is close; a second name that differs
+    ("José Luis" and "José Antonio", brothers) disagrees."""
     if a == b:
         return AGREE
-    words_a, words_b = a.split(), b.split()
-    if nickname_groups(a) & nickname_groups(b):
-        return AGREE  # "Bob" and "Robert" are one name
-    if words_a and words_b and words_a[0] == words_b[0]:
-        return CLOSE  # "María José" and "María"
-    if any(nickname_groups(x) & nickname_groups(y) for x in words_a for y in words_b):
-        return CLOSE
-    if similarity(a, b) >= NAME_CLOSE:
-        return CLOSE
-    return DISAGREE
+    words_a, words_b = _given_words(a), _given_words(b)
+    if words_a == words_b or "".join(words_a) == "".join(words_b):
+        return AGREE
+    if not words_a or not words_b:
+        return DISAGREE
+    if len(words_a) == len(words_b):
+        levels = [_word_level(x, y) for x, y in zip(words_a, words_b, strict=True)]
+        if min(levels) == 2:
+            return AGREE
+        if min(levels) == 1 or sorted(words_a) == sorted(words_b):
+            return CLOSE
+        return DISAGREE
+    short, long = (words_a, words_b) if len(words_a) < len(words_b) else (words_b, words_a)
+    found = _in_order(short, long)
+    if found is None:
+        return DISAGREE
+    levels, left = found
+    if min(levels) == 2 and long[0] in _DEVOTIONAL and left == [long[0]]:
+        return AGREE
+    return CLOSE
 
 
 _RANK = {AGREE: 2, CLOSE: 1, DISAGREE: 0}
@@ -487,16 +640,34 @@ def compare_given(a: Sequence[str], b: Sequence[str]) -> str:
     return max((_one_given(x, y) for x in a for y in b), key=_RANK.__getitem__)
 
 
+def _surname_level(a: str, b: str) -> int:
+    if a == b:
+        return 2
+    return 1 if similarity(a, b) >= NAME_CLOSE else 0
+
+
+@lru_cache(maxsize=1 << 16)
 def compare_family(a: str, b: str) -> str:
+    """Surnames (as ``prepare`` leaves them: particles, hyphens and accents out), each
+    possibly paternal + maternal. The same agree; a typo, a dropped second surname
+    ("García López" and "García") or the two swapped is close; a different second
+    surname ("García López" and "García Ramírez": cousins, half-siblings) disagrees."""
     if a == b:
         return AGREE
-    words_a = {w for w in re.split(r"[\s-]+", a) if len(w) >= 3}
-    words_b = {w for w in re.split(r"[\s-]+", b) if len(w) >= 3}
-    if words_a & words_b:
+    words_a, words_b = a.split(), b.split()
+    if "".join(words_a) == "".join(words_b):
+        return AGREE
+    if not words_a or not words_b:
+        return DISAGREE
+    if len(words_a) == len(words_b):
+        levels = [_surname_level(x, y) for x, y in zip(words_a, words_b, strict=True)]
+        if min(levels) >= 1 or sorted(words_a) == sorted(words_b):
+            return CLOSE
+        return DISAGREE
+    short, long = (words_a, words_b) if len(words_a) < len(words_b) else (words_b, words_a)
+    if all(any(_surname_level(x, y) for y in long) for x in short):
         return CLOSE  # one of two surnames: "Rodríguez García" and "Rodríguez"
-    if similarity(a, b) >= NAME_CLOSE:
-        return CLOSE  # "Rodriguez" and "Rodrigues"
-    return DISAGREE
+    return CLOSE if similarity(a, b) >= NAME_CLOSE else DISAGREE
 
 
 def _close_code(a: str, b: str) -> bool:
@@ -515,17 +686,39 @@ def compare_extra(kind: str, a: str, b: str) -> str:
     return CLOSE if similarity(a, b) >= NAME_CLOSE else DISAGREE
 
 
-def outcomes_of(a: Prepared, b: Prepared) -> dict[str, str]:
-    """Each field present on both sides and its outcome (agree, close, disagree)."""
+#: How many other records (besides the two compared) hold a phone or an email: the
+#: index's count of its holders less the compared records it holds.
+Others = Callable[[str], int]
+
+
+def _contact(mine: frozenset[str], theirs: frozenset[str], others: Others | None
+             ) -> tuple[str, int]:
+    """A phone (email) outcome: agree on one only these two hold, close on one others
+    hold too (a household's: with how many others), else disagree."""
+    shared = mine & theirs
+    if not shared:
+        return DISAGREE, 0
+    if others is None:
+        return AGREE, 0
+    fewest = min(others(value) for value in shared)
+    return (AGREE, 0) if fewest <= 0 else (CLOSE, fewest)
+
+
+def _outcomes(a: Prepared, b: Prepared, others: Others | None = None
+              ) -> tuple[dict[str, str], dict[str, int]]:
     outcomes: dict[str, str] = {}
+    holders: dict[str, int] = {}
     if a.given and b.given:
         outcomes["given_name"] = compare_given(a.given, b.given)
     if a.family and b.family:
         outcomes["family_name"] = compare_family(a.family, b.family)
+    if a.generation or b.generation:
+        outcomes["generation"] = AGREE if a.generation == b.generation else \
+            CLOSE if not (a.generation and b.generation) else DISAGREE
     if a.phones and b.phones:
-        outcomes["phone"] = AGREE if a.phones & b.phones else DISAGREE
+        outcomes["phone"], holders["phone"] = _contact(a.phones, b.phones, others)
     if a.emails and b.emails:
-        outcomes["email"] = AGREE if a.emails & b.emails else DISAGREE
+        outcomes["email"], holders["email"] = _contact(a.emails, b.emails, others)
     if a.street and b.street:
         if a.street != b.street:
             outcomes["address"] = DISAGREE
@@ -541,7 +734,14 @@ def outcomes_of(a: Prepared, b: Prepared) -> dict[str, str]:
             if other is not None:
                 outcomes[name] = AGREE if value == other else \
                     compare_extra(EXTRA_FIELDS[name], value, other)
-    return outcomes
+    return outcomes, holders
+
+
+def outcomes_of(a: Prepared, b: Prepared, others: Others | None = None) -> dict[str, str]:
+    """Each field present on both sides and its outcome (agree, close, disagree).
+    ``others``: how many other records hold a phone or an email (see ``_contact``);
+    without it every shared contact agrees."""
+    return _outcomes(a, b, others)[0]
 
 
 @cache
@@ -549,11 +749,87 @@ def _fixed() -> dict[str, dict[str, float]]:
     return fixed_weights()
 
 
-def _reasons(outcomes: Mapping[str, str], weights: Weights | None
+def shared_contact_weight(close: float, others: int) -> float:
+    """A contact the two share with ``others`` more people: ``close`` (3), a bit less
+    for each doubling of the others, never under 1."""
+    return max(1.0, close - math.log2(others)) if others > 1 else close
+
+
+def two_people(outcomes: Mapping[str, str]) -> bool:
+    """The pair carries evidence of two people: given or family names that disagree
+    (a father and the son with his mother's surname), birth years more than one apart,
+    or generational suffixes that differ."""
+    return outcomes.get("given_name") == DISAGREE or outcomes.get("birth_year") == DISAGREE \
+        or outcomes.get("family_name") == DISAGREE \
+        or outcomes.get("generation") in (CLOSE, DISAGREE)
+
+
+def one_person(outcomes: Mapping[str, str]) -> bool:
+    """Something only one person has settles it: the same given name (nicknames of
+    it count), no family name or suffix against it, and either a birth year within one
+    or, with the same family name, a phone or email nobody else holds."""
+    if outcomes.get("given_name") != AGREE or outcomes.get("family_name") == DISAGREE \
+            or outcomes.get("generation", AGREE) != AGREE:
+        return False
+    year = outcomes.get("birth_year")
+    if year is not None:
+        return year != DISAGREE
+    # Without a birth year, a contact settles it only with the whole family name:
+    # "Sofía Martínez" and "Sofía Martínez Molina" on one phone may be two sisters
+    # (Sofía Ana and Sofía Isabel) who each gave one given name.
+    return outcomes.get("family_name") == AGREE and (
+        outcomes.get("phone") == AGREE or outcomes.get("email") == AGREE)
+
+
+def household_doubt(outcomes: Mapping[str, str]) -> bool:
+    """The two records could be two members of one household: they share what a
+    household shares (an address, a contact, a family name) and nothing settles that
+    they are one person (``one_person``). No automatic rule merges such a pair: it
+    goes to review, or the kiosk asks."""
+    shares = any(outcomes.get(name) in (AGREE, CLOSE)
+                 for name in ("address", "phone", "email", "family_name"))
+    return shares and not one_person(outcomes)
+
+
+#: The automatic rules: decisions taken without a person's look. Each refuses a pair
+#: that could be two members of one household (``household_doubt``).
+UPDATE_SCORE = 20.0
+
+
+def sure_update(pair: ScoredPair, threshold: float = UPDATE_SCORE) -> bool:
+    """The import's rule for updating a person already here with a row: a strong score
+    with a phone, an email or an address agreeing, the given names not disagreeing,
+    and no household doubt."""
+    outcomes = pair.outcomes()
+    return pair.score >= threshold and outcomes.get("given_name") != DISAGREE \
+        and any(outcomes.get(f) == AGREE for f in ("phone", "email", "address")) \
+        and not household_doubt(outcomes)
+
+
+def sure_resident(pair: ScoredPair, threshold: float = THRESHOLD) -> bool:
+    """The kiosk's and the public RSVP form's rule for taking a resident to be someone
+    already here: the phone or email they gave is that person's (or the household's),
+    the names do not disagree, and no household doubt."""
+    outcomes = pair.outcomes()
+    return resident_plausible(pair, threshold) and not household_doubt(outcomes)
+
+
+def resident_plausible(pair: ScoredPair, threshold: float = THRESHOLD) -> bool:
+    """``sure_resident`` but for the household doubt: when only that stops it, the
+    kiosk asks the resident's year of birth."""
+    outcomes = pair.outcomes()
+    return pair.score >= threshold \
+        and any(outcomes.get(f) in (AGREE, CLOSE) for f in ("phone", "email")) \
+        and outcomes.get("given_name") != DISAGREE \
+        and outcomes.get("family_name") != DISAGREE
+
+
+def _reasons(outcomes: Mapping[str, str], weights: Weights | None,
+             holders: Mapping[str, int] | None = None
              ) -> tuple[tuple[FieldResult, ...], float]:
     table = weights if weights is not None else _fixed()
-    household = outcomes.get("given_name") == DISAGREE and \
-        outcomes.get("address") in (AGREE, CLOSE)
+    household = two_people(outcomes)
+    sibling = outcomes.get("given_name") == CLOSE
     reasons = []
     for name in COMPARED:
         outcome = outcomes.get(name)
@@ -561,22 +837,37 @@ def _reasons(outcomes: Mapping[str, str], weights: Weights | None
             continue
         levels = table.get(name)
         weight = levels[outcome] if levels is not None else WEIGHTS[name].of(outcome)
-        if household and name == "address":
-            # Relatives at one door share a family name and an address: the two agree
-            # together far more often than the independent weights assume. With given
-            # names that disagree, a shared address is what another member of the
-            # household looks like, so it counts for nothing (a shared phone or email
-            # still does).
-            weight = 0.0
+        if name in ("phone", "email") and outcome == CLOSE and holders:
+            weight = shared_contact_weight(weight, holders.get(name, 0))
+        if household:
+            # Relatives at one door share a family name, an address and often a phone:
+            # these agree together far more often than the independent weights assume.
+            # With evidence of two people (given names, birth years or suffixes that
+            # differ), a shared address counts for nothing and a shared contact as a
+            # household's.
+            if name == "address" and outcome != DISAGREE:
+                weight = 0.0
+            elif name in ("phone", "email") and outcome == AGREE:
+                weight = shared_contact_weight(
+                    (levels or {}).get(CLOSE, WEIGHTS[name].close), 0)
+        elif sibling and name == "address" and outcome == AGREE:
+            # Given names only close ("José" and "José Luis") at one door: as often a
+            # brother (José Antonio) as the same man; the door says little more than
+            # that they live together.
+            weight = min(weight, (levels or {}).get(CLOSE, WEIGHTS[name].close))
         reasons.append(FieldResult(name, outcome, weight))
     return tuple(reasons), math.fsum(r.weight for r in reasons)
 
 
-def compare(a: Prepared, b: Prepared, weights: Weights | None = None) -> ScoredPair:
+def compare(a: Prepared, b: Prepared, weights: Weights | None = None, *,
+            others: Others | None = None) -> ScoredPair:
     """Score a pair, with the fixed weights or the given ones (e.g. from
     estimate_weights). Symmetric: compare(a, b) and compare(b, a) have the same score
-    and reasons. Only fields present on both sides are compared and explained."""
-    reasons, score = _reasons(outcomes_of(a, b), weights)
+    and reasons. Only fields present on both sides are compared and explained.
+    ``others``: how many records besides these two hold a phone or an email (a
+    household's contact weighs little; see ``_contact``)."""
+    outcomes, holders = _outcomes(a, b, others)
+    reasons, score = _reasons(outcomes, weights, holders)
     return ScoredPair(a.key, b.key, score, reasons)
 
 
@@ -637,8 +928,15 @@ class Index:
     weak: dict[str, dict[tuple[Any, ...], list[int]]] = field(default_factory=dict)
 
     split_weak: bool = True  # fill ``weak`` (only ``candidates`` reads it)
+    #: How many records hold each phone and email: a household's is held by several
+    #: and weighs little. A caller that indexes only some of an organization's people
+    #: sets the organization's counts here (its records are counted on top).
+    holders: dict[str, int] = field(default_factory=dict)
 
     def _add(self, position: int, record: Prepared) -> None:
+        holders = self.holders
+        for value in record.phones | record.emails:
+            holders[value] = holders.get(value, 0) + 1
         signature = None
         for key in blocking_keys(record):
             self.blocks.setdefault(key, []).append(position)
@@ -711,7 +1009,9 @@ def candidates(record: Mapping[str, Any], index: Index, *,
     (``first`` is ``record``'s id, ``second`` the indexed record's). A record in the
     index matches itself. ``threshold=None`` returns every blocked pair. ``prepared``:
     the record already prepared with the index's fields, region and blindness (an
-    import compares each row with two indexes and then adds it to one: prepared once)."""
+    import compares each row with two indexes and then adds it to one: prepared once).
+    ``record`` is taken not to be in ``index``: a contact's other holders are the
+    index's (``Index.holders``) less the one compared."""
     if prepared is None:
         prepared = prepare(record, index.fields, key=None, region=index.region,
                            blind=index.blind)
@@ -719,11 +1019,15 @@ def candidates(record: Mapping[str, Any], index: Index, *,
         _promising(prepared, index, threshold)
     found = []
     records = index.records
+    holders = index.holders
+
+    def others(value: str) -> int:
+        return holders.get(value, 0) - 1
     for position in positions:
         other = records[position]
         if threshold is not None and _upper_bound(prepared, other) < threshold:
             continue  # cannot reach the threshold whatever its names say
-        pair = compare(prepared, other)
+        pair = compare(prepared, other, others=others)
         if threshold is None or pair.score >= threshold:
             found.append(pair)
     found.sort(key=lambda p: -p.score)
@@ -811,6 +1115,15 @@ def _upper_bound(a: Prepared, b: Prepared) -> float:
     return bound
 
 
+def _others_within(index: Index) -> Others:
+    """Other holders of a contact when both compared records are in ``index``."""
+    holders = index.holders
+
+    def others(value: str) -> int:
+        return holders.get(value, 0) - 2
+    return others
+
+
 def dedupe(records: Sequence[Mapping[str, Any]], fields: Mapping[str, str] | None = None, *,
            threshold: float | None = THRESHOLD, region: str = "US") -> list[ScoredPair]:
     """Pairs within ``records`` that may be one person, best first. Each pair once, with
@@ -818,11 +1131,12 @@ def dedupe(records: Sequence[Mapping[str, Any]], fields: Mapping[str, str] | Non
     field, or by their position when it is missing."""
     index = build_index(records, fields, region)
     pairs: list[ScoredPair] = []
+    others = _others_within(index)
     for position, record in enumerate(index.records):
         for other in index.neighbours(record):
             if other <= position:
                 continue
-            pair = compare(record, index.records[other])
+            pair = compare(record, index.records[other], others=others)
             if threshold is None or pair.score >= threshold:
                 pairs.append(pair)
     pairs.sort(key=lambda p: -p.score)
@@ -1002,20 +1316,26 @@ def link(left: Sequence[Mapping[str, Any]], right: Sequence[Mapping[str, Any]],
     for record in prepared_left:
         for other in index.strict_neighbours(record):
             compared.append((record, index.records[other]))
-    return _score(compared, weights, threshold, one_to_one)
+    holders = index.holders
+
+    def others(value: str) -> int:
+        return holders.get(value, 0) - 1
+    return _score(compared, weights, threshold, one_to_one, others)
 
 
 def _score(compared: list[tuple[Prepared, Prepared]], weights: Weights | str | None,
-           threshold: float | None, one_to_one: bool) -> Linkage:
-    patterns = [outcomes_of(a, b) for a, b in compared]
+           threshold: float | None, one_to_one: bool,
+           others: Others | None = None) -> Linkage:
+    found = [_outcomes(a, b, others) for a, b in compared]
+    patterns = [pattern for pattern, _holders in found]
     chosen, cut, estimate = _resolve_weights(weights, patterns, threshold)
     # Many pairs share a pattern of outcomes: score each pattern once.
-    scored: dict[tuple[tuple[str, str], ...], tuple[tuple[FieldResult, ...], float]] = {}
+    scored: dict[tuple[Any, ...], tuple[tuple[FieldResult, ...], float]] = {}
     pairs = []
-    for (a, b), pattern in zip(compared, patterns, strict=True):
-        key = tuple(pattern.items())
+    for (a, b), (pattern, holders) in zip(compared, found, strict=True):
+        key = (*pattern.items(), *holders.items())
         if key not in scored:
-            scored[key] = _reasons(pattern, chosen)
+            scored[key] = _reasons(pattern, chosen, holders)
         reasons, score = scored[key]
         if score >= cut:
             pairs.append(ScoredPair(a.key, b.key, score, reasons))
@@ -1035,14 +1355,18 @@ def dedupe_all(records: Sequence[Mapping[str, Any]], fields: Mapping[str, Any] |
         for other in index.neighbours(record):
             if other > position:
                 compared.append((record, index.records[other]))
-    return _score(compared, weights, threshold, one_to_one=False)
+    return _score(compared, weights, threshold, one_to_one=False,
+                  others=_others_within(index))
 
 
 __all__ = [
     "AGREE", "ALL_FIELDS", "CLOSE", "COMPARED", "DEFAULT_FIELDS", "DISAGREE", "EXTRA_FIELDS",
     "FIELD_NAMES", "MAX_BLOCK", "NICKNAME_GROUPS", "THRESHOLD", "WEIGHTS", "Estimate",
-    "FieldResult", "Index", "Linkage", "Prepared", "ScoredPair", "Weights", "add_to_index",
-    "blocking_keys", "build_index", "candidates", "canonical_street", "clusters", "compare",
-    "compare_extra", "compare_records", "dedupe", "dedupe_all", "estimate_weights",
-    "fixed_weights", "link", "nickname_groups", "outcomes_of", "prepare",
+    "FieldResult", "Index", "Linkage", "Others", "Prepared", "ScoredPair", "Weights",
+    "add_to_index", "blocking_keys", "build_index", "candidates", "canonical_street",
+    "clusters", "compare", "compare_extra", "compare_family", "compare_given",
+    "compare_records", "dedupe", "dedupe_all", "estimate_weights", "fixed_weights",
+    "household_doubt", "link", "nickname_groups", "one_person", "outcomes_of", "prepare",
+    "resident_plausible", "shared_contact_weight", "sure_resident", "sure_update",
+    "two_people",
 ]

@@ -203,3 +203,35 @@ def normalize_unit(raw: str) -> str:
         out.append(pending_number)
     unit = " ".join(out)
     return "" if unit == "#" else re.sub(r"# (\S)", r"#\1", unit)
+
+
+# --- the parts of a name (family-aware matching) ----------------------------------------------
+
+#: Words after a name that tell generations apart, and the generation each stands for:
+#: a father and the son named after him are two people. "II" is the son as often as
+#: "Jr"; "padre" and "hijo" are how Spanish speakers write Sr and Jr.
+GENERATION_SUFFIXES: dict[str, int] = {
+    "sr": 1, "snr": 1, "senior": 1, "padre": 1, "jr": 2, "jnr": 2, "junior": 2, "hijo": 2,
+    "ii": 2, "iii": 3, "iv": 4, "nieto": 3,
+}
+
+#: Particles inside Spanish (and some other) surnames and compound given names: "de la
+#: Cruz", "del Río", "María de los Ángeles", "García y López". They are written or left
+#: out at will, so they are not compared.
+NAME_PARTICLES = frozenset({"de", "del", "la", "las", "los", "y", "e", "da", "das", "do",
+                            "dos", "di", "van", "von", "der", "den"})
+
+
+def name_parts(folded: str) -> tuple[tuple[str, ...], int]:
+    """A folded name (``fold``) split into its words without particles, hyphens or
+    apostrophes, and the generation its suffix gives (0 when none): ``"garcia-lopez
+    jr"`` -> ``(("garcia", "lopez"), 2)``, ``"de la cruz"`` -> ``(("cruz",), 0)``. A
+    suffix counts only after another word ("Junior" alone is a name)."""
+    words = [w.strip("'") for w in folded.replace("-", " ").replace("'", " ").split()]
+    words = [w for w in words if w]
+    generation = 0
+    while len(words) > 1 and words[-1] in GENERATION_SUFFIXES:
+        generation = generation or GENERATION_SUFFIXES[words[-1]]
+        words.pop()
+    kept = tuple(w for w in words if w not in NAME_PARTICLES)
+    return (kept or tuple(words)), generation

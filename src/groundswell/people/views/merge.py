@@ -54,6 +54,7 @@ REASON_FIELDS = {
     "email": gettext_lazy("email"),
     "address": gettext_lazy("address"),
     "birth_year": gettext_lazy("year of birth"),
+    "generation": gettext_lazy("generation (Jr., Sr.)"),
 }
 
 
