@@ -166,3 +166,90 @@ def pytest_approx_abs(value: float):
     import pytest
 
     return pytest.approx(value, abs=1e-6)
+
+
+# --- open walks from a chosen start ------------------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(coords, coords), min_size=1, max_size=60), st.data())
+def test_an_open_walk_visits_each_door_once_and_starts_at_the_start(pts, data):
+    start = data.draw(st.integers(0, len(pts) - 1))
+    order = routing.solve(pts, start=start, max_kicks=20)
+    assert sorted(order) == list(range(len(pts)))
+    assert order[0] == start
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(coords, coords), min_size=4, max_size=60), st.data())
+def test_an_open_walk_is_never_longer_than_nearest_neighbour_from_the_start(pts, data):
+    start = data.draw(st.integers(0, len(pts) - 1))
+    order = routing.solve(pts, start=start, max_kicks=20)
+    nn = routing.nearest_neighbour(pts, start)
+    assert routing.tour_length(pts, order, closed=False) <= \
+        routing.tour_length(pts, nn, closed=False) + 1e-6
+
+
+def test_an_open_walk_on_a_street_goes_straight_to_the_far_end():
+    """Doors 10 m apart along one street, starting at the fourth: the shortest walk
+    takes the three behind first and then the rest (30 + 30 + 180 m... or the other way
+    round, whichever is shorter): never back and forth."""
+    pts = [(10.0 * k, 0.0) for k in range(20)]
+    order = routing.solve(pts, start=3, max_kicks=30)
+    assert order[0] == 3
+    assert routing.tour_length(pts, order, closed=False) == pytest_approx(30 + 190)
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 2**32), st.integers(0, 899))
+def test_an_open_walk_of_many_doors_starts_at_the_start(seed, start):
+    """Past 800 doors distances are computed, not looked up: the dummy end still
+    costs nothing from the start only."""
+    import random
+
+    rnd = random.Random(seed)
+    pts = [(rnd.uniform(0, 2000), rnd.uniform(0, 2000)) for _ in range(900)]
+    order = routing.solve(pts, start=start, max_kicks=5)
+    assert sorted(order) == list(range(900))
+    assert order[0] == start
+
+
+def test_a_start_outside_the_doors_is_refused():
+    import pytest
+
+    with pytest.raises(ValueError):
+        routing.solve([(0, 0), (1, 1)], start=2)
+
+
+def test_walk_order_from_a_start_point_begins_at_the_nearest_end():
+    """Ten doors along a street without faces; starting next to the east end, the walk
+    begins there and goes west."""
+    doors = [routing.Door(key=k, lat=39.98, lon=-75.13 + 0.0001 * k) for k in range(10)]
+    order = routing.walk_order(doors, start=(39.98, -75.13 + 0.0001 * 9 + 0.00005))
+    assert order == list(range(9, -1, -1))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(coords, coords), min_size=5, max_size=80), st.randoms())
+def test_gap_crossing_candidates_include_the_delaunay_edges(pts, rnd):
+    """Candidate lists stay sorted by distance and hold every Delaunay neighbour, so
+    the search can change where a tour crosses between two clusters."""
+    import numpy as np
+
+    xy = np.asarray(pts, dtype=float)
+    near, near_d = routing._candidates(xy, 4)
+    for ds in near_d:
+        assert ds == sorted(ds)
+    for a, b in routing.delaunay_pairs(xy).tolist():
+        assert b in near[a] and a in near[b]
+
+
+def test_two_clusters_are_crossed_at_their_closest_doors():
+    """Two rows of doors 400 m apart, ends offset: the best tour crosses near where the
+    rows are closest, which needs the long candidate edges."""
+    left = [(5.0 * k, 0.0) for k in range(40)]
+    right = [(5.0 * k + 600, 12.0 * (k % 2)) for k in range(40)]
+    pts = left + right
+    order = routing.solve(pts, max_kicks=100)
+    # Each row walked out and back along itself, joined by two crossings of ~405 m.
+    assert routing.tour_length(pts, order) < 2 * 195 + 2 * 195 + 2 * 420

@@ -31,11 +31,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import shapely
 
 Point = tuple[float, float]
 EARTH_RADIUS_M = 6_371_008.8
 NEIGHBOURS = 8
 EPS = 1e-9
+KICK_SPAN = 30
 
 
 def project(latlons: Sequence[tuple[float, float]]) -> list[Point]:
@@ -57,15 +59,6 @@ def tour_length(points: Sequence[Point], order: Sequence[int], closed: bool = Tr
     if closed:
         total += math.dist(points[order[-1]], points[order[0]])
     return total
-
-
-def default_budget(n: int) -> float:
-    """Seconds allowed for n doors: 0.15 s at 100 (1.5 ms a door below that), 0.33 s
-    at 500, 1 s from 2,000 on; the whole of :func:`solve` stays within it unless
-    building the first tour takes longer."""
-    if n <= 100:
-        return 0.0015 * n
-    return min(1.0, 0.15 + 0.00045 * (n - 100))
 
 
 def nearest_neighbour(points: Sequence[Point], start: int = 0) -> list[int]:
@@ -159,6 +152,61 @@ def _brute_neighbours(xy: np.ndarray, rows: np.ndarray,
     return near, near_d
 
 
+def delaunay_pairs(xy: np.ndarray) -> np.ndarray:
+    """The edges of the Delaunay triangulation of the points ``xy`` (an n × 2 array), as
+    an m × 2 array of index pairs. It holds every point's nearest neighbour and the
+    shortest bridge between any two groups of points (the Euclidean minimum spanning
+    tree is part of it), so it also links doors across a park or a highway, which no
+    list of nearest doors does. Of points at the same spot, the first is triangulated
+    and each of the others is paired with it (an edge of length 0)."""
+    n = len(xy)
+    if n < 2:
+        return np.empty((0, 2), dtype=np.int64)
+    xy = np.ascontiguousarray(xy, dtype=float) + 0.0  # -0.0 and 0.0: one spot
+    keys = xy.view(np.dtype((np.void, 16))).ravel()
+    unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    inverse = inverse.ravel()
+    others = np.flatnonzero(first[inverse] != np.arange(n))
+    extra = np.stack([first[inverse[others]], others], axis=1).astype(np.int64)
+    if len(unique) < 3:
+        if len(unique) == 2:
+            extra = np.concatenate([extra, first.reshape(1, 2).astype(np.int64)])
+        return extra
+    edges = shapely.delaunay_triangles(shapely.multipoints(xy[first]), only_edges=True)
+    coords = np.ascontiguousarray(shapely.get_coordinates(shapely.get_parts(edges)))
+    found = np.searchsorted(unique, coords.view(np.dtype((np.void, 16))).ravel())
+    found = np.minimum(found, len(unique) - 1)
+    ok = unique[found] == coords.view(np.dtype((np.void, 16))).ravel()
+    idx = np.where(ok, first[found], -1).reshape(-1, 2)
+    idx = idx[(idx[:, 0] >= 0) & (idx[:, 1] >= 0) & (idx[:, 0] != idx[:, 1])]
+    return np.concatenate([idx.astype(np.int64), extra])
+
+
+def _candidates(xy: np.ndarray, k: int) -> tuple[list[list[int]], list[list[float]]]:
+    """Each point's candidate next doors, nearest first: its k nearest, and its
+    Delaunay neighbours beyond them (the edges that cross gaps between clusters, so the
+    search can choose where to cross, not just keep the crossings it started with)."""
+    near, near_d = _neighbour_lists(xy, k)
+    pairs = delaunay_pairs(xy)
+    if not len(pairs):
+        return near, near_d
+    known = [set(row) for row in near]
+    extra: dict[int, list[int]] = {}
+    for a, b in pairs.tolist():
+        if b not in known[a]:
+            known[a].add(b)
+            extra.setdefault(a, []).append(b)
+        if a not in known[b]:
+            known[b].add(a)
+            extra.setdefault(b, []).append(a)
+    for a, more in extra.items():
+        ds = [math.dist(xy[a], xy[b]) for b in more]
+        merged = sorted(zip(near_d[a] + ds, near[a] + more, strict=True))
+        near[a] = [b for _d, b in merged]
+        near_d[a] = [d for d, _b in merged]
+    return near, near_d
+
+
 def nearest_others(xy: np.ndarray, k: int) -> list[list[int]]:
     """The k nearest other points of each of the points ``xy`` (an n × 2 array, n ≥ 2),
     nearest first."""
@@ -168,9 +216,9 @@ def nearest_others(xy: np.ndarray, k: int) -> list[list[int]]:
 def _greedy_edges(n: int, near: list[list[int]], near_d: list[list[float]],
                   xy: np.ndarray) -> list[int]:
     """Greedy matching of short edges into paths, then paths joined end to nearest end."""
-    a_idx = np.repeat(np.arange(n), len(near[0]))
-    b_idx = np.asarray(near, dtype=np.int64).ravel()
-    d_all = np.asarray(near_d, dtype=float).ravel()
+    a_idx = np.repeat(np.arange(n), [len(row) for row in near])
+    b_idx = np.fromiter((b for row in near for b in row), dtype=np.int64, count=len(a_idx))
+    d_all = np.fromiter((d for row in near_d for d in row), dtype=float, count=len(a_idx))
     keep = a_idx < b_idx  # each undirected edge once (the other copy, if any, is equal)
     lo, hi, dd = a_idx[keep], b_idx[keep], d_all[keep]
     extra = ~keep  # edges seen only from the larger end
@@ -491,60 +539,163 @@ class _Tour:
                     queue.append(a)
 
 
-def solve(points: Sequence[Point], *, time_limit: float | None = None, seed: int = 0,
-          max_kicks: int | None = None) -> list[int]:
-    """A short closed tour through ``points`` (metres): a permutation of their indexes.
+def default_budget(n: int) -> float:
+    """The most seconds :func:`solve` may take for n doors (a ceiling, not what it
+    takes): 0.19 s at 100 doors, 1.8 s from 2,000 on. Within it the search stops once
+    kicks stop paying (:func:`_patience`), so how long it runs follows the shape of the
+    problem as well as its size."""
+    return min(1.8, 0.1 + 0.00085 * n)
 
-    ``time_limit`` bounds the whole call (default :func:`default_budget`; the first
-    tour is always completed); ``max_kicks`` bounds the iterated improvement by count
-    instead (deterministic, for tests)."""
+
+def _patience(n: int, settled: float) -> float:
+    """Seconds of kicks without a shorter tour after which the search stops: long
+    enough for a fresh improvement to be likely still to come. It grows with the doors
+    (each kick only touches a few) and with ``settled``, the time the first local search
+    took, which measures how hard the shape is (clusters and long streets take longer
+    to settle than an even spread of the same size)."""
+    return 0.05 + 0.00025 * n + 2.0 * settled
+
+
+def _far(xy: np.ndarray) -> float:
+    """A step longer than any two real steps together (three diagonals of the points'
+    box): the cost of leaving the dummy node of an open path anywhere but its start."""
+    span = xy.max(axis=0) - xy.min(axis=0)
+    return 3.0 * float(math.hypot(span[0], span[1])) + 1.0
+
+
+def solve(points: Sequence[Point], *, time_limit: float | None = None, seed: int = 0,
+          max_kicks: int | None = None, start: int | None = None) -> list[int]:
+    """A short tour through ``points`` (metres): a permutation of their indexes.
+
+    Closed (back to the first door) by default; with ``start``, an open path that
+    begins at ``points[start]`` and ends wherever is shortest (the walk from a
+    canvasser's car). The open path is solved as a closed tour through one more,
+    dummy node that costs nothing to reach from ``start`` and more than any real
+    detour from anywhere else, so the best tour enters it from ``start``.
+
+    ``time_limit`` is a ceiling on the whole call (default :func:`default_budget`;
+    the first tour is always completed, and the search stops earlier once kicks stop
+    paying); ``max_kicks`` bounds the iterated improvement by count instead
+    (deterministic, for tests)."""
     n = len(points)
+    if start is not None and not 0 <= start < n:
+        raise ValueError("start must be the index of one of the points")
     if n <= 3:
-        return list(range(n))
+        if start is None or n <= 2:
+            order = list(range(n))
+            return order if start is None else [start] + [i for i in order if i != start]
+        return _small_path(points, start)
     started = time.perf_counter()
     budget = default_budget(n) if time_limit is None else time_limit
     xy = np.asarray(points, dtype=float)
     xs, ys = xy[:, 0].tolist(), xy[:, 1].tolist()
-    if n <= 800:
+    size = n if start is None else n + 1
+    dummy = n
+    far = _far(xy) if start is not None else 0.0
+    if size <= 800:
         matrix = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
+        if start is not None:
+            matrix = np.pad(matrix, ((0, 1), (0, 1)), constant_values=far)
+            matrix[dummy, dummy] = 0.0
+            matrix[dummy, start] = matrix[start, dummy] = 0.0
         rows = matrix.tolist()
 
         def dist(a: int, b: int) -> float:
             return rows[a][b]
-    else:
+    elif start is None:
         hypot = math.hypot
 
         def dist(a: int, b: int) -> float:
             return hypot(xs[a] - xs[b], ys[a] - ys[b])
+    else:
+        hypot = math.hypot
+        xs.append(0.0)
+        ys.append(0.0)
 
-    near, near_d = _neighbour_lists(xy, NEIGHBOURS)
-    tour = _Tour(_greedy_edges(n, near, near_d, xy), near, near_d, dist)
-    tour.local_search(list(range(n)))
+        def dist(a: int, b: int) -> float:
+            if a == dummy or b == dummy:
+                return 0.0 if a + b - dummy == start or a == b else far
+            return hypot(xs[a] - xs[b], ys[a] - ys[b])
+
+    near, near_d = _candidates(xy, NEIGHBOURS)
+    first = _greedy_edges(n, near, near_d, xy)
+    if start is not None:
+        # The start's first neighbour is the dummy; the dummy's only one is the start.
+        near[start] = [dummy] + near[start][:-1]
+        near_d[start] = [0.0] + near_d[start][:-1]
+        near.append([start])
+        near_d.append([0.0])
+        at = first.index(start)
+        first = first[at:] + first[:at]
+        # Leave the tour's longer step at the start out of the path.
+        if math.dist(points[start], points[first[1]]) > \
+                math.dist(points[start], points[first[-1]]):
+            first = [start] + first[:0:-1]
+        first.append(dummy)
+    tour = _Tour(first, near, near_d, dist)
+    tour.local_search(list(range(size)))
+    settled = time.perf_counter() - started
     tour.journal = []
     rng = random.Random(seed)  # noqa: S311 (not for secrets: a reproducible search)
     kicks = 0
     deadline = started + budget
-    span = max(1, min(30, (n - 2) // 2))
+    patience = _patience(n, settled)
+    last_gain = time.perf_counter()
+    span = max(1, min(KICK_SPAN, (size - 2) // 2))
     t = tour.t
-    while (max_kicks is None and time.perf_counter() < deadline) or \
-            (max_kicks is not None and kicks < max_kicks):
+    while True:
+        if max_kicks is None:
+            now = time.perf_counter()
+            if now >= deadline or now - last_gain >= patience:
+                break
+        elif kicks >= max_kicks:
+            break
         kicks += 1
         # A local double bridge: two short consecutive stretches swap places.
         l1, l2 = rng.randint(1, span), rng.randint(1, span)
-        i = rng.randrange(1, n - l1 - l2)
+        i = rng.randrange(1, size - l1 - l2)
         before = tour.length
         a, b1, bl = t[i - 1], t[i], t[i + l1 - 1]
-        c1, cl, d = t[i + l1], t[i + l1 + l2 - 1], t[(i + l1 + l2) % n]
+        c1, cl, d = t[i + l1], t[i + l1 + l2 - 1], t[(i + l1 + l2) % size]
         tour.length += (dist(a, c1) + dist(cl, b1) + dist(bl, d)
                         - dist(a, b1) - dist(bl, c1) - dist(cl, d))
         tour.swap(i, l1, l2)
         tour.local_search([a, b1, bl, c1, cl, d])
         if tour.length < before - EPS:
             tour.journal.clear()
+            last_gain = time.perf_counter()
         else:
             tour.undo(0)
             tour.length = before
-    return list(tour.t)
+    order = list(tour.t)
+    if start is None:
+        return order
+    return _open_from(order, start, dummy)
+
+
+def _open_from(cycle: list[int], start: int, dummy: int) -> list[int]:
+    """The path of a tour through the dummy node: from ``start`` away from the dummy."""
+    size = len(cycle)
+    at = cycle.index(start)
+    if cycle[(at + 1) % size] == dummy:  # walk the other way round
+        cycle = cycle[::-1]
+        at = size - 1 - at
+    path = cycle[at:] + cycle[:at]
+    path.remove(dummy)
+    return path
+
+
+def _small_path(points: Sequence[Point], start: int) -> list[int]:
+    """The shortest open path from ``start`` through three points."""
+    a, b = (i for i in range(3) if i != start)
+    first = [start, a, b]
+    other = [start, b, a]
+    return min(first, other, key=lambda o: tour_length(points, o, closed=False))
+
+
+def nearest_neighbour_path(points: Sequence[Point], start: int) -> list[int]:
+    """The open baseline: from ``start``, always on to the closest door not visited."""
+    return nearest_neighbour(points, start)
 
 
 # --- the walk list's order -------------------------------------------------------------------
@@ -564,21 +715,29 @@ class Door:
     unit: str = ""
 
 
-def walk_order(doors: Sequence[Door], *, time_limit: float | None = None,
-               seed: int = 0) -> list[int]:
-    """The doors' keys in knocking order: the optimized tour, rotated to start at its
-    longest gap (so the open walk leaves out the longest step), with each block face
-    and side walked whole and in house-number order, faces in the order the tour first
-    reaches them."""
+def walk_order(doors: Sequence[Door], *, start: tuple[float, float] | None = None,
+               time_limit: float | None = None, seed: int = 0) -> list[int]:
+    """The doors' keys in knocking order, each block face and side walked whole and in
+    house-number order, faces in the order the walk first reaches them.
+
+    With ``start`` (latitude, longitude: the canvasser's car, the office) the walk is
+    the shortest open path from there; without, the optimized closed tour opened at
+    its longest step (so the walk leaves that step out)."""
     if not doors:
         return []
-    points = project([(d.lat, d.lon) for d in doors])
-    order = solve(points, time_limit=time_limit, seed=seed)
-    n = len(order)
-    if n > 2:
-        gaps = [math.dist(points[order[i]], points[order[(i + 1) % n]]) for i in range(n)]
-        cut = max(range(n), key=gaps.__getitem__)
-        order = order[cut + 1:] + order[:cut + 1]
+    latlons = [(d.lat, d.lon) for d in doors]
+    if start is not None:
+        points = project([*latlons, start])
+        order = solve(points, time_limit=time_limit, seed=seed, start=len(doors))[1:]
+    else:
+        points = project(latlons)
+        order = solve(points, time_limit=time_limit, seed=seed)
+        n = len(order)
+        if n > 2:
+            gaps = [math.dist(points[order[i]], points[order[(i + 1) % n]])
+                    for i in range(n)]
+            cut = max(range(n), key=gaps.__getitem__)
+            order = order[cut + 1:] + order[:cut + 1]
     result: list[int] = []
     placed_faces: set[tuple] = set()
     by_face: dict[tuple, list[int]] = {}
