@@ -100,7 +100,7 @@ class Writer:
         self.defaults = tuple(self._default(f, now) for f in rest)
         quote = self.connection.ops.quote_name
         names = [self.fields[name].column for name in columns] + [f.column for f in rest]
-        self.head = (f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608 (model's names)
+        self.head = (f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608 (model's names)  # nosec B608
                      f"({', '.join(quote(n) for n in names)}) VALUES ")
         self.one = "(" + ", ".join(["%s"] * len(names)) + ")"
         self.tail = f" RETURNING {quote(meta.pk.column)}"
@@ -352,12 +352,13 @@ def _namesakes(org_id: int, names: Sequence[tuple[str, str]], kinds: Sequence[st
     Q objects cost more to compile than to run."""
     person, contact = Person._meta, ContactPoint._meta
     quote = connection.ops.quote_name
-    sql = (f"SELECT p.{quote(person.pk.column)}, p.family_name, p.given_name "  # noqa: S608
+    # The model's names, quoted; every value is a parameter.
+    sql = (f"SELECT p.{quote(person.pk.column)}, p.family_name, p.given_name "  # noqa: S608  # nosec B608
            f"FROM {quote(person.db_table)} p WHERE p.organization_id = %s AND ("
            + " OR ".join(["(p.family_name = %s AND p.given_name = %s)"] * len(names)) + ")")
     params: list[Any] = [org_id, *(value for pair in names for value in pair)]
     if kinds:
-        sql += (f" AND NOT EXISTS (SELECT 1 FROM {quote(contact.db_table)} c "  # noqa: S608
+        sql += (f" AND NOT EXISTS (SELECT 1 FROM {quote(contact.db_table)} c "  # noqa: S608  # nosec B608
                 f"WHERE c.person_id = p.{quote(person.pk.column)} "  # noqa: S608
                 "AND c.kind IN (" + ", ".join(["%s"] * len(kinds)) + "))")
         params.extend(kinds)
@@ -759,7 +760,7 @@ def _update_each(objs: Sequence[Model], names: Sequence[str]) -> None:
     meta = model._meta
     fields = [meta.get_field(name) for name in names]
     quote = db.ops.quote_name
-    sql = (f"UPDATE {quote(meta.db_table)} SET "  # noqa: S608 (the model's names)
+    sql = (f"UPDATE {quote(meta.db_table)} SET "  # noqa: S608 (the model's names)  # nosec B608
            + ", ".join(f"{quote(f.column)} = %s" for f in fields)
            + f" WHERE {quote(meta.pk.column)} = %s")
     with db.cursor() as cursor:
