@@ -179,6 +179,10 @@ def test_forget_asks_twice_then_forgets(in_org):
     assert first.status_code == 200
     page = first.content.decode()
     assert "Forget Rosi Villanueva?" in page and "cannot be undone" in page
+    # What every other area erases, as each registered it.
+    for words in ("door visits", "medical notes", "RSVPs", "every text and email",
+                  "rapid-response network", "export not downloaded yet"):
+        assert words in page, words
     second = client.post(forget_url(rosa.pk), {"step": "1"})
     assert second.status_code == 200 and 'name="name"' in second.content.decode()
     rosa.refresh_from_db()

@@ -25,8 +25,9 @@ from django_scopes import scope, scopes_disabled
 from groundswell.canvass import services as canvass
 from groundswell.core.crypto import encrypted_fields
 from groundswell.events import services as events
-from groundswell.imports import exports
+from groundswell.imports import exports, storage
 from groundswell.imports import services as imports
+from groundswell.imports.models import ExportJob, ImportBatch
 from groundswell.messaging import services as messaging
 from groundswell.messaging.inbound import receive_sms
 from groundswell.messaging.testing import OUR_NUMBER, sms_gateway  # noqa: F401
@@ -194,7 +195,7 @@ def family(personas, var, sms_gateway, django_capture_on_commit_callbacks):  # n
                                                   "email"])
         job.refresh_from_db()
         assert job.status == "ready"
-        assert imports.stored_file(waiting).exists()
+        assert storage.upload_path(waiting).exists()
     return rosa, child
 
 
@@ -203,9 +204,14 @@ def test_the_family_is_everywhere_before_it_is_forgotten(family, var, personas):
     email are in the raw dump (plaintext names and search text), in the var folder (the
     upload and the export) and in the sealed values."""
     assert TOKEN.lower() in hits(dump_database())
-    found = files_with_hits(var)
-    assert any(name.startswith("uploads/imports") for name in found), found
-    assert any(name.startswith("uploads/exports") for name in found), found
+    # The upload and the export on disk hold them (sealed: read through the keyring).
+    with scopes_disabled():
+        waiting = ImportBatch.objects.get(status=ImportBatch.Status.UPLOADED)
+        job = ExportJob.objects.get(status=ExportJob.Status.READY)
+        assert TOKEN.lower() in hits(storage.read_upload(waiting).decode())
+        assert TOKEN.lower() in hits(storage.read_export(job).decode("utf-8-sig"))
+        files = {storage.upload_path(waiting), storage.export_path(job)}
+    assert all(path.exists() for path in files)
     assert set(hits(decrypted_values())) >= {TOKEN.lower(), "2155550177", "2155550178",
                                              EMAIL}
 
@@ -219,6 +225,12 @@ def test_forgetting_them_leaves_nothing_in_the_database_or_var(family, var, pers
     dump = dump_database()
     assert hits(dump) == [], [line for line in dump.splitlines() if hits(line)][:20]
     assert files_with_hits(var) == {}
+    # The files that held them are gone, and their import and export say why.
+    with scopes_disabled():
+        assert not [p for p in var.rglob("*") if p.is_file() and "uploads" in p.parts]
+        assert ImportBatch.objects.get(file_name="next.csv").status == "expired"
+        job = ExportJob.objects.get()
+        assert job.status == "expired" and "forgotten" in job.error
     assert hits(decrypted_values()) == []
     # What stays is anonymous and still counts.
     with scopes_disabled():

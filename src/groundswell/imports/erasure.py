@@ -3,31 +3,29 @@ ImportsConfig.ready()).
 
 - Import rows that wrote them: what the row kept for undo (their previous values) and
   its messages; the row stays with its outcome, so the batch's counts stay true.
-- Files: an upload not imported yet and an export not downloaded yet may hold them
-  (names, phones, emails of everyone in them), and are not searched: every such file of
-  the organization is deleted and its import or export ended with the reason (upload or
-  ask again). The file goes inside the transaction rather than after it: if the
-  forgetting then failed, the cost is an export to ask for again, never a copy left.
+- Files: an upload not imported yet (or kept by a failed import) and an export not
+  downloaded yet may hold them (names, phones, emails of everyone in them) and are
+  sealed, so not searched: every such file of the organization is deleted and its import
+  or export ends as expired, with the reason (upload or ask again), as
+  ``storage.expire_files`` ends them after the retention period. The file goes inside
+  the transaction rather than after it: if the forgetting then failed, the cost is an
+  export to ask for again, never a copy left.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from groundswell.imports import storage
 from groundswell.imports.models import ExportJob, ImportBatch, ImportRow
 from groundswell.people.services.forget import Forgetting
 
 
-def _delete(relative: str, folder: str) -> bool:
-    if not relative:
-        return False
-    root = (Path(settings.MEDIA_ROOT) / folder).resolve()
-    path = (root / relative).resolve()
-    if root not in path.parents:
+def _delete(path: Path | None) -> bool:
+    if path is None:
         return False
     try:
         path.unlink()
@@ -43,19 +41,27 @@ def erase_person(forgetting: Forgetting) -> dict[str, int]:
                   "for it again.")[:300]
     files = 0
     # An upload being imported right now is left to finish (the import discards its
-    # file at the end); one not started yet is ended. Its headers go too: in a file
-    # without a header row, they are the first person's values.
-    for batch in ImportBatch.objects.filter(organization=forgetting.organization,
-                                            status=ImportBatch.Status.UPLOADED):
-        files += _delete(batch.stored_path, "imports")
-        batch.status, batch.error, batch.headers = ImportBatch.Status.FAILED, withdrawn, []
-        batch.save(update_fields=["status", "error", "headers"])
+    # file at the end); one not started yet ends as expired, with the reason, and so
+    # does the file a failed import keeps. Headers go too: in a file without a header
+    # row, they are the first person's values.
+    for batch in ImportBatch.objects.filter(
+            organization=forgetting.organization,
+            status__in=[ImportBatch.Status.UPLOADED, ImportBatch.Status.FAILED]).exclude(
+            stored_path=""):
+        files += _delete(storage.upload_path(batch))
+        fields = ["stored_path"]
+        if batch.status == ImportBatch.Status.UPLOADED:
+            batch.status, batch.error, batch.headers = ImportBatch.Status.EXPIRED, \
+                withdrawn, []
+            fields += ["status", "error", "headers"]
+        batch.stored_path = ""
+        batch.save(update_fields=fields)
     # An export still being written is left to finish: it reads people after the
     # forgetting commits, and a forgotten person is in no list.
     for job in ExportJob.objects.filter(organization=forgetting.organization,
                                         status=ExportJob.Status.READY):
-        files += _delete(job.stored_path, "exports")
-        job.status, job.error = ExportJob.Status.FAILED, withdrawn
-        job.finished_at = timezone.now()
-        job.save(update_fields=["status", "error", "finished_at"])
+        files += _delete(storage.export_path(job))
+        job.status, job.error, job.stored_path = ExportJob.Status.EXPIRED, withdrawn, ""
+        job.finished_at = job.finished_at or timezone.now()
+        job.save(update_fields=["status", "error", "stored_path", "finished_at"])
     return {"import_rows": rows, "files": files}
