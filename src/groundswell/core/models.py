@@ -170,6 +170,17 @@ class AuditChainHead(models.Model):
         return f"{self.chain}@{self.last_seq}"
 
 
+class KeyCanary(models.Model):
+    """A fixed text sealed with one secret, so start-up can tell whether the configured
+    keys are the ones this database's data was written with (core.keycheck)."""
+
+    name = models.CharField(max_length=64, unique=True)  # encryption:<key id>, blind_index, audit
+    value = models.TextField()
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class AuditEvent(models.Model):
     """One append-only, hash-chained entry. ``data`` holds ids and codes, never
     personal data; ``ip`` is encrypted."""

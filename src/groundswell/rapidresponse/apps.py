@@ -9,9 +9,13 @@ class RapidresponseConfig(AppConfig):
 
     def ready(self) -> None:
         from groundswell.core.audit import register_events
+        from groundswell.core.backup import register_after_restore
         from groundswell.core.models import Role
         from groundswell.core.permissions import register_capabilities
 
+        # A restored backup may hold reports its retention period has since passed: they
+        # are purged before anyone sees them.
+        register_after_restore("rapid-response retention", _purge_after_restore)
         register_capabilities({
             # The board, reports, verification and alerts: dispatchers, and the
             # organizers and admins who back them up.
@@ -63,3 +67,18 @@ class RapidresponseConfig(AppConfig):
         register_eraser("rapidresponse", erase_person, erases=_(
             "Their place in the rapid-response network (role, place, replies) and "
             "the reports they texted in"))
+
+
+def _purge_after_restore() -> str:
+    from django_scopes import scopes_disabled
+
+    from groundswell.core.models import Organization
+    from groundswell.rapidresponse.tasks import run_maintenance
+
+    expired = reports = alerts = 0
+    with scopes_disabled():
+        organizations = list(Organization.objects.all())
+    for org in organizations:
+        e, r, a = run_maintenance(org)
+        expired, reports, alerts = expired + e, reports + r, alerts + a
+    return f"{expired} reports expired, {reports} reports and {alerts} alerts purged"

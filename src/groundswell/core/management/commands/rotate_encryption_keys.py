@@ -37,6 +37,11 @@ class Command(BaseCommand):
             self.stdout.write(f"second-factor secrets: {count} value(s)")
         verb = "would be re-encrypted" if dry_run else "re-encrypted"
         self.stdout.write(f"{total} value(s) {verb} under key {primary!r}.")
+        if not dry_run:
+            # Nothing is left under the older keys: start-up stops asking for them.
+            from groundswell.core.keycheck import forget_retired_keys
+
+            forget_retired_keys()
 
 
 def rotate_column(model: Any, field: crypto.EncryptedTextField, primary: str,
