@@ -266,3 +266,37 @@ def test_roll_call_counters_follow_each_tap(new_context, personas):
     expect(counts).to_have_text("2 presentes · 0 tarde · 1 ausentes · 0 sin marcar todavía")
     expect(page.locator("#roll-counts")).to_have_count(1)
     check_and_capture(page, "center-day-roll-call-counts-es")
+
+
+# --- 8. a confirmation heard by the dispatcher ---------------------------------------------------
+
+
+def test_a_dispatcher_records_confirmations_by_phone_and_in_person(new_context, personas):
+    from groundswell.rapidresponse import services as rr
+    from groundswell.rapidresponse.models import DirectConfirmation, Report
+    from tests.rapidresponse.conftest import build_world
+
+    w = build_world(personas)  # two confirmations needed
+    with scope(organization=personas.org):
+        report = rr.create_report(w.dispatcher, w.network, what="Two vans",
+                                  where="Front & Lehigh")
+    page = new_context(viewport=PHONE).new_page()
+    log_in(page, w.dispatcher.user)
+    page.goto(f"{ORG}/rapid-response/reports/{report.pk}/")
+    for who, how in (("Don Luis, the corner store", "By phone"),
+                     ("Marisol from the tenants' union", "In person")):
+        page.click("#record-confirmation summary")
+        page.fill("#id_who", who)
+        page.get_by_label(how, exact=True).check()
+        check_and_capture(page, "center-day-rr-record-confirmation")
+        submit(page, "#record-confirmation button[type=submit]")
+        expect(page.locator(".message.success")).to_contain_text("Confirmation recorded")
+    expect(page.locator("#report-state")).to_have_text("Confirmed")
+    expect(page.locator(".rr-direct")).to_contain_text("Don Luis, the corner store")
+    expect(page.locator(".rr-direct")).to_contain_text("In person")
+    expect(page.locator("#compose-alert")).to_be_visible()
+    with scopes_disabled():
+        report = Report.objects.get()
+        assert report.state == "confirmed" and report.overridden_at is None
+        assert DirectConfirmation.objects.filter(report=report).count() == 2
+

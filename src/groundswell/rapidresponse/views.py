@@ -34,6 +34,7 @@ from groundswell.rapidresponse.forms import (
     AlertForm,
     AllClearForm,
     CloseForm,
+    DirectConfirmationForm,
     DispatcherReportForm,
     LocateForm,
     NetworkForm,
@@ -373,7 +374,14 @@ def _report_context(request: HttpRequest, report: Report) -> dict[str, Any]:
         "confirmations": snapshot.confirmations, "required": snapshot.required,
         "features": _collection([point] + _zone_features(report.network)),
         "center": services.center_text(report.network),
-        "close_form": CloseForm(report=report), "locate_form": LocateForm(initial={
+        "close_form": CloseForm(report=report),
+        "confirm_form": DirectConfirmationForm(initial={
+            "how": "phone", "observed_at": timezone.localtime(now).replace(second=0,
+                                                                           microsecond=0)}),
+        "direct_confirmations": list(report.direct_confirmations.select_related(
+            "recorded_by")),
+        "may_confirm": snapshot.state in states.OPEN and not states.is_expired(snapshot, now),
+        "locate_form": LocateForm(initial={
             "latitude": report.latitude, "longitude": report.longitude}),
         "can_reveal": can(membership_of(request), "rapidresponse.reveal_reporter"),
     }
@@ -410,6 +418,22 @@ def report_verify(request: HttpRequest, pk: int) -> HttpResponse:
     membership = membership_of(request)
     return _report_action(request, pk, lambda r: services.request_verification(membership, r),
                           _("The nearest available responders were asked to verify."))
+
+
+@org_view("rapidresponse.dispatch")
+@require_POST
+def report_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """A confirmation that came by phone or in person, recorded as a verification."""
+    report = _report(request, pk)
+    form = DirectConfirmationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(
+            f"{form.fields[name].label}: {' '.join(errors)}" if name in form.fields
+            else " ".join(errors) for name, errors in form.errors.items()))
+        return redirect("rr_report", org_slug_of(request), report.pk)
+    membership = membership_of(request)
+    return _report_action(request, pk, lambda r: services.record_direct_confirmation(
+        membership, r, **form.cleaned_data), _("Confirmation recorded."))
 
 
 @org_view("rapidresponse.dispatch")
