@@ -300,3 +300,37 @@ def test_a_dispatcher_records_confirmations_by_phone_and_in_person(new_context, 
         assert report.state == "confirmed" and report.overridden_at is None
         assert DirectConfirmation.objects.filter(report=report).count() == 2
 
+
+# --- 5. the people search, visible ---------------------------------------------------------------
+
+
+def test_the_remembered_search_is_a_chip_beside_the_filters(new_context, personas):
+    organizer = personas.member("organizer")
+    with scope(organization=personas.org):
+        for given, language in (("Rosa", "es"), ("Rosalind", "en"), ("Luis", "es"),
+                                ("Ana", "es")):
+            people.create_person(organizer, given_name=given, family_name="Front",
+                                 language=language)
+    page = new_context(viewport=PHONE).new_page()
+    log_in(page, organizer.user)
+    page.goto(f"{ORG}/people/")
+    page.fill("#q", "rosa")
+    submit(page, "form.search button[type=submit]")
+    expect(page.locator(".search-chip")).to_contain_text("rosa")
+
+    # Back to People later with a new filter: the search still applies, and says so.
+    page.goto(f"{ORG}/people/?language=es")
+    expect(page.locator(".search-chip")).to_contain_text("Search: “rosa”")
+    expect(page.locator(".filter-chip")).to_contain_text("Language: ")
+    expect(page.locator("#people-count")).to_contain_text(
+        "1 person · matching the search and the filters")
+    check_and_capture(page, "center-day-people-chips")
+
+    # Clearing the search keeps the filter.
+    submit(page, ".search-chip button")
+    expect(page.locator(".search-chip")).to_have_count(0)
+    expect(page.locator("#people-count")).to_contain_text("3 people · matching the filters")
+    # Clearing the filter leaves everyone.
+    submit(page, ".filter-chip a")
+    expect(page.locator(".active-criteria")).to_have_count(0)
+    expect(page.locator("#people-count")).to_have_text("4 people")
