@@ -334,3 +334,59 @@ def test_the_remembered_search_is_a_chip_beside_the_filters(new_context, persona
     submit(page, ".filter-chip a")
     expect(page.locator(".active-criteria")).to_have_count(0)
     expect(page.locator("#people-count")).to_have_text("4 people")
+
+
+# --- 6. every destructive action asks once -----------------------------------------------------
+
+
+def test_removing_a_shift_volunteer_asks_once_in_spanish(new_context, personas):
+    from groundswell.events.models import ShiftSignup
+
+    organizer = spanish(personas.member("organizer"))
+    event = make_event(personas, days=3)
+    with scope(organization=personas.org):
+        shift = events.add_shift(organizer, event, role="cookout", starts_at=event.starts_at,
+                                 ends_at=event.ends_at, slots=3)
+        rosa = add_person(personas, given_name="Rosa", family_name="Martínez")
+        events.sign_up_for_shift(organizer, shift, rosa)
+    page = new_context(viewport=PHONE, locale="es-ES").new_page()
+    log_in(page, organizer.user)
+    page.goto(f"{ORG}/events/shifts/{shift.pk}/")
+    submit(page, "form[action*='/signups/'] button")
+    # Asked once: what changes, and how to get it back.
+    expect(page.locator("#confirm-title")).to_have_text("¿Quitar a Rosa Martínez del turno?")
+    expect(page.locator(".confirm-changes")).to_contain_text("lista de espera")
+    expect(page.locator(".confirm-way-back")).to_contain_text("anótelo/a otra vez")
+    check_and_capture(page, "center-day-confirm-shift-volunteer-es")
+    with scopes_disabled():
+        assert ShiftSignup.objects.count() == 1
+    # Cancelling changes nothing.
+    with page.expect_navigation():
+        page.click("text=Cancelar, sin cambiar nada")
+    with scopes_disabled():
+        assert ShiftSignup.objects.count() == 1
+    submit(page, "form[action*='/signups/'] button")
+    submit(page, ".confirm-form button[type=submit]")
+    expect(page.locator(".message.success")).to_be_visible()
+    with scopes_disabled():
+        assert not ShiftSignup.objects.exists()
+
+
+def test_undoing_an_import_asks_once_and_works_without_javascript(new_context, personas):
+    from groundswell.imports.models import ImportBatch
+
+    organizer = personas.member("organizer")
+    with scope(organization=personas.org):
+        batch = ImportBatch.objects.create(organization=personas.org, file_name="feria.csv",
+                                           status="done", created_by=organizer,
+                                           committed_at=timezone.now(),
+                                           counts={"created": 12, "updated": 3})
+    page = new_context(viewport=PHONE, java_script_enabled=False).new_page()
+    log_in(page, organizer.user)
+    page.goto(f"{ORG}/imports/{batch.pk}/")
+    submit(page, "#undo-import")
+    expect(page.locator("#confirm-title")).to_contain_text("feria.csv")
+    expect(page.locator(".confirm-changes")).to_contain_text(
+        "The 12 people it created are taken out and the 3 records it updated")
+    expect(page.locator(".confirm-way-back")).to_contain_text("import the same file again")
+    check_and_capture(page, "center-day-confirm-import-undo")

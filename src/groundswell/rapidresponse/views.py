@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from groundswell.core.permissions import can
 from groundswell.core.services import DomainError
 from groundswell.core.spreadsheets import SafeWriter
-from groundswell.core.views import membership_of, org_slug_of, org_view
+from groundswell.core.views import confirm_first, membership_of, org_slug_of, org_view
 from groundswell.people.services import InvalidInput
 from groundswell.rapidresponse import outbound, services
 from groundswell.rapidresponse.forms import (
@@ -275,6 +275,18 @@ def subscriber_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def subscriber_remove(request: HttpRequest, pk: int) -> HttpResponse:
     subscriber = _subscriber(request, pk)
+    asked = confirm_first(
+        request, title=_("Remove %(name)s from the network?") % {
+            "name": subscriber.person.display_name},
+        changes=[_("They get no more alerts or requests to verify, and their consent to "
+                   "rapid-response alerts is recorded as withdrawn.")],
+        way_back=_("To get it back, they give their consent again (for example by texting "
+                   "JOIN or UNIRSE to the hotline)."),
+        button=_("Remove them"),
+        cancel_url=reverse("rr_subscribers", args=[org_slug_of(request),
+                                                   subscriber.network_id]))
+    if asked is not None:
+        return asked
     services.remove_subscriber(membership_of(request), subscriber)
     messages.success(request, _("They will get no more alerts; their consent is withdrawn."))
     return redirect("rr_subscribers", org_slug_of(request), subscriber.network_id)
