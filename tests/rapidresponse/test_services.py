@@ -436,6 +436,12 @@ def test_a_confirmation_heard_by_phone_or_in_person_counts_as_a_verification(wor
         assert report.state == "confirmed" and report.overridden_at is None
         assert report.incident.responders_confirmed == 2
         assert DirectConfirmation.objects.get(how="phone").who == "Don Luis"
+        from django.db import connection
+
+        from groundswell.core.crypto import PREFIX
+        with connection.cursor() as cursor:  # sealed at rest: a dump shows no name
+            cursor.execute("SELECT who FROM rapidresponse_directconfirmation")
+            assert all(row[0].startswith(f"{PREFIX}:") for row in cursor.fetchall())
         recorded = AuditEvent.objects.filter(code="rapidresponse.verification.recorded")
         assert recorded.count() == 2 and "Don Luis" not in json.dumps(recorded[0].data)
         # Closed reports take no more confirmations; purging takes them with it.
