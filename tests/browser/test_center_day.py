@@ -266,3 +266,127 @@ def test_roll_call_counters_follow_each_tap(new_context, personas):
     expect(counts).to_have_text("2 presentes · 0 tarde · 1 ausentes · 0 sin marcar todavía")
     expect(page.locator("#roll-counts")).to_have_count(1)
     check_and_capture(page, "center-day-roll-call-counts-es")
+
+
+# --- 8. a confirmation heard by the dispatcher ---------------------------------------------------
+
+
+def test_a_dispatcher_records_confirmations_by_phone_and_in_person(new_context, personas):
+    from groundswell.rapidresponse import services as rr
+    from groundswell.rapidresponse.models import DirectConfirmation, Report
+    from tests.rapidresponse.conftest import build_world
+
+    w = build_world(personas)  # two confirmations needed
+    with scope(organization=personas.org):
+        report = rr.create_report(w.dispatcher, w.network, what="Two vans",
+                                  where="Front & Lehigh")
+    page = new_context(viewport=PHONE).new_page()
+    log_in(page, w.dispatcher.user)
+    page.goto(f"{ORG}/rapid-response/reports/{report.pk}/")
+    for who, how in (("Don Luis, the corner store", "By phone"),
+                     ("Marisol from the tenants' union", "In person")):
+        page.click("#record-confirmation summary")
+        page.fill("#id_who", who)
+        page.get_by_label(how, exact=True).check()
+        check_and_capture(page, "center-day-rr-record-confirmation")
+        submit(page, "#record-confirmation button[type=submit]")
+        expect(page.locator(".message.success")).to_contain_text("Confirmation recorded")
+    expect(page.locator("#report-state")).to_have_text("Confirmed")
+    expect(page.locator(".rr-direct")).to_contain_text("Don Luis, the corner store")
+    expect(page.locator(".rr-direct")).to_contain_text("In person")
+    expect(page.locator("#compose-alert")).to_be_visible()
+    with scopes_disabled():
+        report = Report.objects.get()
+        assert report.state == "confirmed" and report.overridden_at is None
+        assert DirectConfirmation.objects.filter(report=report).count() == 2
+
+
+# --- 5. the people search, visible ---------------------------------------------------------------
+
+
+def test_the_remembered_search_is_a_chip_beside_the_filters(new_context, personas):
+    organizer = personas.member("organizer")
+    with scope(organization=personas.org):
+        for given, language in (("Rosa", "es"), ("Rosalind", "en"), ("Luis", "es"),
+                                ("Ana", "es")):
+            people.create_person(organizer, given_name=given, family_name="Front",
+                                 language=language)
+    page = new_context(viewport=PHONE).new_page()
+    log_in(page, organizer.user)
+    page.goto(f"{ORG}/people/")
+    page.fill("#q", "rosa")
+    submit(page, "form.search button[type=submit]")
+    expect(page.locator(".search-chip")).to_contain_text("rosa")
+
+    # Back to People later with a new filter: the search still applies, and says so.
+    page.goto(f"{ORG}/people/?language=es")
+    expect(page.locator(".search-chip")).to_contain_text("Search: “rosa”")
+    expect(page.locator(".filter-chip")).to_contain_text("Language: ")
+    expect(page.locator("#people-count")).to_contain_text(
+        "1 person · matching the search and the filters")
+    check_and_capture(page, "center-day-people-chips")
+
+    # Clearing the search keeps the filter.
+    submit(page, ".search-chip button")
+    expect(page.locator(".search-chip")).to_have_count(0)
+    expect(page.locator("#people-count")).to_contain_text("3 people · matching the filters")
+    # Clearing the filter leaves everyone.
+    submit(page, ".filter-chip a")
+    expect(page.locator(".active-criteria")).to_have_count(0)
+    expect(page.locator("#people-count")).to_have_text("4 people")
+
+
+# --- 6. every destructive action asks once -----------------------------------------------------
+
+
+def test_removing_a_shift_volunteer_asks_once_in_spanish(new_context, personas):
+    from groundswell.events.models import ShiftSignup
+
+    organizer = spanish(personas.member("organizer"))
+    event = make_event(personas, days=3)
+    with scope(organization=personas.org):
+        shift = events.add_shift(organizer, event, role="cookout", starts_at=event.starts_at,
+                                 ends_at=event.ends_at, slots=3)
+        rosa = add_person(personas, given_name="Rosa", family_name="Martínez")
+        events.sign_up_for_shift(organizer, shift, rosa)
+    page = new_context(viewport=PHONE, locale="es-ES").new_page()
+    log_in(page, organizer.user)
+    page.goto(f"{ORG}/events/shifts/{shift.pk}/")
+    submit(page, "form[action*='/signups/'] button")
+    # Asked once: what changes, and how to get it back.
+    expect(page.locator("#confirm-title")).to_have_text("¿Quitar a Rosa Martínez del turno?")
+    expect(page.locator(".confirm-changes")).to_contain_text("lista de espera")
+    expect(page.locator(".confirm-way-back")).to_contain_text("anótelo/a otra vez")
+    check_and_capture(page, "center-day-confirm-shift-volunteer-es")
+    with scopes_disabled():
+        assert ShiftSignup.objects.count() == 1
+    # Cancelling changes nothing.
+    with page.expect_navigation():
+        page.click("text=Cancelar, sin cambiar nada")
+    with scopes_disabled():
+        assert ShiftSignup.objects.count() == 1
+    submit(page, "form[action*='/signups/'] button")
+    submit(page, ".confirm-form button[type=submit]")
+    expect(page.locator(".message.success")).to_be_visible()
+    with scopes_disabled():
+        assert not ShiftSignup.objects.exists()
+
+
+def test_undoing_an_import_asks_once_and_works_without_javascript(new_context, personas):
+    from groundswell.imports.models import ImportBatch
+
+    organizer = personas.member("organizer")
+    with scope(organization=personas.org):
+        batch = ImportBatch.objects.create(organization=personas.org, file_name="feria.csv",
+                                           status="done", created_by=organizer,
+                                           committed_at=timezone.now(),
+                                           counts={"created": 12, "updated": 3})
+    page = new_context(viewport=PHONE, java_script_enabled=False).new_page()
+    log_in(page, organizer.user)
+    page.goto(f"{ORG}/imports/{batch.pk}/")
+    submit(page, "#undo-import")
+    expect(page.locator("#confirm-title")).to_contain_text("feria.csv")
+    expect(page.locator(".confirm-changes")).to_contain_text(
+        "The 12 people it created are taken out and the 3 records it updated")
+    expect(page.locator(".confirm-way-back")).to_contain_text("import the same file again")
+    check_and_capture(page, "center-day-confirm-import-undo")

@@ -124,6 +124,8 @@ def test_import_500_rows_resolve_two_reviews_and_undo(new_context, personas, tmp
 
     page.goto(f"/o/front-street/imports/{batch.pk}/")
     submit(page, "#undo-import")
+    expect(page.locator(".confirm-way-back")).to_contain_text("importe el mismo archivo")
+    submit(page, ".confirm-form button[type=submit]")
     expect(page.locator(".message.success")).to_contain_text("Se deshizo la importación")
     expect(page.locator("#import-status")).to_have_text("Deshecha")
     check_and_capture(page, "import-undone-es")

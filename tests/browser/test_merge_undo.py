@@ -55,6 +55,7 @@ def test_merge_two_records_and_undo_it_on_a_phone_in_spanish(new_context, person
         assert list(Person.objects.active()) == [jose]
 
     submit(page, "#just-merged button")
+    submit(page, ".confirm-form button[type=submit]")
     expect(page.locator(".message.success")).to_contain_text("Unión deshecha")
     with scope(organization=personas.org):
         jose.refresh_from_db()

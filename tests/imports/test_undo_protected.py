@@ -65,7 +65,8 @@ def test_undo_page_says_which_households_stay(client, in_org,
     effort = canvass.create_effort(actor, name="Cumberland doors")
     canvass.create_walk_list_for_people(actor, effort=effort, persons=[luz], name="Luz")
     login(client, actor)
-    response = client.post(f"/o/front-street/imports/{batch.pk}/undo/", follow=True)
+    response = client.post(f"/o/front-street/imports/{batch.pk}/undo/", {"confirmed": "1"},
+                           follow=True)
     assert response.status_code == 200
     page = response.content.decode()
     assert "1 household it added stays: canvassing uses it" in page

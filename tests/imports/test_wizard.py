@@ -353,7 +353,7 @@ def test_wizard_screens(client, in_org, django_capture_on_commit_callbacks):
     assert progress["HX-Redirect"].endswith(f"/imports/{batch.pk}/")
     report = client.get(f"{base}{batch.pk}/report.csv")
     assert report["Content-Disposition"].startswith("attachment")
-    assert client.post(f"{base}{batch.pk}/undo/").status_code == 302
+    assert client.post(f"{base}{batch.pk}/undo/", {"confirmed": "1"}).status_code == 302
     assert not Person.objects.exists()
 
 

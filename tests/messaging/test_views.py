@@ -119,7 +119,8 @@ def test_schedule_then_cancel(organizer, tenants):
         assert broadcast.status == "scheduled"
         assert all(m.next_attempt_at > timezone.now() + timedelta(days=1)
                    for m in broadcast.messages.filter(status="queued"))
-    response = organizer.post(url("messaging_broadcast_cancel", broadcast.pk))
+    response = organizer.post(url("messaging_broadcast_cancel", broadcast.pk),
+                              {"confirmed": "1"})
     assert response.status_code == 302
     with scopes_disabled():
         assert set(broadcast.messages.values_list("status", flat=True)) == {

@@ -378,9 +378,10 @@ def test_merge_page_compares_field_by_field_then_merges_and_offers_undo(in_org):
     again = client.post(url("person_merge", a.pk, b.pk), {"keep": "second"})
     assert again.status_code == 400 and "already been merged" in again.content.decode()
 
-    assert client.post(url("merge_undo", merge.pk)).status_code == 302
+    assert client.post(url("merge_undo", merge.pk), {"confirmed": "1"}).status_code == 302
     assert Person.objects.active().count() == 2
-    twice = client.post(url("merge_undo", merge.pk), follow=True).content.decode()
+    twice = client.post(url("merge_undo", merge.pk), {"confirmed": "1"},
+                        follow=True).content.decode()
     assert "already been undone" in twice
 
 
@@ -406,12 +407,12 @@ def test_who_may_merge_and_undo(in_org, role, status):
     assert client.post(url("person_merge", a.pk, b.pk)).status_code == status
     if status == 302:
         merge = Merge.objects.get()
-        assert client.post(url("merge_undo", merge.pk)).status_code == 302
+        assert client.post(url("merge_undo", merge.pk), {"confirmed": "1"}).status_code == 302
         assert Person.objects.active().count() == 2
     else:
         assert Merge.objects.count() == 0
         merge = services.merge_people(organizer(in_org), a, b)
-        assert client.post(url("merge_undo", merge.pk)).status_code == 403
+        assert client.post(url("merge_undo", merge.pk), {"confirmed": "1"}).status_code == 403
         assert client.get(url("merges")).status_code == 403
         assert client.get(url("duplicates")).status_code == 403
 
@@ -429,7 +430,7 @@ def test_another_organizations_people_are_404_and_change_nothing(personas):
     assert client.get(url("person_merge", ours.pk, theirs.pk)).status_code == 404
     assert client.post(url("person_merge", ours.pk, theirs.pk)).status_code == 404
     assert client.post(url("person_merge", theirs.pk, mine.pk)).status_code == 404
-    assert client.post(url("merge_undo", merge.pk)).status_code == 404
+    assert client.post(url("merge_undo", merge.pk), {"confirmed": "1"}).status_code == 404
     outsider = client_for(personas.outsider)
     assert outsider.get(url("duplicates")).status_code == 404
     with scopes_disabled():

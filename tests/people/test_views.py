@@ -845,3 +845,25 @@ def test_screens_in_spanish(personas, jose):
     assert "Agregar una persona" in add_page and "¿Podemos enviarle" in add_page
     for html in (listing, page, add_page):
         assert "Show number" not in html and "Add a person" not in html
+
+
+def test_the_search_and_each_filter_show_as_chips_that_clear_them(personas, jose, ana):
+    with scope(organization=personas.org):
+        tag = Tag.objects.get(name="block party")
+    client = client_as(personas, "organizer")
+    client.post(PEOPLE, {"q": "jose"})
+    html = client.get(f"{PEOPLE}?tag={tag.pk}&language=es").content.decode()
+    assert "Search: “jose”" in html and 'class="chip filter-chip"' in html
+    assert "Tag: block party" in html and "Language: Spanish" in html
+    # Each filter's chip leads to the list without it (the other filter stays).
+    assert f'href="{PEOPLE}?language=es"' in html and f'href="{PEOPLE}?tag={tag.pk}"' in html
+    assert "matching the search and the filters" in html
+    assert_no_personal_data_in_urls(html, "jose", "rodr")
+    # A filter that is not valid shows no chips, only the error.
+    bad = client.get(f"{PEOPLE}?tag=999999").content.decode()
+    assert "filter-chip" not in bad and "Some filters are not valid" in bad
+    # Another organization's tag id is not valid here either.
+    with scope(organization=personas.other_org):
+        from groundswell.people.models import Tag as OtherTag
+        elsewhere = OtherTag.objects.create(organization=personas.other_org, name="secret")
+    assert "secret" not in client.get(f"{PEOPLE}?tag={elsewhere.pk}").content.decode()

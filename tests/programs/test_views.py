@@ -407,8 +407,12 @@ def test_a_household_entered_by_mistake_is_removed_and_the_goods_go_back(persona
         assert guardian.interactions.filter(source_type="programs.service").count() == 1
     page = client.get(f"{PROGRAMS}/distributions/{pantry.pk}/").content.decode()
     assert "Entered by mistake?" in page
+    asked = client.post(f"{PROGRAMS}/distributions/served/{service.pk}/remove/")
+    assert asked.status_code == 200 and "goes back on hand" in asked.content.decode()
+    with scope(organization=personas.org):
+        assert Service.objects.exists()  # asked once, nothing changed yet
     response = client.post(f"{PROGRAMS}/distributions/served/{service.pk}/remove/",
-                           follow=True)
+                           {"confirmed": "1"}, follow=True)
     assert "was taken off this distribution" in response.content.decode()
     with scope(organization=personas.org):
         assert not Service.objects.exists()
@@ -419,7 +423,8 @@ def test_a_household_entered_by_mistake_is_removed_and_the_goods_go_back(persona
         removed = AuditEvent.objects.get(code="programs.service.removed")
     assert removed.data["items"] == {str(bags.pk): 2} and removed.data["service"] == service.pk
     # the same entry again is gone: a 404, nothing else changes
-    again = client.post(f"{PROGRAMS}/distributions/served/{service.pk}/remove/")
+    again = client.post(f"{PROGRAMS}/distributions/served/{service.pk}/remove/",
+                        {"confirmed": "1"})
     assert again.status_code == 404
     # and now the household can be served without the same-day warning
     assert client.post(serve, {"person": guardian.pk, f"qty_{bags.pk}": "1"}).status_code == 302

@@ -402,3 +402,52 @@ def test_an_unclear_text_to_the_hotline_goes_to_the_inbox_not_a_report(world, sm
                     body="ICE vans at the bus stop on Front and Lehigh",
                     provider_sid="SM-bus-stop")
         assert Report.objects.count() == 1
+
+
+def test_a_confirmation_heard_by_phone_or_in_person_counts_as_a_verification(world):
+    from django.core.exceptions import PermissionDenied
+
+    from groundswell.rapidresponse.models import DirectConfirmation
+
+    with scope(organization=world.org):
+        report = _report(world)
+        now = timezone.now()
+        for bad, field in (({"who": " "}, "who"), ({"who": "x" * 121}, "who"),
+                           ({"how": "telepathy"}, "how"),
+                           ({"observed_at": now + timedelta(hours=1)}, "observed_at"),
+                           ({"observed_at": now - timedelta(days=3)}, "observed_at")):
+            values = {"who": "Don Luis", "how": "phone", "observed_at": now, **bad}
+            with pytest.raises(InvalidInput) as caught:
+                services.record_direct_confirmation(world.dispatcher, report, **values)
+            assert caught.value.field == field
+        with pytest.raises(PermissionDenied):
+            services.record_direct_confirmation(world.admin.__class__.objects.get(
+                organization=world.org, role="canvasser"), report, who="Don Luis",
+                how="phone", observed_at=now)
+        assert not DirectConfirmation.objects.exists()
+
+        services.record_direct_confirmation(world.dispatcher, report, who="Don Luis",
+                                            how="phone", observed_at=now)
+        report.refresh_from_db()
+        assert report.state == "new"  # one of the two confirmations needed
+        services.record_direct_confirmation(world.dispatcher, report, who="Marisol",
+                                            how="in_person", observed_at=now)
+        report.refresh_from_db()
+        assert report.state == "confirmed" and report.overridden_at is None
+        assert report.incident.responders_confirmed == 2
+        assert DirectConfirmation.objects.get(how="phone").who == "Don Luis"
+        from django.db import connection
+
+        from groundswell.core.crypto import PREFIX
+        with connection.cursor() as cursor:  # sealed at rest: a dump shows no name
+            cursor.execute("SELECT who FROM rapidresponse_directconfirmation")
+            assert all(row[0].startswith(f"{PREFIX}:") for row in cursor.fetchall())
+        recorded = AuditEvent.objects.filter(code="rapidresponse.verification.recorded")
+        assert recorded.count() == 2 and "Don Luis" not in json.dumps(recorded[0].data)
+        # Closed reports take no more confirmations; purging takes them with it.
+        services.close_report(world.dispatcher, report, outcome="false_alarm")
+        with pytest.raises(DomainError):
+            services.record_direct_confirmation(world.dispatcher, report, who="Late",
+                                                how="phone", observed_at=now)
+        services.purge_report(world.dispatcher, report)
+        assert not DirectConfirmation.objects.exists()

@@ -29,7 +29,7 @@ from groundswell.canvass.forms import (
 )
 from groundswell.canvass.models import DoorVisit, Effort, Question, WalkList
 from groundswell.core.permissions import can
-from groundswell.core.views import membership_of, org_slug_of, org_view
+from groundswell.core.views import confirm_first, membership_of, org_slug_of, org_view
 from groundswell.geo.views import household_features
 
 # Above the form limit (1 MB by default): a week of visits with notes fits in one sync.
@@ -140,6 +140,16 @@ def question_add(request: HttpRequest, pk: int) -> HttpResponse:
 def question_remove(request: HttpRequest, pk: int) -> HttpResponse:
     question = get_object_or_404(Question, pk=pk)
     effort_pk = question.effort_id
+    asked = confirm_first(
+        request, title=_("Remove the question “%(text)s”?") % {"text": question.text_en},
+        changes=[_("Canvassers stop asking it. Answers already recorded stay with their "
+                   "visits, and what they did (tags, grievances, consents) stays.")],
+        way_back=_("To get it back, add the question again (answers from before stay apart "
+                   "from the new one)."),
+        button=_("Remove the question"),
+        cancel_url=reverse("effort", args=[org_slug_of(request), effort_pk]))
+    if asked is not None:
+        return asked
     services.remove_question(membership_of(request), question)
     messages.success(request, _("Question removed from the script."))
     return redirect("effort", org_slug=org_slug_of(request), pk=effort_pk)

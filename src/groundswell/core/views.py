@@ -201,6 +201,14 @@ def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     invitation = get_object_or_404(Invitation, pk=pk)
+    asked = confirm_first(
+        request, title=_("Withdraw the invitation to %(email)s?") % {"email": invitation.email},
+        changes=[_("The link in the invitation stops working.")],
+        way_back=_("To get it back, invite them again: they get a new link."),
+        button=_("Withdraw the invitation"),
+        cancel_url=reverse("members", args=[request.organization.slug]))  # type: ignore
+    if asked is not None:
+        return asked
     try:
         services.revoke_invitation(request.membership, invitation)  # type: ignore[attr-defined]
     except services.DomainError as exc:

@@ -29,7 +29,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from groundswell.core import audit
 from groundswell.core.permissions import can
 from groundswell.core.services import DomainError
-from groundswell.core.views import membership_of, org_slug_of, org_view, remembered_search
+from groundswell.core.views import (
+    confirm_first,
+    membership_of,
+    org_slug_of,
+    org_view,
+    remembered_search,
+)
 from groundswell.events import followups, reports, services
 from groundswell.events.forms import (
     AssignForm,
@@ -203,6 +209,15 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def event_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     event = _event(request, pk)
+    asked = confirm_first(
+        request, title=_("Cancel “%(event)s”?") % {"event": event.title},
+        changes=[_("The RSVP page closes and calendars show the event as cancelled."),
+                 _("Sign-ins already recorded stay.")],
+        way_back=_("This cannot be undone: to hold it after all, create the event again."),
+        button=_("Cancel the event"),
+        cancel_url=reverse("event", args=[org_slug_of(request), event.pk]))
+    if asked is not None:
+        return asked
     try:
         services.cancel_event(membership_of(request), event)
     except DomainError as exc:
@@ -266,6 +281,17 @@ def shift_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def shift_delete(request: HttpRequest, pk: int) -> HttpResponse:
     shift = get_object_or_404(Shift, pk=pk)
+    signed = shift.signups.count()
+    asked = confirm_first(
+        request, title=_("Remove the shift “%(role)s”?") % {"role": shift.get_role_display()},
+        changes=[ngettext("The shift goes, with the %(count)s volunteer signed up for it.",
+                          "The shift goes, with the %(count)s volunteers signed up for it.",
+                          signed) % {"count": signed}],
+        way_back=_("To get it back, add the shift again and sign the volunteers up again."),
+        button=_("Remove the shift"),
+        cancel_url=reverse("event", args=[org_slug_of(request), shift.event_id]) + "#shifts")
+    if asked is not None:
+        return asked
     services.delete_shift(membership_of(request), shift)
     messages.success(request, _("The shift was removed."))
     return redirect(reverse("event", args=[org_slug_of(request), shift.event_id]) + "#shifts")
@@ -328,7 +354,19 @@ def shift_sign_up(request: HttpRequest, pk: int) -> HttpResponse:
 @org_view("events.sign_in")
 @require_POST
 def shift_signup_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    signup = get_object_or_404(ShiftSignup, pk=pk)
+    signup = get_object_or_404(ShiftSignup.objects.select_related("person", "shift"), pk=pk)
+    asked = confirm_first(
+        request, title=_("Take %(name)s off the shift?") % {"name": signup.person.display_name},
+        changes=[_("%(name)s is no longer signed up for “%(role)s”; their place goes to the "
+                   "next person on the waitlist, if anyone is waiting.")
+                 % {"name": signup.person.display_name,
+                    "role": signup.shift.get_role_display()}],
+        way_back=_("To get it back, sign them up again on this page (if a place is still "
+                   "open)."),
+        button=_("Take them off"),
+        cancel_url=reverse("shift", args=[org_slug_of(request), signup.shift_id]))
+    if asked is not None:
+        return asked
     moved_up = services.cancel_shift_signup(membership_of(request), signup)
     messages.success(request, _("They are off the shift."))
     if moved_up is not None:

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from groundswell.core.models import Base, Membership
 from groundswell.core.services import DomainError
-from groundswell.core.views import membership_of, org_slug_of, org_view
+from groundswell.core.views import confirm_first, membership_of, org_slug_of, org_view
 from groundswell.imports import exports as export_jobs
 from groundswell.imports import reading
 from groundswell.imports import services as imports
@@ -253,6 +253,19 @@ def import_report(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def import_undo(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(pk)
+    counts = batch.counts or {}
+    asked = confirm_first(
+        request, title=_("Undo the import of “%(name)s”?") % {"name": batch.file_name},
+        changes=[_("The %(created)s people it created are taken out and the %(updated)s "
+                   "records it updated go back to what they were.")
+                 % {"created": counts.get("created", 0), "updated": counts.get("updated", 0)},
+                 _("Households that canvassing already uses (a walk list or a door visit) "
+                   "stay.")],
+        way_back=_("To get it back, import the same file again."),
+        button=_("Undo the import"),
+        cancel_url=reverse("import_batch", args=[org_slug_of(request), batch.pk]))
+    if asked is not None:
+        return asked
     try:
         undone = imports.undo_import(membership_of(request), batch)
     except DomainError as exc:

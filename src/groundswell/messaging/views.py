@@ -11,12 +11,13 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from groundswell.core.permissions import can
-from groundswell.core.views import membership_of, org_slug_of, org_view
+from groundswell.core.views import confirm_first, membership_of, org_slug_of, org_view
 from groundswell.messaging import broadcasts, services
 from groundswell.messaging.forms import ComposeForm, ReplyForm, SettingsForm
 from groundswell.messaging.models import (
@@ -200,6 +201,15 @@ def broadcast(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def broadcast_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(Broadcast, pk=pk)
+    asked = confirm_first(
+        request, title=_("Cancel the messages not sent yet?"),
+        changes=[_("Messages of this broadcast that are still waiting are not sent. Those "
+                   "already sent stay sent.")],
+        way_back=_("This cannot be undone: to reach them after all, send a new broadcast."),
+        button=_("Cancel the messages"),
+        cancel_url=reverse("messaging_broadcast", args=[org_slug_of(request), item.pk]))
+    if asked is not None:
+        return asked
     try:
         count = broadcasts.cancel_broadcast(membership_of(request), item)
     except InvalidInput as exc:

@@ -378,6 +378,15 @@ def child_contact_remove(request: HttpRequest, pk: int) -> HttpResponse:
         "enrollment__program").filter(
         enrollment__program__in=Program.objects.visible_to(membership)), pk=pk)
     _team_program(request, contact.enrollment.program)
+    asked = confirm_first(
+        request, title=_("Remove %(name)s?") % {"name": contact.name},
+        changes=[_("%(name)s is no longer a pickup or emergency contact for this child: staff "
+                   "will not let the child go with them.") % {"name": contact.name}],
+        way_back=_("To get it back, add the contact again on the enrollment page."),
+        button=_("Remove the contact"),
+        cancel_url=reverse("enrollment", args=[org_slug_of(request), contact.enrollment_id]))
+    if asked is not None:
+        return asked
     try:
         services.remove_child_contact(membership, contact)
     except DomainError as exc:
@@ -714,6 +723,15 @@ def distribution_service_remove(request: HttpRequest, pk: int) -> HttpResponse:
     service = get_object_or_404(Service.objects.select_related("person"), pk=pk)
     name = service.person.display_name
     distribution_id = service.distribution_id
+    asked = confirm_first(
+        request, title=_("Take %(name)s off this distribution?") % {"name": name},
+        changes=[_("What they were given goes back on hand and the service leaves their "
+                   "timeline."), _("A sign-in at the event stays: they were there.")],
+        way_back=_("To get it back, record them again at the table."),
+        button=_("Take them off"),
+        cancel_url=reverse("distribution", args=[org_slug_of(request), distribution_id]))
+    if asked is not None:
+        return asked
     services.remove_service(membership_of(request), service)
     messages.success(request, _("%(name)s was taken off this distribution; the goods are "
                                 "back on hand.") % {"name": name})

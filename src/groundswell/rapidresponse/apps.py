@@ -46,6 +46,8 @@ class RapidresponseConfig(AppConfig):
             "rapidresponse.report.purged": _("Report purged"),
             "rapidresponse.reporter.revealed": _("Reporter's number revealed"),
             "rapidresponse.verification.replied": _("Responder replied"),
+            "rapidresponse.verification.recorded": _("Confirmation recorded by a dispatcher "
+                                                     "(by phone or in person)"),
             "rapidresponse.verification.late_reply": _("Late reply from a responder"),
             "rapidresponse.verification.on_the_way": _("Responder on the way"),
             "rapidresponse.alert.sent": _("Alert sent"),

@@ -9,7 +9,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from groundswell.core.models import Base, Membership
-from groundswell.rapidresponse.models import AlertKind, Network, Report, SubscriberRole, Zone
+from groundswell.rapidresponse.models import (
+    AlertKind,
+    ConfirmedHow,
+    Network,
+    Report,
+    SubscriberRole,
+    Zone,
+)
 
 
 class NetworkForm(forms.Form):
@@ -105,6 +112,20 @@ class LocateForm(forms.Form):
                                 min_value=-90, max_value=90)
     longitude = forms.FloatField(widget=forms.HiddenInput(attrs={"id": "report-lon"}),
                                  min_value=-180, max_value=180)
+
+
+class DirectConfirmationForm(forms.Form):
+    """A confirmation heard by the dispatcher: who, how, when."""
+
+    who = forms.CharField(label=_("Who confirmed"), max_length=120,
+                          help_text=_("A name, or how they are known (e.g. “Don Luis, the "
+                                      "corner store”)."))
+    how = forms.ChoiceField(label=_("How"), choices=ConfirmedHow.choices,
+                            widget=forms.RadioSelect)
+    observed_at = forms.DateTimeField(
+        label=_("When they saw it"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"])
 
 
 class CloseForm(forms.Form):

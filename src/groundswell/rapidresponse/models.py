@@ -294,6 +294,36 @@ class VerificationRequest(OrgOwned):
         return f"{self.report_id}/{self.subscriber_id}"
 
 
+class ConfirmedHow(models.TextChoices):
+    PHONE = "phone", _("By phone")
+    IN_PERSON = "in_person", _("In person")
+
+
+class DirectConfirmation(OrgOwned, EncryptedFieldsModel):
+    """A confirmation a dispatcher heard directly (a call, someone at the door) and
+    recorded: who confirmed, how and when. It counts like a responder's "1", so the
+    report can be confirmed without the unverified override. Purged with its report;
+    the name is encrypted (it ties a person to the network)."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE,
+                               related_name="direct_confirmations")
+    who = EncryptedTextField(_("who confirmed"))
+    how = models.CharField(_("how"), max_length=12, choices=ConfirmedHow.choices)
+    observed_at = models.DateTimeField(_("when they saw it"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+
+    objects = scoped()
+
+    class Meta:
+        ordering = ["observed_at", "pk"]
+        verbose_name = _("confirmation recorded by a dispatcher")
+        verbose_name_plural = _("confirmations recorded by a dispatcher")
+
+    def __str__(self) -> str:
+        return f"{self.report_id}/{self.how}"
+
+
 class AlertKind(models.TextChoices):
     SIGHTING = "sighting", _("Sighting")
     ALL_CLEAR = "all_clear", _("All clear")

@@ -40,6 +40,8 @@ from groundswell.rapidresponse.models import (
     Alert,
     AlertKind,
     AlertRecipient,
+    ConfirmedHow,
+    DirectConfirmation,
     Incident,
     Network,
     Report,
@@ -453,7 +455,8 @@ def _clean_point(lat: Any, lon: Any) -> tuple[float | None, float | None]:
 
 
 def _snapshot(report: Report) -> states.Snapshot:
-    confirmations = report.requests.filter(reply=VerificationReply.CONFIRMED).count()
+    confirmations = report.requests.filter(reply=VerificationReply.CONFIRMED).count() \
+        + report.direct_confirmations.count()
     sightings = report.alerts.filter(kind=AlertKind.SIGHTING).count()
     all_clears = report.alerts.filter(kind=AlertKind.ALL_CLEAR).count()
     return states.Snapshot(
@@ -697,6 +700,47 @@ def _nearest_responders(subscribers: Any, lat: float | None, lon: float | None,
         chosen += [r for r in batch if roles.get(r.id) in RESPONDER_ROLES]
         start, step = start + step, step * 2
     return chosen[:count]
+
+
+MAX_WHO = 120
+
+
+def record_direct_confirmation(actor: Membership, report: Report, *, who: str, how: str,
+                               observed_at: datetime) -> DirectConfirmation:
+    """A dispatcher heard the sighting confirmed by phone or in person: recorded as a
+    verification (who, how, when) that counts like a responder's "1", so the report
+    is confirmed through the rules rather than overridden."""
+    require(actor, "rapidresponse.dispatch")
+    _same_org(actor, report)
+    who = (who or "").strip()
+    if not who:
+        raise InvalidInput("who", _("Say who confirmed it (a name, or how they are "
+                                    "known)."))
+    if len(who) > MAX_WHO:
+        raise InvalidInput("who", _("That is too long (%(limit)s characters at most).")
+                           % {"limit": MAX_WHO})
+    if how not in ConfirmedHow.values:
+        raise InvalidInput("how", _("Choose by phone or in person."))
+    now = timezone.now()
+    if not isinstance(observed_at, datetime):
+        raise InvalidInput("observed_at", _("Give the time they saw it."))
+    if observed_at > now + timedelta(minutes=5):
+        raise InvalidInput("observed_at", _("That time is in the future."))
+    if observed_at < report.received_at - timedelta(hours=24):
+        raise InvalidInput("observed_at", _("That is more than a day before the report: "
+                                            "check the time."))
+    with transaction.atomic():
+        report = _locked(report)
+        after = _apply(report, states.Event("reply", states.CONFIRM), now)
+        confirmation = DirectConfirmation.objects.create(
+            organization=report.organization, report=report, who=who, how=how,
+            observed_at=observed_at, recorded_by=actor.user)
+        incident = report.incident
+        incident.responders_confirmed += 1
+        incident.save(update_fields=["responders_confirmed"])
+        _record("rapidresponse.verification.recorded", actor, report.organization, report,
+                {"confirmation": confirmation.pk, "how": how, "state": after.state})
+    return confirmation
 
 
 @dataclass(frozen=True)

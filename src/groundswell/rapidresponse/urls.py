@@ -25,6 +25,7 @@ urlpatterns = [
     path("reports/<int:pk>/", views.report_detail, name="rr_report"),
     path("reports/<int:pk>/verify/", views.report_verify, name="rr_report_verify"),
     path("reports/<int:pk>/override/", views.report_override, name="rr_report_override"),
+    path("reports/<int:pk>/confirm/", views.report_confirm, name="rr_report_confirm"),
     path("reports/<int:pk>/close/", views.report_close, name="rr_report_close"),
     path("reports/<int:pk>/locate/", views.report_locate, name="rr_report_locate"),
     path("reports/<int:pk>/purge/", views.report_purge, name="rr_report_purge"),

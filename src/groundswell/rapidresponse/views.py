@@ -27,13 +27,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from groundswell.core.permissions import can
 from groundswell.core.services import DomainError
 from groundswell.core.spreadsheets import SafeWriter
-from groundswell.core.views import membership_of, org_slug_of, org_view
+from groundswell.core.views import confirm_first, membership_of, org_slug_of, org_view
 from groundswell.people.services import InvalidInput
 from groundswell.rapidresponse import outbound, services
 from groundswell.rapidresponse.forms import (
     AlertForm,
     AllClearForm,
     CloseForm,
+    DirectConfirmationForm,
     DispatcherReportForm,
     LocateForm,
     NetworkForm,
@@ -274,6 +275,18 @@ def subscriber_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def subscriber_remove(request: HttpRequest, pk: int) -> HttpResponse:
     subscriber = _subscriber(request, pk)
+    asked = confirm_first(
+        request, title=_("Remove %(name)s from the network?") % {
+            "name": subscriber.person.display_name},
+        changes=[_("They get no more alerts or requests to verify, and their consent to "
+                   "rapid-response alerts is recorded as withdrawn.")],
+        way_back=_("To get it back, they give their consent again (for example by texting "
+                   "JOIN or UNIRSE to the hotline)."),
+        button=_("Remove them"),
+        cancel_url=reverse("rr_subscribers", args=[org_slug_of(request),
+                                                   subscriber.network_id]))
+    if asked is not None:
+        return asked
     services.remove_subscriber(membership_of(request), subscriber)
     messages.success(request, _("They will get no more alerts; their consent is withdrawn."))
     return redirect("rr_subscribers", org_slug_of(request), subscriber.network_id)
@@ -373,7 +386,14 @@ def _report_context(request: HttpRequest, report: Report) -> dict[str, Any]:
         "confirmations": snapshot.confirmations, "required": snapshot.required,
         "features": _collection([point] + _zone_features(report.network)),
         "center": services.center_text(report.network),
-        "close_form": CloseForm(report=report), "locate_form": LocateForm(initial={
+        "close_form": CloseForm(report=report),
+        "confirm_form": DirectConfirmationForm(initial={
+            "how": "phone", "observed_at": timezone.localtime(now).replace(second=0,
+                                                                           microsecond=0)}),
+        "direct_confirmations": list(report.direct_confirmations.select_related(
+            "recorded_by")),
+        "may_confirm": snapshot.state in states.OPEN and not states.is_expired(snapshot, now),
+        "locate_form": LocateForm(initial={
             "latitude": report.latitude, "longitude": report.longitude}),
         "can_reveal": can(membership_of(request), "rapidresponse.reveal_reporter"),
     }
@@ -410,6 +430,22 @@ def report_verify(request: HttpRequest, pk: int) -> HttpResponse:
     membership = membership_of(request)
     return _report_action(request, pk, lambda r: services.request_verification(membership, r),
                           _("The nearest available responders were asked to verify."))
+
+
+@org_view("rapidresponse.dispatch")
+@require_POST
+def report_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """A confirmation that came by phone or in person, recorded as a verification."""
+    report = _report(request, pk)
+    form = DirectConfirmationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(
+            f"{form.fields[name].label}: {' '.join(errors)}" if name in form.fields
+            else " ".join(errors) for name, errors in form.errors.items()))
+        return redirect("rr_report", org_slug_of(request), report.pk)
+    membership = membership_of(request)
+    return _report_action(request, pk, lambda r: services.record_direct_confirmation(
+        membership, r, **form.cleaned_data), _("Confirmation recorded."))
 
 
 @org_view("rapidresponse.dispatch")

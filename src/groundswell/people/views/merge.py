@@ -17,13 +17,13 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from groundswell.core.services import DomainError
-from groundswell.core.views import membership_of, org_slug_of, org_view
+from groundswell.core.views import confirm_first, membership_of, org_slug_of, org_view
 from groundswell.people.models import DuplicateCandidate, Merge, Person
 from groundswell.people.normalize import fold, mask_phone
 from groundswell.people.services.forget import erased_elsewhere, forget_person
@@ -250,6 +250,14 @@ def merges(request: HttpRequest) -> HttpResponse:
 @require_POST
 def merge_undo(request: HttpRequest, pk: int) -> HttpResponse:
     merge = get_object_or_404(Merge, pk=pk)
+    asked = confirm_first(
+        request, title=_("Undo this merge?"),
+        changes=[_("The merged record becomes two records again, each with what it had "
+                   "before the merge.")],
+        way_back=_("To get it back, merge them again from the duplicates page."),
+        button=_("Undo the merge"), cancel_url=reverse("merges", args=[org_slug_of(request)]))
+    if asked is not None:
+        return asked
     try:
         undo_merge(membership_of(request), merge)
     except DomainError as exc:

@@ -27,6 +27,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -121,6 +122,7 @@ def _list_page(request: HttpRequest, *, data: QueryDict | dict[str, str], query:
         request.GET.get("page"))
     filters_query = _filter_query(data) if filtered and not invalid else ""
     can_edit = can(membership, "people.edit")
+    chips = _filter_chips(request, form) if filtered and not invalid and saved is None else []
     context = {
         "form": form, "page": page, "query": query, "saved": saved,
         "invalid": invalid, "filtered": filtered and not invalid,
@@ -130,9 +132,33 @@ def _list_page(request: HttpRequest, *, data: QueryDict | dict[str, str], query:
         "saved_lists": SavedList.objects.all()[:100],
         "tags": Tag.objects.all()[:300] if can_edit else [],
         "bulk_form": BulkTagForm(), "save_form": SaveListForm(),
-        "next": request.get_full_path(),
+        "next": request.get_full_path(), "chips": chips,
     }
     return render(request, "people/list.html", context, status=400 if invalid else 200)
+
+
+def _filter_chips(request: HttpRequest, form: PeopleFilterForm) -> list[dict[str, str]]:
+    """Each active filter as a chip beside the search: what it is, and the list without
+    it (the search stays, it is in the session)."""
+    chips = []
+    people_url = reverse("people", args=[org_slug_of(request)])
+    for key in LIST_FILTER_KEYS:
+        value = form.cleaned_data.get(key)
+        if not value:
+            continue
+        field = form.fields[key]
+        if isinstance(field, django_forms.ModelChoiceField):
+            shown = str(value)
+        elif isinstance(field, django_forms.ChoiceField):
+            shown = str(dict(field.choices).get(value, value))
+        else:
+            shown = date_format(value, "SHORT_DATE_FORMAT")
+        rest = QueryDict(mutable=True)
+        rest.update({k: v for k, v in form.raw_filters().items() if k != key})
+        without = rest.urlencode()
+        chips.append({"label": str(field.label), "value": shown,
+                      "url": people_url + (f"?{without}" if without else "")})
+    return chips
 
 
 @org_view("people.view")
