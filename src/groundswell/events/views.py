@@ -161,6 +161,13 @@ def event_qr(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+def _say_if_not_placed(request: HttpRequest, event: Event) -> None:
+    if event.street and event.latitude is None:
+        messages.warning(request, _("This address is not among the address points loaded "
+                                    "for the map. Edit the event and tap the map to place "
+                                    "it."))
+
+
 @org_view("events.manage")
 @require_http_methods(["GET", "POST"])
 def event_create(request: HttpRequest) -> HttpResponse:
@@ -173,6 +180,7 @@ def event_create(request: HttpRequest) -> HttpResponse:
             _form_error(form, exc)
         else:
             messages.success(request, _("The event was created."))
+            _say_if_not_placed(request, event)
             return redirect("event", org_slug=org_slug_of(request), pk=event.pk)
     return render(request, "events/form.html", {"form": form, "event": None},
                   status=400 if request.method == "POST" else 200)
@@ -189,11 +197,12 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = EventForm(request.POST, request.FILES, membership=membership)
         if form.is_valid():
             try:
-                services.update_event(membership, event, **form.service_fields())
+                event = services.update_event(membership, event, **form.service_fields())
             except DomainError as exc:
                 _form_error(form, exc)
             else:
                 messages.success(request, _("The event was saved."))
+                _say_if_not_placed(request, event)
                 return redirect("event", org_slug=org_slug_of(request), pk=event.pk)
     return render(request, "events/form.html", {"form": form, "event": event},
                   status=400 if request.method == "POST" else 200)
