@@ -134,10 +134,11 @@ def _public_url(request: HttpRequest, event: Event) -> str:
 
 
 @org_view("events.view")
-@require_http_methods(["GET", "HEAD"])
 def event_flyer(request: HttpRequest, pk: int) -> HttpResponse:
     """A page to print and post: the event in both languages and its RSVP page's QR code."""
     event = _event(request, pk)
+    if (refused := _get_only(request)) is not None:
+        return refused
     public_url = _public_url(request, event)
     return render(request, "events/flyer.html", {
         "event": event, "public_url": public_url,
@@ -149,10 +150,11 @@ def event_flyer(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @org_view("events.view")
-@require_http_methods(["GET", "HEAD"])
 def event_qr(request: HttpRequest, pk: int) -> HttpResponse:
     """The QR code alone, as an SVG file to put on a flyer of one's own."""
     event = _event(request, pk)
+    if (refused := _get_only(request)) is not None:
+        return refused
     svg = qr_svg(_public_url(request, event))
     response = HttpResponse('<?xml version="1.0" encoding="utf-8"?>\n'
                             + svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1),
