@@ -21,6 +21,8 @@ EXPECTED = {
     "event_edit": org(ORGANIZERS),
     "event_cancel": org(ORGANIZERS, ok=405),  # POST only
     "event_materials": org(VIEWERS),
+    "event_flyer": org(VIEWERS),
+    "event_qr": org(VIEWERS),
     "shift_create": org(ORGANIZERS, ok=405),
     "shift_reminders": org(ORGANIZERS, ok=405),  # POST queues texts
     "shift": org(SIGNERS),
@@ -51,9 +53,12 @@ EXPECTED = {
     "event_ics": everyone(200),
     "event_public_materials": everyone(200),
     "events_feed": everyone(200),
+    "event_volunteer": everyone(200),
+    "organization_events": everyone(200),
 }
 
-_EVENT_PAGES = ("event", "event_edit", "event_cancel", "event_materials", "shift_create",
+_EVENT_PAGES = ("event", "event_edit", "event_cancel", "event_materials", "event_flyer",
+                "event_qr", "shift_create",
                 "kiosk", "kiosk_search", "kiosk_sign_in", "kiosk_add", "kiosk_exit",
                 "kiosk_language",
                 "event_follow_up", "follow_up_assign", "follow_up_call_list",
@@ -71,6 +76,8 @@ PARAMS = {
     "event_ics": {"public_id": "event_public"},
     "event_public_materials": {"public_id": "event_public"},
     "events_feed": {"token": "events_feed_token"},
+    "event_volunteer": {"public_id": "event_public"},
+    "organization_events": {"slug": "organization_public"},
 }
 MODELS = {"event": Event, "shift": Shift, "shift_signup": ShiftSignup, "follow_up": FollowUp}
 PAYLOADS = {
@@ -107,4 +114,5 @@ def world(org, admin) -> dict[str, int | str]:
     services.assign_follow_ups(admin, event, [(volunteer, "new_person")], admin)
     return {"event": event.pk, "shift": shift.pk, "shift_signup": signup.pk,
             "follow_up": FollowUp.objects.get(event=event).pk,
-            "event_public": str(event.public_id), "events_feed_token": feed_token(org.slug)}
+            "event_public": str(event.public_id), "events_feed_token": feed_token(org.slug),
+            "organization_public": org.slug}

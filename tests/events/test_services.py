@@ -413,3 +413,46 @@ def test_reminder_command_runs_for_every_organization(in_org):
     out = StringIO()
     call_command("send_shift_reminders", "--hours", "24", stdout=out)
     assert "queued 1" in out.getvalue()
+
+
+# --- an event's typed address on the map (issue 17, point 10) -------------------------------
+
+POINTS = ("address,zip,latitude,longitude\n"
+          "2417 North Front Street,19133,39.983200,-75.133000\n"
+          "100 E Somerset St,19134,39.993000,-75.131500\n")
+
+
+def test_a_typed_address_is_placed_from_the_loaded_address_points(in_org):
+    from decimal import Decimal
+
+    from groundswell.geo import services as geo
+
+    admin = in_org.member("admin")
+    geo.load_address_points(admin, POINTS.encode(), "points.csv")
+    event = make_event(admin, street="2417 N Front St")
+    assert (event.latitude, event.longitude) == (Decimal("39.983200"), Decimal("-75.133000"))
+    # A pin the organizer dropped wins over the address.
+    pinned = make_event(admin, street="2417 N Front St", latitude=39.99, longitude=-75.14)
+    assert pinned.latitude == Decimal("39.990000")
+    # A new address with the pin left where it was moves the event; unknown ones do not.
+    moved = services.update_event(admin, event, street="100 Somerset Street")
+    assert moved.latitude == Decimal("39.993000")
+    lost = make_event(admin, street="999 Nowhere Ave")
+    assert lost.latitude is None and lost.longitude is None
+    kept = services.update_event(admin, pinned, street="100 E Somerset St",
+                                 latitude=Decimal("39.99"), longitude=Decimal("-75.15"))
+    assert kept.longitude == Decimal("-75.150000")
+
+
+def test_an_address_not_in_the_points_warns_the_organizer(personas, client):
+    from tests.conftest import login
+
+    login(client, personas.member("organizer"))
+    starts = timezone.localtime() + timedelta(days=3)
+    response = client.post("/o/front-street/events/new/", {
+        "kind": "meeting", "title_en": "Tenant meeting", "title_es": "",
+        "starts_at": starts.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (starts + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "street": "999 Nowhere Ave", "rsvp_open": "on"}, follow=True)
+    assert response.status_code == 200
+    assert "not among the address points" in response.content.decode()

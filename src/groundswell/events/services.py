@@ -39,6 +39,7 @@ from groundswell.events.models import (
     Shift,
     ShiftSignup,
 )
+from groundswell.geo import services as geo
 from groundswell.people import matching
 from groundswell.people import services as people
 from groundswell.people.models import (
@@ -136,10 +137,23 @@ def _clean_event(org: Organization, fields: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
+def _place_from_address(fields: dict[str, Any], moved: bool = True) -> None:
+    """Put an event with a typed address and no pin where the organization's address
+    points say it is (offline geocoding). A pin the organizer dropped is kept, unless
+    the address changed and the pin did not move (``moved`` False)."""
+    if not fields["street"] or (fields["latitude"] is not None and moved):
+        return
+    found = geo.locate_street(fields["street"])
+    if found is not None:
+        fields["latitude"], fields["longitude"] = found
+
+
 def create_event(actor: Membership, **fields: Any) -> Event:
     require(actor, "events.manage")
     org = actor.organization
     fields = _clean_event(org, dict(fields))
+    fields.setdefault("latitude", None)
+    _place_from_address(fields)
     with transaction.atomic():
         event = Event(organization=org, created_by=actor.user,
                       **{k: v for k, v in fields.items() if k != "materials"})
@@ -154,6 +168,9 @@ def update_event(actor: Membership, event: Event, **fields: Any) -> Event:
     require(actor, "events.manage")
     current = {name: getattr(event, name) for name in EVENT_FIELDS}
     fields = _clean_event(event.organization, {**current, **fields})
+    if fields["street"] != current["street"]:
+        _place_from_address(fields, moved=(fields["latitude"], fields["longitude"])
+                            != (current["latitude"], current["longitude"]))
     with transaction.atomic():
         event = Event.objects.select_for_update().get(pk=event.pk)
         changed = sorted(name for name in EVENT_FIELDS if getattr(event, name) != fields[name])

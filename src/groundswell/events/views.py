@@ -140,10 +140,11 @@ def _public_url(request: HttpRequest, event: Event) -> str:
 
 
 @org_view("events.view")
-@require_http_methods(["GET", "HEAD"])
 def event_flyer(request: HttpRequest, pk: int) -> HttpResponse:
     """A page to print and post: the event in both languages and its RSVP page's QR code."""
     event = _event(request, pk)
+    if (refused := _get_only(request)) is not None:
+        return refused
     public_url = _public_url(request, event)
     return render(request, "events/flyer.html", {
         "event": event, "public_url": public_url,
@@ -155,16 +156,24 @@ def event_flyer(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @org_view("events.view")
-@require_http_methods(["GET", "HEAD"])
 def event_qr(request: HttpRequest, pk: int) -> HttpResponse:
     """The QR code alone, as an SVG file to put on a flyer of one's own."""
     event = _event(request, pk)
+    if (refused := _get_only(request)) is not None:
+        return refused
     svg = qr_svg(_public_url(request, event))
     response = HttpResponse('<?xml version="1.0" encoding="utf-8"?>\n'
                             + svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1),
                             content_type="image/svg+xml")
     response["Content-Disposition"] = f'attachment; filename="event-{event.pk}-qr.svg"'
     return response
+
+
+def _say_if_not_placed(request: HttpRequest, event: Event) -> None:
+    if event.street and event.latitude is None:
+        messages.warning(request, _("This address is not among the address points loaded "
+                                    "for the map. Edit the event and tap the map to place "
+                                    "it."))
 
 
 @org_view("events.manage")
@@ -179,6 +188,7 @@ def event_create(request: HttpRequest) -> HttpResponse:
             _form_error(form, exc)
         else:
             messages.success(request, _("The event was created."))
+            _say_if_not_placed(request, event)
             return redirect("event", org_slug=org_slug_of(request), pk=event.pk)
     return render(request, "events/form.html", {"form": form, "event": None},
                   status=400 if request.method == "POST" else 200)
@@ -195,11 +205,12 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = EventForm(request.POST, request.FILES, membership=membership)
         if form.is_valid():
             try:
-                services.update_event(membership, event, **form.service_fields())
+                event = services.update_event(membership, event, **form.service_fields())
             except DomainError as exc:
                 _form_error(form, exc)
             else:
                 messages.success(request, _("The event was saved."))
+                _say_if_not_placed(request, event)
                 return redirect("event", org_slug=org_slug_of(request), pk=event.pk)
     return render(request, "events/form.html", {"form": form, "event": event},
                   status=400 if request.method == "POST" else 200)

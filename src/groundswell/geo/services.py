@@ -267,6 +267,24 @@ def geocode_households(actor: Membership, *, replace: bool = False) -> GeocodeRe
     return result
 
 
+def locate_street(street: str) -> tuple[Decimal, Decimal] | None:
+    """Where a typed street address is, from the organization's loaded address points
+    (offline; call inside its scope): the same normalized street, else the same fuzzy
+    key, when that names one place. None when the points do not say, or disagree."""
+    try:
+        normalized = normalize_street_address(street).street
+    except NormalizationError:
+        return None
+    for candidates in (AddressPoint.objects.filter(street=normalized),
+                       AddressPoint.objects.filter(fuzzy_key=fuzzy_key(normalized))):
+        places = {(p.latitude, p.longitude) for p in candidates[:50]}
+        if len(places) == 1:
+            return places.pop()
+        if places:
+            return None  # the same street in two ZIP codes: a person must choose
+    return None
+
+
 def _match(address: Address, by_street: dict[str, list[AddressPoint]],
            by_key: dict[str, list[AddressPoint]]) -> tuple[AddressPoint | None, str]:
     for candidates, how in ((by_street.get(address.street, []), "points:exact"),
