@@ -19,6 +19,7 @@ EXPECTED = {
     "walklist_create": org(ORGANIZERS),
     "walklist": org(ORGANIZERS),
     "walklist_revisit": org(ORGANIZERS, ok=405),  # POST only
+    "walklist_start": org(KNOCKERS, ok=405),  # POST only; a canvasser: their lists
     "canvass_app": org(KNOCKERS),
     "my_lists": org(KNOCKERS),
     "canvass_sync": org(KNOCKERS, ok=405),  # POST only (JSON)
@@ -28,13 +29,15 @@ EXPECTED = {
 PK_KINDS = {
     "effort": "effort", "effort_edit": "effort", "question_add": "effort",
     "walklist_create": "effort", "question_remove": "question", "walklist": "walk_list",
-    "walklist_revisit": "walk_list", "canvass_app": "walk_list",
+    "walklist_revisit": "walk_list", "walklist_start": "walk_list",
+    "canvass_app": "walk_list",
 }
 MODELS = {"effort": Effort, "question": Question, "walk_list": WalkList}
 PAYLOADS = {
     "effort_edit": [{"name": "Taken over", "archived": "on"}],
     "question_add": [{"kind": "yes_no", "text_en": "x?", "text_es": "x?"}],
     "walklist": [{"name": "Taken over", "archived": "on"}],
+    "walklist_start": [{"start": "39.984, -75.133"}],
 }
 
 

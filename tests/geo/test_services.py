@@ -167,3 +167,60 @@ def test_the_management_command_loads_geocodes_and_refuses_broken_files(in_org, 
     with pytest.raises(CommandError, match="Row 2"):
         call_command("load_address_points", "front-street", str(bad))
     assert AddressPoint.objects.count() == 3
+
+
+def _two_neighbourhoods(admin, base) -> None:
+    """24 doors on N Front St and 12 on Jasper St, 600 m apart across a park."""
+    for i in range(36):
+        street = "N Front St" if i < 24 else "Jasper St"
+        number = 2400 + i if i < 24 else 2500 + (i - 24)
+        people.create_person(admin, given_name=f"P{i}", street=f"{number} {street}",
+                             base=base)
+    for address in Address.objects.order_by("pk"):
+        number = int(address.street.split()[0])
+        far = address.street.endswith("JASPER ST")
+        k = number - (2500 if far else 2400)
+        address.latitude = Decimal(f"{39.983 + (k // 2) * 0.00005:.6f}")
+        address.longitude = Decimal(f"{-75.133 + (0.0072 if far else 0) + (k % 2) * 0.00012:.6f}")
+        address.save()
+
+
+def test_cut_turfs_keep_to_one_side_of_a_park_unless_allowed(in_org):
+    from groundswell.geo.geometry import parse_polygon
+    from groundswell.geo.services import households_in
+
+    admin = in_org.member(Role.ADMIN)
+    _two_neighbourhoods(admin, in_org.base)
+    apart = services.cut_turfs(admin, parts=2, name="Apart", base=in_org.base)
+    sides = []
+    for turf in apart:
+        streets = {h.address.street.split(" ", 1)[1]
+                   for h in households_in(parse_polygon(turf.geometry), in_org.base)
+                   .select_related("address")}
+        sides.append(streets)
+    assert sorted(len(s) for s in sides) == [1, 1]
+    assert sorted(t.door_count for t in apart) == [12, 24]
+    together = services.cut_turfs(admin, parts=2, name="Together", base=in_org.base,
+                                  cross_gaps=True)
+    assert sum(t.door_count for t in together) == 36
+    event = AuditEvent.objects.filter(code="geo.turfs.cut").order_by("-pk").first()
+    assert event.data["cross_gaps"] is True
+
+
+def test_the_cut_form_offers_crossing_gaps(in_org):
+    from django.test import Client
+    from django.urls import reverse
+
+    from tests.conftest import login
+
+    admin = in_org.member(Role.ADMIN)
+    _two_neighbourhoods(admin, in_org.base)
+    client = login(Client(), admin)
+    url = reverse("turf_cut", args=[in_org.org.slug])
+    assert 'name="cross_gaps"' in client.get(url).content.decode()
+    answer = client.post(url, {"name": "Cut", "parts": 2, "base": in_org.base.pk,
+                               "cross_gaps": "on"})
+    assert answer.status_code == 302
+    assert sum(Turf.objects.values_list("door_count", flat=True)) == 36
+    event = AuditEvent.objects.filter(code="geo.turfs.cut").order_by("-pk").first()
+    assert event.data["cross_gaps"] is True

@@ -142,3 +142,119 @@ def test_reordering_the_chain_keeps_every_stretch_once_and_never_lengthens_it(se
                                    for k, (x1, y1, x2, y2) in enumerate(segs)])
     assert sorted(order) == list(range(len(segs)))
     assert len(steps) == len(segs) - 1
+
+
+# --- gaps: parks, highways and rail lines between neighbourhoods -----------------------------
+
+
+def neighbourhood(x0: float, y0: float, cols: int, rows: int, tag: int,
+                  keep: float = 1.0, seed: int = 0) -> list[turfcut.Door]:
+    """Blocks of 100 m × 60 m with streets both ways, doors 5 m apart on both sides of
+    every face (a share ``keep`` of the lots)."""
+    import random
+
+    rnd = random.Random(seed)
+    doors = []
+    for i in range(cols):
+        for j in range(rows):
+            x, y = x0 + 100 * i, y0 + 60 * j
+            for side in (-6.0, 6.0):
+                doors += [turfcut.Door(x + 2.5 + 5 * k, y + side, (tag, i, j, "ew", side))
+                          for k in range(20) if rnd.random() < keep]
+                doors += [turfcut.Door(x + side, y + 2.5 + 5 * k, (tag, i, j, "ns", side))
+                          for k in range(12) if rnd.random() < keep]
+    return doors
+
+
+@st.composite
+def separated_neighbourhoods(draw):
+    """Two or three neighbourhoods side by side, a park or highway (80–400 m) apart."""
+    count = draw(st.integers(2, 3))
+    doors: list[turfcut.Door] = []
+    hood: list[int] = []
+    x = 0.0
+    for k in range(count):
+        cols, rows = draw(st.integers(1, 3)), draw(st.integers(1, 2))
+        y = draw(st.floats(-100, 100))
+        made = neighbourhood(x, y, cols, rows, k, keep=draw(st.floats(0.8, 1.0)),
+                             seed=draw(st.integers(0, 1000)))
+        doors += made
+        hood += [k] * len(made)
+        x += 100 * cols + draw(st.floats(80, 400))
+    return doors, hood
+
+
+def spans(labels, hood) -> int:
+    seen = defaultdict(set)
+    for label, k in zip(labels, hood, strict=True):
+        seen[label].add(k)
+    return sum(len(v) > 1 for v in seen.values())
+
+
+@settings(max_examples=25, deadline=None)
+@given(separated_neighbourhoods(), st.integers(2, 8))
+def test_no_turf_spans_a_gap_unless_allowed(layout, parts):
+    """Every neighbourhood of at least half a turf's doors is cut on its own (a smaller
+    one joins its nearest: it can be no turf of its own)."""
+    import math
+
+    doors, hood = layout
+    assert turfcut.clusters(doors, min_size=20) == hood
+    smallest = min(hood.count(k) for k in set(hood))
+    parts = max(parts, max(hood) + 1, math.ceil(len(doors) / (2 * smallest)))
+    labels = turfcut.cut(doors, parts)
+    assert set(labels) == set(range(parts))
+    assert spans(labels, hood) == 0
+    assert turfcut.spanning(labels, hood) == 0
+    allowed = turfcut.cut(doors, parts, cross_gaps=True)
+    assert set(allowed) == set(range(parts))
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(1, 3), st.integers(1, 2), st.integers(2, 3), st.integers(1, 3),
+       st.floats(100, 400))
+def test_turfs_are_balanced_when_neighbourhoods_allow_it(cols, rows, count, per, gap):
+    """Equal neighbourhoods, the same number of turfs in each: every turf within the
+    tolerance of the others, none across a gap."""
+    doors, hood = [], []
+    for k in range(count):
+        made = neighbourhood(k * (100 * cols + gap), 0, cols, rows, k)
+        doors += made
+        hood += [k] * len(made)
+    parts = count * per
+    labels = turfcut.cut(doors, parts)
+    sizes = turfcut.sizes_of(labels, parts)
+    assert max(sizes) <= 1.08 * min(sizes) + 1
+    assert spans(labels, hood) == 0
+
+
+def test_a_lone_house_across_a_field_is_no_cluster_of_its_own():
+    doors = neighbourhood(0, 0, 3, 2, 0) + [turfcut.Door(700, 30, None)]
+    assert set(turfcut.clusters(doors, min_size=50)) == {0}
+
+
+def test_a_street_grid_is_one_cluster():
+    doors = grid(8, 6)
+    assert set(turfcut.clusters(doors, min_size=100)) == {0}
+
+
+def test_crossing_a_gap_when_allowed_can_balance_what_gaps_cannot():
+    """Two neighbourhoods of 2 and 1 blocks into 2 turfs: kept apart, the turfs are as
+    unequal as the neighbourhoods; allowed to cross, they are balanced."""
+    doors = neighbourhood(0, 0, 2, 1, 0) + neighbourhood(500, 0, 1, 1, 1)
+    hood = [0] * 128 + [1] * 64
+    apart = turfcut.cut(doors, 2)
+    assert spans(apart, hood) == 0
+    assert sorted(turfcut.sizes_of(apart, 2)) == [64, 128]
+    together = turfcut.cut(doors, 2, cross_gaps=True)
+    sizes = turfcut.sizes_of(together, 2)
+    assert max(sizes) <= 1.08 * min(sizes) + 1
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(1, 5000), min_size=1, max_size=8), st.integers(0, 40))
+def test_every_cluster_gets_a_turf_and_the_shares_add_up(sizes, extra):
+    parts = len(sizes) + extra
+    shares = turfcut._allocate(sizes, parts)
+    assert sum(shares) == parts
+    assert min(shares) >= 1

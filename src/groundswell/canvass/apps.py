@@ -27,6 +27,7 @@ class CanvassConfig(AppConfig):
             "canvass.question.removed": _("Script question removed"),
             "canvass.walklist.created": _("Walk list created"),
             "canvass.walklist.updated": _("Walk list edited"),
+            "canvass.walklist.start_set": _("Walk list start point set"),
             "canvass.phones.shown": _("Phone numbers shown to a canvasser"),
             "canvass.visits.synced": _("Door visits synced"),
             "canvass.visit.recorded": _("Door visit recorded"),

@@ -95,7 +95,37 @@ class QuestionForm(forms.Form):
         return rows
 
 
-class WalkListForm(forms.Form):
+START_HELP = _("Where the walk begins (the canvasser's car, the office) as latitude, "
+                "longitude, e.g. 39.9834, -75.1331: the doors are put in the shortest walk "
+                "from there. Empty: the walk starts at one end.")
+
+
+def parse_start(raw: str) -> tuple[float, float] | None:
+    """"39.9834, -75.1331" -> (39.9834, -75.1331); empty -> None."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    parts = [p for p in raw.replace(";", ",").replace(",", " ").split() if p]
+    try:
+        lat, lon = (float(p) for p in parts)
+    except ValueError:
+        raise forms.ValidationError(_("Give the start point as latitude, longitude, for "
+                                      "example 39.9834, -75.1331.")) from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise forms.ValidationError(_("Give the start point as latitude, longitude, for "
+                                      "example 39.9834, -75.1331."))
+    return lat, lon
+
+
+class StartForm(forms.Form):
+    start = forms.CharField(label=_("Start from"), required=False, max_length=60,
+                            help_text=START_HELP)
+
+    def clean_start(self) -> tuple[float, float] | None:
+        return parse_start(self.cleaned_data.get("start", ""))
+
+
+class WalkListForm(StartForm):
     turf = forms.ModelChoiceField(label=_("Turf"), queryset=Turf.objects.none())
     name = forms.CharField(label=_("Name"), max_length=120)
     canvassers = forms.ModelMultipleChoiceField(
@@ -103,6 +133,7 @@ class WalkListForm(forms.Form):
         widget=forms.CheckboxSelectMultiple)
     skip_done = forms.BooleanField(
         label=_("Skip doors that refused, moved or are vacant"), required=False, initial=True)
+    field_order = ["turf", "name", "canvassers", "skip_done", "start"]
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -139,6 +139,12 @@ class WalkList(OrgOwned):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+    # Where the walk begins (the canvasser's car, the office): the order is the
+    # shortest walk from here. None: the shortest tour, opened at its longest step.
+    start_latitude = models.DecimalField(_("start latitude"), max_digits=9, decimal_places=6,
+                                         null=True, blank=True)
+    start_longitude = models.DecimalField(_("start longitude"), max_digits=9,
+                                          decimal_places=6, null=True, blank=True)
 
     objects = scoped(WalkListQuerySet)
 
@@ -149,6 +155,12 @@ class WalkList(OrgOwned):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def start(self) -> tuple[float, float] | None:
+        if self.start_latitude is None or self.start_longitude is None:
+            return None
+        return float(self.start_latitude), float(self.start_longitude)
 
 
 class WalkListEntry(OrgOwned):

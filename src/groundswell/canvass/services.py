@@ -12,8 +12,10 @@ import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
@@ -243,25 +245,80 @@ def _check_canvassers(actor: Membership, canvassers: list[Membership]) -> None:
             raise InvalidInput("canvassers", _("Choose members of this organization."))
 
 
-def _fill(walk_list: WalkList, households: list[Household]) -> None:
+def _walking_order(walk_list: WalkList, households: list[Household]) -> list[int]:
+    """The households' ids in knocking order: the placed ones as the shortest walk
+    from the list's start point (or the shortest tour opened at its longest step),
+    then those without a place on the map, by street."""
     placed = [h for h in households if h.address.latitude is not None]
     unplaced = sorted((h for h in households if h.address.latitude is None),
                       key=lambda h: (h.address.street, h.unit))
-    order = routing.walk_order(_doors(placed)) + [h.pk for h in unplaced]
+    return routing.walk_order(_doors(placed), start=walk_list.start) + \
+        [h.pk for h in unplaced]
+
+
+def _fill(walk_list: WalkList, households: list[Household]) -> None:
+    order = _walking_order(walk_list, households)
     WalkListEntry.objects.bulk_create([
         WalkListEntry(organization=walk_list.organization, walk_list=walk_list,
                       household_id=pk, position=position)
         for position, pk in enumerate(order, start=1)])
 
 
+def _check_start(start: tuple[float, float] | None) -> tuple[Decimal, Decimal] | None:
+    """A start point as stored (degrees to six places), or a clear refusal."""
+    if start is None:
+        return None
+    try:
+        lat, lon = (Decimal(f"{float(v):.6f}") for v in start)
+    except (TypeError, ValueError, ArithmeticError):
+        raise InvalidInput("start", _("Give the start point as latitude, longitude, "
+                                      "for example 39.9834, -75.1331.")) from None
+    if not (lat.is_finite() and lon.is_finite()) or \
+            not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise InvalidInput("start", _("Give the start point as latitude, longitude, "
+                                      "for example 39.9834, -75.1331."))
+    return lat, lon
+
+
+def set_walk_list_start(actor: Membership, walk_list: WalkList,
+                        start: tuple[float, float] | None) -> WalkList:
+    """Start the list's walk at a point the organizer or one of its canvassers picks
+    (their car, the office; None: no fixed start) and put its doors in the shortest
+    walking order from there. Doors already knocked keep their place in the order like
+    the rest: the list is reordered whole."""
+    allowed = can(actor, "canvass.manage") or (
+        can(actor, "canvass.knock")
+        and WalkList.objects.visible_to(actor).filter(pk=walk_list.pk).exists())
+    if not allowed:
+        raise PermissionDenied
+    if walk_list.archived_at is not None:
+        raise InvalidInput("start", _("That walk list is archived."))
+    stored = _check_start(start)
+    with transaction.atomic():
+        walk_list.start_latitude, walk_list.start_longitude = stored or (None, None)
+        walk_list.save(update_fields=["start_latitude", "start_longitude"])
+        entries = {e.household_id: e for e in walk_list.entries.select_for_update()
+                   .select_related("household__address")}
+        order = _walking_order(walk_list, [e.household for e in entries.values()])
+        for position, pk in enumerate(order, start=1):
+            entries[pk].position = position
+        WalkListEntry.objects.bulk_update(list(entries.values()), ["position"])
+        _record("canvass.walklist.start_set", actor, walk_list,
+                {"start": None if stored is None else [str(v) for v in stored]})
+    return walk_list
+
+
 def create_walk_list(actor: Membership, *, effort: Effort, turf: Turf, name: str,
                      canvassers: list[Membership] | None = None,
-                     skip_done: bool = True) -> WalkList:
-    """The turf's households for the effort, in walking order. Households already on
-    another open list of the effort are left out (each door once per effort), and with
-    ``skip_done`` so are those whose last visit found them refused, moved or vacant."""
+                     skip_done: bool = True,
+                     start: tuple[float, float] | None = None) -> WalkList:
+    """The turf's households for the effort, in walking order (from ``start``,
+    latitude and longitude, when given). Households already on another open list of
+    the effort are left out (each door once per effort), and with ``skip_done`` so are
+    those whose last visit found them refused, moved or vacant."""
     require(actor, "canvass.manage")
     name = _clean(name, "name", 120)
+    stored = _check_start(start)
     canvassers = canvassers or []
     _check_canvassers(actor, canvassers)
     if effort.archived_at is not None:
@@ -282,7 +339,9 @@ def create_walk_list(actor: Membership, *, effort: Effort, turf: Turf, name: str
             raise InvalidInput("turf", _("No households of that turf are left to visit for "
                                          "this effort."))
         walk_list = WalkList.objects.create(organization=actor.organization, effort=effort,
-                                            turf=turf, name=name, created_by=actor.user)
+                                            turf=turf, name=name, created_by=actor.user,
+                                            start_latitude=stored and stored[0],
+                                            start_longitude=stored and stored[1])
         walk_list.canvassers.set(canvassers)
         _fill(walk_list, households)
         _record("canvass.walklist.created", actor, walk_list,
@@ -300,13 +359,15 @@ class PeopleWalkList:
 
 
 def create_walk_list_for_people(actor: Membership, *, effort: Effort, persons: list[Person],
-                                name: str, canvassers: list[Membership] | None = None
+                                name: str, canvassers: list[Membership] | None = None,
+                                start: tuple[float, float] | None = None
                                 ) -> PeopleWalkList:
     """The current households of chosen people (an event's follow-up list) as a walk
     list, in walking order. As with a turf's list, a door already on another open list
     of the effort is left out, so each door is knocked once per effort."""
     require(actor, "canvass.manage")
     name = _clean(name, "name", 120)
+    stored = _check_start(start)
     canvassers = canvassers or []
     _check_canvassers(actor, canvassers)
     if effort.organization_id != actor.organization_id:
@@ -331,7 +392,9 @@ def create_walk_list_for_people(actor: Membership, *, effort: Effort, persons: l
                 "no address, or their door is already on an open list of the effort."))
         households = list(Household.objects.filter(pk__in=wanted).select_related("address"))
         walk_list = WalkList.objects.create(organization=actor.organization, effort=effort,
-                                            turf=None, name=name, created_by=actor.user)
+                                            turf=None, name=name, created_by=actor.user,
+                                            start_latitude=stored and stored[0],
+                                            start_longitude=stored and stored[1])
         walk_list.canvassers.set(canvassers)
         _fill(walk_list, households)
         _record("canvass.walklist.created", actor, walk_list,
@@ -356,7 +419,8 @@ def create_revisit_list(actor: Membership, walk_list: WalkList) -> WalkList:
         revisit = WalkList.objects.create(
             organization=actor.organization, effort=walk_list.effort, turf=walk_list.turf,
             name=(_("%(name)s — revisit") % {"name": walk_list.name})[:120],
-            revisit_of=walk_list, created_by=actor.user)
+            revisit_of=walk_list, created_by=actor.user,
+            start_latitude=walk_list.start_latitude, start_longitude=walk_list.start_longitude)
         revisit.canvassers.set(walk_list.canvassers.all())
         _fill(revisit, list(Household.objects.filter(pk__in=again).select_related("address")))
         _record("canvass.walklist.created", actor, revisit,

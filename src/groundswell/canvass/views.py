@@ -24,6 +24,7 @@ from groundswell.canvass.forms import (
     EffortEditForm,
     EffortForm,
     QuestionForm,
+    StartForm,
     WalkListEditForm,
     WalkListForm,
 )
@@ -169,7 +170,8 @@ def walklist_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             walk_list = services.create_walk_list(
                 membership, effort=item, turf=data["turf"], name=data["name"],
-                canvassers=list(data["canvassers"]), skip_done=data["skip_done"])
+                canvassers=list(data["canvassers"]), skip_done=data["skip_done"],
+                start=data["start"])
         except services.InvalidInput as exc:
             _field_error(form, exc)
         else:
@@ -211,6 +213,7 @@ def walklist(request: HttpRequest, pk: int) -> HttpResponse:
     rows = [(e, latest.get(e.household_id)) for e in entries]
     return render(request, "canvass/walklist.html", {
         "walk_list": item, "rows": rows, "features": collection, "legend": legend,
+        "start_form": StartForm(initial={"start": _start_text(item)}),
         "progress": services.progress(WalkList.objects.filter(pk=item.pk)), "form": form,
         "visits": item.visits.select_related("household__address", "person",
                                              "canvasser__user")[:200],
@@ -229,6 +232,35 @@ def walklist_revisit(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(request, _("Revisit list created with %(count)s doors.")
                      % {"count": revisit.entries.count()})
     return redirect("walklist", org_slug=org_slug_of(request), pk=revisit.pk)
+
+
+def _start_text(walk_list: WalkList) -> str:
+    start = walk_list.start
+    return "" if start is None else f"{start[0]:.6f}, {start[1]:.6f}"
+
+
+@org_view("canvass.knock")
+@require_POST
+def walklist_start(request: HttpRequest, pk: int) -> HttpResponse:
+    """Set where a list's walk begins (an organizer, or a canvasser of the list from the
+    app) and reorder its doors from there."""
+    membership = membership_of(request)
+    item = get_object_or_404(WalkList.objects.visible_to(membership), pk=pk)
+    back = "canvass_app" if request.POST.get("back") == "app" else "walklist"
+    form = StartForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("start", [])))
+        return redirect(back, org_slug=org_slug_of(request), pk=item.pk)
+    try:
+        services.set_walk_list_start(membership, item, form.cleaned_data["start"])
+    except services.InvalidInput as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The doors are now in walking order from the start point.")
+                         if form.cleaned_data["start"] else
+                         _("The walk list has no start point now; the doors are in walking "
+                           "order from one end."))
+    return redirect(back, org_slug=org_slug_of(request), pk=item.pk)
 
 
 # --- the canvasser app ----------------------------------------------------------------------------
@@ -259,6 +291,7 @@ def canvass_app(request: HttpRequest, pk: int) -> HttpResponse:
         for d in data["doors"] if d["lat"] is not None]}
     return render(request, "canvass/app.html", {
         "walk_list": item, "data": data, "features": features,
+        "start_form": StartForm(initial={"start": _start_text(item)}),
         "questions": item.effort.questions.all(), "language": language,
         "outcomes": DoorVisit.Outcome.choices,
         "sync_url": reverse("canvass_sync", args=[org_slug_of(request)]),
@@ -357,6 +390,7 @@ urlpatterns: list[URLPattern] = [
     path("questions/<int:pk>/remove/", question_remove, name="question_remove"),
     path("lists/<int:pk>/", walklist, name="walklist"),
     path("lists/<int:pk>/revisit/", walklist_revisit, name="walklist_revisit"),
+    path("lists/<int:pk>/start/", walklist_start, name="walklist_start"),
     path("lists/<int:pk>/app/", canvass_app, name="canvass_app"),
     path("mine/", my_lists, name="my_lists"),
     path("sync/", canvass_sync, name="canvass_sync"),

@@ -58,6 +58,11 @@ class CutForm(_OrgForm):
                                   required=False, empty_label="—")
     geometry = forms.CharField(label=_("Or an area drawn on the map"), required=False,
                                widget=forms.HiddenInput)
+    cross_gaps = forms.BooleanField(
+        label=_("A turf may cross a park, a highway or a rail line"), required=False,
+        help_text=_("Left unticked, each neighbourhood cut off by one is cut into turfs of "
+                    "its own, so nobody has to walk across it; the turfs are then as even "
+                    "as the neighbourhoods' sizes allow."))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
+import shapely.errors
 
 Point = tuple[float, float]
 EARTH_RADIUS_M = 6_371_008.8
@@ -162,7 +163,8 @@ def delaunay_pairs(xy: np.ndarray) -> np.ndarray:
     n = len(xy)
     if n < 2:
         return np.empty((0, 2), dtype=np.int64)
-    xy = np.ascontiguousarray(xy, dtype=float) + 0.0  # -0.0 and 0.0: one spot
+    # To the millimetre (GEOS fails on points a hair apart), and -0.0 is 0.0.
+    xy = np.ascontiguousarray(np.round(np.asarray(xy, dtype=float), 3)) + 0.0
     keys = xy.view(np.dtype((np.void, 16))).ravel()
     unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     inverse = inverse.ravel()
@@ -172,7 +174,13 @@ def delaunay_pairs(xy: np.ndarray) -> np.ndarray:
         if len(unique) == 2:
             extra = np.concatenate([extra, first.reshape(1, 2).astype(np.int64)])
         return extra
-    edges = shapely.delaunay_triangles(shapely.multipoints(xy[first]), only_edges=True)
+    try:
+        edges = shapely.delaunay_triangles(shapely.multipoints(xy[first]), only_edges=True)
+    except shapely.errors.GEOSException:  # a degenerate spread: nearest doors instead
+        near = nearest_others(xy[first], min(8, len(first) - 1))
+        pairs = np.array([(first[a], first[b]) for a, row in enumerate(near) for b in row],
+                         dtype=np.int64).reshape(-1, 2)
+        return np.concatenate([pairs, extra])
     coords = np.ascontiguousarray(shapely.get_coordinates(shapely.get_parts(edges)))
     found = np.searchsorted(unique, coords.view(np.dtype((np.void, 16))).ravel())
     found = np.minimum(found, len(unique) - 1)

@@ -403,11 +403,14 @@ def archive_turf(actor: Membership, turf: Turf) -> Turf:
 
 
 def cut_turfs(actor: Membership, *, parts: int, name: str, base: Base | None = None,
-              geometry: str | dict[str, Any] | None = None) -> list[Turf]:
+              geometry: str | dict[str, Any] | None = None,
+              cross_gaps: bool = False) -> list[Turf]:
     """Cut the doors of a base (or of a drawn area) into ``parts`` turfs with balanced
-    door counts, compact, keeping block faces whole where possible. The turfs are the
-    areas closest to their doors (Voronoi cells merged per turf), clipped to the area,
-    so they never overlap and every door is in exactly one."""
+    door counts, compact, keeping block faces whole where possible. Unless
+    ``cross_gaps``, no turf spans two neighbourhoods apart across a park, a highway or a
+    rail line (turfcut.clusters). The turfs are the areas closest to their doors
+    (Voronoi cells merged per turf), clipped to the area, so they never overlap and
+    every door is in exactly one."""
     require(actor, "geo.manage")
     if not isinstance(parts, int) or not 1 <= parts <= MAX_TURFS:
         raise InvalidTurf("parts", _("Choose between 1 and 200 turfs."))
@@ -441,7 +444,7 @@ def cut_turfs(actor: Membership, *, parts: int, name: str, base: Base | None = N
         for _n in range(doors_per_building[address.pk]):
             doors.append(turfcut.Door(xy[index][0], xy[index][1], face[0] if face else None))
             owners.append(index)
-    labels = turfcut.cut(doors, parts)
+    labels = turfcut.cut(doors, parts, cross_gaps=bool(cross_gaps))
     building_label: dict[int, int] = {}
     for door_label, owner in zip(labels, owners, strict=True):
         building_label.setdefault(owner, door_label)
@@ -456,7 +459,7 @@ def cut_turfs(actor: Membership, *, parts: int, name: str, base: Base | None = N
             turfs.append(turf)
         audit.record("geo.turfs.cut", organization=actor.organization, actor=actor.user,
                      data={"turfs": [t.pk for t in turfs], "base": base.pk if base else None,
-                           "doors": len(doors)})
+                           "doors": len(doors), "cross_gaps": bool(cross_gaps)})
     return turfs
 
 

@@ -34,6 +34,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import shapely
 
 from groundswell.geo import routing
 
@@ -108,21 +109,9 @@ def _bisect(units: list[_Unit], parts: int, first_label: int) -> None:
 
 
 def _neighbours(units: list[_Unit], k: int = 8) -> list[list[int]]:
-    xy = np.array([(u.x, u.y) for u in units], dtype=float)
-    n = len(units)
-    k = min(k, n - 1)
-    if k <= 0:
+    if len(units) < 2:
         return [[] for _ in units]
-    result: list[list[int]] = []
-    block = max(1, 2_000_000 // n)
-    for start in range(0, n, block):
-        rows = xy[start:start + block]
-        d = np.hypot(rows[:, None, 0] - xy[None, :, 0], rows[:, None, 1] - xy[None, :, 1])
-        for r in range(len(rows)):
-            d[r, start + r] = np.inf
-        idx = np.argpartition(d, k - 1, axis=1)[:, :k]
-        result.extend([int(v) for v in row] for row in idx)
-    return result
+    return routing.nearest_others(np.array([(u.x, u.y) for u in units], dtype=float), k)
 
 
 def _balance(units: list[_Unit], parts: int, tolerance: float) -> None:
@@ -171,31 +160,261 @@ def _balance(units: list[_Unit], parts: int, tolerance: float) -> None:
         u.label = dst
 
 
-def cut(doors: Sequence[Door], parts: int, *, tolerance: float = 1.08) -> list[int]:
+GAP_FACTOR = 5.0
+MIN_GAP_M = 40.0
+
+
+def clusters(doors: Sequence[Door], *, min_size: int = 2, gap_factor: float = GAP_FACTOR,
+             min_gap: float = MIN_GAP_M) -> list[int]:
+    """A cluster number for each door: groups of doors separated by a gap much longer
+    than the streets inside them (a park, a highway, a rail line).
+
+    The doors are joined as in a minimum spanning tree (Kruskal over the Delaunay
+    edges, which hold that tree), shortest step first. Each group keeps its *scale*:
+    the longest step that joined two parts of it, which inside a neighbourhood is a
+    street crossing or the back of a block. A step joining two groups of at least
+    ``min_size`` doors each is a gap when it is longer than ``gap_factor`` times the
+    larger of their scales (and at least ``min_gap`` metres). A step that long into a
+    smaller group (a lone house or a few down a lane) joins it without counting
+    towards the scale; groups of fewer doors than ``min_size`` are never a cluster of
+    their own, they belong to the nearest one."""
+    n = len(doors)
+    if n == 0:
+        return []
+    xy = np.array([(d.x, d.y) for d in doors], dtype=float)
+    pairs = routing.delaunay_pairs(xy)
+    if not len(pairs):
+        return [0] * n
+    lengths = np.hypot(*(xy[pairs[:, 0]] - xy[pairs[:, 1]]).T)
+    order = np.argsort(lengths, kind="stable")
+    parent = list(range(n))
+    size = [1] * n
+    scale = [0.0] * n
+    joined = [False] * n  # whether the group has been joined by a counted step yet
+
+    def find(v: int) -> int:
+        while parent[v] != v:
+            parent[v] = parent[parent[v]]
+            v = parent[v]
+        return v
+
+    bridges: list[tuple[int, int]] = []  # steps of the tree that are not gaps
+    for a, b, length in zip(pairs[order, 0].tolist(), pairs[order, 1].tolist(),
+                            lengths[order].tolist(), strict=True):
+        ra, rb = find(a), find(b)
+        if ra == rb:
+            continue
+        ref = max(scale[ra], scale[rb])
+        long = length > gap_factor * ref and length >= min_gap and (joined[ra] or joined[rb])
+        if size[ra] < size[rb]:
+            ra, rb = rb, ra
+        parent[rb] = ra
+        if long and size[rb] >= min_size:  # a gap: the two sides stay apart as clusters
+            scale[ra] = ref
+            joined[ra] = True
+        else:
+            bridges.append((a, b))
+            if not long:
+                scale[ra] = max(ref, length)
+                joined[ra] = True
+            else:
+                scale[ra] = ref
+                joined[ra] = joined[ra] or joined[rb]
+        size[ra] += size[rb]
+    parent = list(range(n))
+    for a, b in bridges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[rb] = ra
+    roots: dict[int, int] = {}
+    return [roots.setdefault(find(v), len(roots)) for v in range(n)]
+
+
+def _allocate(sizes: list[int], parts: int) -> list[int]:
+    """How many turfs each cluster gets (at least one each, ``parts`` in all), so that
+    the average turf of the most crowded cluster is as close as can be to that of the
+    least: largest averages first (D'Hondt), then single turfs moved between clusters
+    while that narrows the spread."""
+    count = [1] * len(sizes)
+    for _ in range(parts - len(sizes)):
+        k = max(range(len(sizes)), key=lambda i: sizes[i] / count[i])
+        count[k] += 1
+
+    def spread(c: list[int]) -> float:
+        averages = [s / k for s, k in zip(sizes, c, strict=True)]
+        return max(averages) / min(averages)
+
+    while True:
+        best, move = spread(count), None
+        for i in range(len(sizes)):
+            if count[i] < 2:
+                continue
+            for j in range(len(sizes)):
+                if i != j:
+                    count[i] -= 1
+                    count[j] += 1
+                    if spread(count) < best - 1e-12:
+                        best, move = spread(count), (i, j)
+                    count[i] += 1
+                    count[j] -= 1
+        if move is None:
+            return count
+        count[move[0]] -= 1
+        count[move[1]] += 1
+
+
+def spanning(labels: Sequence[int], groups: Sequence[int]) -> int:
+    """How many turfs hold doors of more than one cluster (``groups``: a cluster for
+    each door, as from :func:`clusters`)."""
+    seen: dict[int, set[int]] = {}
+    for label, group in zip(labels, groups, strict=True):
+        seen.setdefault(label, set()).add(group)
+    return sum(len(g) > 1 for g in seen.values())
+
+
+def cut(doors: Sequence[Door], parts: int, *, tolerance: float = 1.08,
+        cross_gaps: bool = False) -> list[int]:
     """A turf number 0..parts-1 for each door. ``parts`` is capped at the number of
-    doors. Every turf gets at least one door."""
+    doors. Every turf gets at least one door.
+
+    Unless ``cross_gaps``, no turf spans two :func:`clusters` (neighbourhoods apart
+    across a park, a highway or a rail line): each cluster is cut on its own into a
+    share of the turfs in proportion to its doors. A cluster smaller than half a turf
+    is no cluster of its own; when there are more clusters than turfs, the narrowest
+    gaps are crossed until there are as many as turfs. Balance is then as close as
+    the clusters' sizes allow (two clusters of 300 doors cut into 3 turfs cannot be
+    within 10 %)."""
     if parts < 1:
         raise ValueError("parts must be at least 1")
     if not doors:
         return []
     parts = min(parts, len(doors))
+    if cross_gaps or parts == 1:
+        return _cut(doors, parts, tolerance)
+    groups = clusters(doors, min_size=max(2, math.ceil(len(doors) / parts / 2)))
+    count = max(groups) + 1
+    while count > parts:  # too many clusters: join each smallest to its nearest
+        groups = _join_smallest(doors, groups)
+        count = max(groups) + 1
+    if count == 1:
+        return _cut(doors, parts, tolerance)
+    members: list[list[int]] = [[] for _ in range(count)]
+    for i, group in enumerate(groups):
+        members[group].append(i)
+    shares = _allocate([len(m) for m in members], parts)
+    averages = [len(m) / k for m, k in zip(members, shares, strict=True)]
+    # The clusters' own spread eats into the tolerance left for each cluster's cut.
+    inner = max(1.02, tolerance * min(averages) / max(averages))
+    result = [0] * len(doors)
+    first = 0
+    for indexes, share in zip(members, shares, strict=True):
+        labels = _cut([doors[i] for i in indexes], share, inner)
+        for i, label in zip(indexes, labels, strict=True):
+            result[i] = first + label
+        first += share
+    return result
+
+
+def _join_smallest(doors: Sequence[Door], groups: list[int]) -> list[int]:
+    """The smallest cluster merged into the one with the door nearest to it."""
+    sizes = sizes_of(groups, max(groups) + 1)
+    small = min(range(len(sizes)), key=sizes.__getitem__)
+    xy = np.array([(d.x, d.y) for d in doors], dtype=float)
+    mine = np.array([g == small for g in groups])
+    inside, outside = xy[mine], xy[~mine]
+    best, into = math.inf, 0
+    others = np.flatnonzero(~mine)
+    for start in range(0, len(inside), 256):
+        chunk = inside[start:start + 256]
+        d = np.hypot(chunk[:, None, 0] - outside[None, :, 0],
+                     chunk[:, None, 1] - outside[None, :, 1])
+        flat = int(np.argmin(d))
+        if d.flat[flat] < best:
+            best, into = float(d.flat[flat]), groups[int(others[flat % len(outside)])]
+    merged = [into if g == small else g for g in groups]
+    renumber: dict[int, int] = {}
+    return [renumber.setdefault(g, len(renumber)) for g in merged]
+
+
+def _cut(doors: Sequence[Door], parts: int, tolerance: float) -> list[int]:
+    """One area cut into ``parts`` turfs, gaps or not: along the streets, or in compact
+    blocks of streets (both sides together), whichever makes the rounder turfs for their
+    doors (:func:`_spread`); by bisection of single doors where few have a face."""
+    parts = min(parts, len(doors))
     units = _units(doors)
     if len(units) < parts:  # too few faces: cut doors, not faces
         units = [_Unit([i], d.x, d.y) for i, d in enumerate(doors)]
     faced = sum(u.size for u in units if u.size >= 2)
-    if faced < 0.8 * len(doors) or not _street_cut(doors, units, parts, tolerance):
+    if faced < 0.8 * len(doors):
         _bisect(list(units), parts, 0)
         _balance(units, parts, tolerance)
+        return _finish(doors, _labels(doors, units), parts, tolerance)
+    candidates = []
+    if _street_cut(doors, units, parts, tolerance):
+        candidates.append(_labels(doors, units))
+    _paired_bisection(doors, units, parts, tolerance)
+    candidates.append(_labels(doors, units))
+    # Balanced ones first (no face split to balance them), then the shorter walks.
+    best = min(candidates, key=lambda labels: (not _balanced(labels, parts, tolerance),
+                                               _spread(doors, labels, parts)))
+    return _finish(doors, best, parts, tolerance)
+
+
+def _labels(doors: Sequence[Door], units: list[_Unit]) -> list[int]:
     result = [0] * len(doors)
     for u in units:
         for i in u.doors:
             result[i] = u.label
-    sizes = [0] * parts
-    for label in result:
-        sizes[label] += 1
-    if min(sizes) == 0 or max(sizes) > tolerance * min(sizes) + 1:
-        result = _split_faces(doors, result, parts, tolerance)
     return result
+
+
+def _balanced(labels: list[int], parts: int, tolerance: float) -> bool:
+    sizes = sizes_of(labels, parts)
+    return min(sizes) > 0 and max(sizes) <= tolerance * min(sizes) + 1
+
+
+def _finish(doors: Sequence[Door], labels: list[int], parts: int,
+            tolerance: float) -> list[int]:
+    """``labels``, balanced by moving single doors if faces could not be."""
+    if _balanced(labels, parts, tolerance):
+        return labels
+    return _split_faces(doors, labels, parts, tolerance)
+
+
+def _paired_bisection(doors: Sequence[Door], units: list[_Unit], parts: int,
+                      tolerance: float) -> None:
+    """Label ``units`` by bisecting the stretches (a face with the face across the
+    street, walked together), then balancing face by face. Compact turfs of a few
+    blocks: the better cut where streets run both ways, as a chain along the streets
+    then zig-zags between short cross streets."""
+    stretches = _stretches(doors, units)
+    grouped = [_Unit([i for m in s.units for i in units[m].doors],
+                     sum(units[m].x * units[m].size for m in s.units) / s.size,
+                     sum(units[m].y * units[m].size for m in s.units) / s.size)
+               for s in stretches]
+    if len(grouped) < parts:
+        grouped = units
+        stretches = [_Stretch([k], ((u.x, u.y), (u.x, u.y)), u.size)
+                     for k, u in enumerate(units)]
+    _bisect(list(grouped), parts, 0)
+    for stretch, unit in zip(stretches, grouped, strict=True):
+        for m in stretch.units:
+            units[m].label = unit.label
+    _balance(units, parts, tolerance)
+
+
+def _spread(doors: Sequence[Door], labels: list[int], parts: int) -> float:
+    """How long a cut's walks are likely to be: for each turf the square root of its
+    doors times the area of their convex hull (a tour through n points spread over an
+    area A is about 0.7·√(n·A) long), summed. Thin turfs along one street score low,
+    as they walk short."""
+    xy = np.array([(d.x, d.y) for d in doors], dtype=float)
+    order = np.argsort(labels, kind="stable")
+    hulls = shapely.convex_hull(shapely.multipoints(xy[order],
+                                                    indices=np.asarray(labels)[order]))
+    areas = np.maximum(shapely.area(hulls), 1.0)
+    counts = np.bincount(labels, minlength=parts)
+    return float(np.sqrt(counts[:len(areas)] * areas).sum())
 
 
 def _split_faces(doors: Sequence[Door], labels: list[int], parts: int,

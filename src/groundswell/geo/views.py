@@ -235,7 +235,8 @@ def turf_cut(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             made = services.cut_turfs(membership, parts=data["parts"], name=data["name"],
-                                      base=data["base"], geometry=data["geometry"] or None)
+                                      base=data["base"], geometry=data["geometry"] or None,
+                                      cross_gaps=data["cross_gaps"])
         except services.InvalidTurf as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         except DomainError as exc:

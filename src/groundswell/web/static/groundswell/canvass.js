@@ -447,8 +447,25 @@
     setInterval(function () { if (navigator.onLine) sync(); }, 60000);
   }
 
+  // "Use where I am": fill the start point with the phone's location.
+  function locate(button) {
+    var input = button.form.querySelector("input[name=start]");
+    if (!navigator.geolocation || !input) return;
+    navigator.geolocation.getCurrentPosition(function (position) {
+      input.value = position.coords.latitude.toFixed(6) + ", " +
+        position.coords.longitude.toFixed(6);
+    }, function () {
+      input.setCustomValidity(button.dataset.msgNoLocation || "");
+      input.reportValidity();
+      input.setCustomValidity("");
+    }, { enableHighAccuracy: true, timeout: 15000 });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var app = document.getElementById("canvass-app");
     if (app) init(app);
+    document.querySelectorAll("button[data-locate]").forEach(function (button) {
+      button.addEventListener("click", function () { locate(button); });
+    });
   });
 })();
