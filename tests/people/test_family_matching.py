@@ -150,6 +150,12 @@ def test_lupe_lopez_matches_maria_guadalupe_lopez_ramirez():
     assert unsure.score >= THRESHOLD and household_doubt(unsure.outcomes())
 
 
+def test_a_resident_who_gives_no_family_name_is_found_by_a_phone_only_they_hold():
+    pair = compare_records({"given_name": "Rosa", "phone": "2155550142"},
+                           {"given_name": "Rosa", "phone": "215 555 0142"})
+    assert matching.sure_resident(pair)
+
+
 def test_sisters_who_each_give_one_given_name_are_not_merged():
     home = {"phone": "2155904734", "street": "1317 N Indiana St"}
     pair = compare_records(home | {"given_name": "Sofía", "family_name": "Martínez"},

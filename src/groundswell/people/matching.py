@@ -771,17 +771,18 @@ def two_people(outcomes: Mapping[str, str]) -> bool:
 def one_person(outcomes: Mapping[str, str]) -> bool:
     """Something only one person has settles it: the same given name (nicknames of
     it count), no family name or suffix against it, and either a birth year within one
-    or, with the same family name, a phone or email nobody else holds."""
+    or, with the same family name (or none given), a phone or email nobody else
+    holds."""
     if outcomes.get("given_name") != AGREE or outcomes.get("family_name") == DISAGREE \
             or outcomes.get("generation", AGREE) != AGREE:
         return False
     year = outcomes.get("birth_year")
     if year is not None:
         return year != DISAGREE
-    # Without a birth year, a contact settles it only with the whole family name:
-    # "Sofía Martínez" and "Sofía Martínez Molina" on one phone may be two sisters
-    # (Sofía Ana and Sofía Isabel) who each gave one given name.
-    return outcomes.get("family_name") == AGREE and (
+    # Without a birth year, a contact settles it only with the whole family name (or
+    # none to compare): "Sofía Martínez" and "Sofía Martínez Molina" on one phone may
+    # be two sisters (Sofía Ana and Sofía Isabel) who each gave one given name.
+    return outcomes.get("family_name", AGREE) == AGREE and (
         outcomes.get("phone") == AGREE or outcomes.get("email") == AGREE)
 
 
