@@ -528,12 +528,18 @@ class _Tour:
                 return [t1, t2, t3, t4, t5, t6]
         return None
 
-    def local_search(self, active: list[int]) -> None:
+    def local_search(self, active: list[int], deadline: float | None = None) -> None:
+        """Improve from the doors ``active`` until no move pays (or, with ``deadline``,
+        until then: a shorter tour than the start, if not the best)."""
         queue = deque(active)
         queued = [False] * self.n
         for v in active:
             queued[v] = True
+        steps = 0
         while queue:
+            steps += 1
+            if deadline is not None and not steps & 255 and time.perf_counter() >= deadline:
+                return
             a = queue.popleft()
             queued[a] = False
             touched = self.two_opt(a) or self.or_opt(a) or self.or_three(a)
@@ -641,7 +647,10 @@ def solve(points: Sequence[Point], *, time_limit: float | None = None, seed: int
             first = [start] + first[:0:-1]
         first.append(dummy)
     tour = _Tour(first, near, near_d, dist)
-    tour.local_search(list(range(size)))
+    # The first descent is bounded too (with a little room for what follows), so a
+    # machine busy with other work gets a slightly longer walk, not a late one.
+    tour.local_search(list(range(size)), None if max_kicks is not None
+                      else started + 0.95 * budget)
     settled = time.perf_counter() - started
     tour.journal = []
     rng = random.Random(seed)  # noqa: S311 (not for secrets: a reproducible search)
