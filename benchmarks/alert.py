@@ -329,7 +329,7 @@ def main() -> None:
                  peer=round(last10, 1), peer_name="median distance of the last 10% sent "
                  "(same run)")
 
-        if args.only != "capped":
+        if args.only != "capped" and not args.cpu_hog:
             uncapped(org, dispatcher, network, point, n, var_dir, order_check)
         if args.cpu_hog:
             with fanout.cpu_hog(args.cpu_hog):
