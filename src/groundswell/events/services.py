@@ -299,13 +299,9 @@ def open_shifts(event: Event) -> list[OpenShift]:
     return [OpenShift(s, max(0, s.slots - s.taken)) for s in shifts]
 
 
-def volunteer_for_shift(shift: Shift, resident: Resident, *,
-                        consents: Sequence[ConsentGiven] = ()) -> ShiftSignup:
-    """A volunteer signs themselves up on the public page: matched to their one record
-    (or added, as an RSVP is), with the consents they ticked (source "web", exact
-    wording). On the waitlist when the shift is full. Refused, with nothing saved, when
-    the event is closed or they are already on the shift."""
-    org = shift.organization
+def _check_public_resident(resident: Resident, consents: Sequence[ConsentGiven]) -> None:
+    """What a resident signing up on a public page (an RSVP, a volunteer shift) must give:
+    a name, a way to reach them, and the contact each ticked consent is for."""
     if not resident.given_name.strip():
         raise InvalidInput("given_name", _("Please write your name."))
     if not resident.phone.strip() and not resident.email.strip():
@@ -316,6 +312,16 @@ def volunteer_for_shift(shift: Shift, resident: Resident, *,
             raise InvalidInput("phone", _("To get text messages, give a phone number."))
         if consent.channel == "email" and not resident.email.strip():
             raise InvalidInput("email", _("To get emails, give an email address."))
+
+
+def volunteer_for_shift(shift: Shift, resident: Resident, *,
+                        consents: Sequence[ConsentGiven] = ()) -> ShiftSignup:
+    """A volunteer signs themselves up on the public page: matched to their one record
+    (or added, as an RSVP is), with the consents they ticked (source "web", exact
+    wording). On the waitlist when the shift is full. Refused, with nothing saved, when
+    the event is closed or they are already on the shift."""
+    org = shift.organization
+    _check_public_resident(resident, consents)
     with transaction.atomic():
         shift = Shift.objects.select_for_update().select_related("event").get(pk=shift.pk)
         event = shift.event
@@ -602,16 +608,7 @@ def public_rsvp(event: Event, resident: Resident, *, guests: int = 0,
     if not isinstance(guests, int) or not 0 <= guests <= MAX_GUESTS:
         raise InvalidInput("guests", _("Bring at most %(max)s people with you.")
                            % {"max": MAX_GUESTS})
-    if not resident.given_name.strip():
-        raise InvalidInput("given_name", _("Please write your name."))
-    if not resident.phone.strip() and not resident.email.strip():
-        raise InvalidInput("phone", _("Please give a phone number or an email, so we can "
-                                      "tell you if anything changes."))
-    for consent in consents:
-        if consent.channel == "sms" and not resident.phone.strip():
-            raise InvalidInput("phone", _("To get text messages, give a phone number."))
-        if consent.channel == "email" and not resident.email.strip():
-            raise InvalidInput("email", _("To get emails, give an email address."))
+    _check_public_resident(resident, consents)
     with transaction.atomic():
         event = Event.objects.select_for_update().get(pk=event.pk)
         if not event.rsvp_open or event.cancelled_at or event.is_past:

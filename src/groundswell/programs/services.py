@@ -513,10 +513,10 @@ def count_stock(actor: Membership, item: Item, *, counted: int,
 # --- distributions ----------------------------------------------------------------------------
 
 
-def create_distribution(actor: Membership, *, name: str, held_on: date,
-                        kind: str = Distribution.Kind.PANTRY_DAY, place: str = "",
-                        program: Program | None = None, event: Any = None) -> Distribution:
-    """A standing pantry day, or the table at an event (``event``: an events.Event)."""
+def _distribution_fields(actor: Membership, *, name: str, kind: str, place: str,
+                         program: Program | None, event: Any) -> tuple[str, str, str]:
+    """A distribution's name, kind and place as they will be saved, checked the same way
+    when it is set up and when it is corrected."""
     require(actor, "programs.distribute")
     name = _text(name, "name", 150, required=True, message=_("Give the distribution a name."))
     if kind not in Distribution.Kind.values:
@@ -530,10 +530,19 @@ def create_distribution(actor: Membership, *, name: str, held_on: date,
         kind = Distribution.Kind.EVENT
     elif kind == Distribution.Kind.EVENT:
         raise InvalidInput("event", _("Choose the event the distribution is part of."))
+    return name, kind, _text(place, "place", 200)
+
+
+def create_distribution(actor: Membership, *, name: str, held_on: date,
+                        kind: str = Distribution.Kind.PANTRY_DAY, place: str = "",
+                        program: Program | None = None, event: Any = None) -> Distribution:
+    """A standing pantry day, or the table at an event (``event``: an events.Event)."""
+    name, kind, place = _distribution_fields(actor, name=name, kind=kind, place=place,
+                                             program=program, event=event)
     with transaction.atomic():
         distribution = Distribution.objects.create(
             organization=actor.organization, name=name, held_on=held_on, kind=kind,
-            place=_text(place, "place", 200), program=program, event=event)
+            place=place, program=program, event=event)
         _record("programs.distribution.created", actor, distribution,
                 {"held_on": held_on.isoformat()})
     return distribution
@@ -546,20 +555,8 @@ def update_distribution(actor: Membership, distribution: Distribution, *, name: 
     """Correct a distribution (a wrong date, name, place or event). Its households keep
     their goods; a new date moves their services and timeline entries with it. Audited
     with what was and what is."""
-    require(actor, "programs.distribute")
-    name = _text(name, "name", 150, required=True, message=_("Give the distribution a name."))
-    if kind not in Distribution.Kind.values:
-        raise InvalidInput("kind", _("Choose the kind of distribution."))
-    if program is not None and not Program.objects.visible_to(actor).filter(
-            pk=program.pk).exists():
-        raise InvalidInput("program", _("Choose one of your programs."))
-    if event is not None:
-        if event.organization_id != actor.organization_id:
-            raise InvalidInput("event", _("Choose one of this organization's events."))
-        kind = Distribution.Kind.EVENT
-    elif kind == Distribution.Kind.EVENT:
-        raise InvalidInput("event", _("Choose the event the distribution is part of."))
-    place = _text(place, "place", 200)
+    name, kind, place = _distribution_fields(actor, name=name, kind=kind, place=place,
+                                             program=program, event=event)
     with transaction.atomic():
         distribution = Distribution.objects.select_for_update().get(pk=distribution.pk)
         fields = ("name", "held_on", "kind", "place", "program_id", "event_id")
