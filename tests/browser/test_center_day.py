@@ -134,7 +134,11 @@ def test_the_canvasser_picks_the_grievance_category_and_the_words_are_kept(new_c
     phone.select_option(f"#qc-{question.pk}", "rent")
     check_and_capture(phone, "center-day-grievance-category-es")
     phone.click("#save-visit")
+    # Before the visit is queued the counter already reads 0 (nothing waits): first see
+    # the door marked as visited (queued), then the queue empty (sent).
+    expect(phone.locator("button.door.visited")).to_have_count(1)
     expect(phone.locator("#queue-status")).to_have_attribute("data-waiting", "0")
+    expect(phone.locator("#queue-status")).to_have_attribute("data-refused", "0")
     with scopes_disabled():
         grievance = Grievance.objects.get(person=talker)
     assert grievance.category == "rent"
