@@ -306,25 +306,31 @@ def test_make_demo_serves_the_demo_from_a_fresh_clone(tmp_path):
     print(f"\nmake demo: answering after {answering:.1f} s from a fresh var and static root")
 
 
-def readme_production_steps() -> tuple[str, list[list[str]], list[str]]:
-    """The README's production section: its secret-making commands, its per-release
-    manage.py commands and its gunicorn command, as written."""
+def readme_production_steps() -> tuple[str, dict[str, str], list[list[str]], list[str]]:
+    """The README's production section: its secret-making commands with the variables
+    that name their files, its per-release manage.py commands and its gunicorn command,
+    as written."""
     section = README.split("## Production deployment", 1)[1].split("\n## ", 1)[0]
     blocks = re.findall(r"```sh\n(.*?)```", section, re.S)
     secrets_block = next(block for block in blocks if "secret_key" in block)
+    secrets_step = re.search(r"^\d+\. Secrets(.*?)^\d+\. ", section, re.S | re.M).group(1)
+    # "point GROUNDSWELL_SECRET_KEY_FILE, ... at them": each names the file of its secret.
+    secret_files = {name: name.removeprefix("GROUNDSWELL_").removesuffix("_FILE").lower()
+                    for name in re.findall(r"`(GROUNDSWELL_\w+_FILE)`", secrets_step)}
     release_step = re.search(r"^\d+\. Once per release:(.*?)^\d+\. ", section, re.S | re.M)
     release = [shlex.split(command) for command in re.findall(r"`(manage\.py [^`]+)`",
                                                               release_step.group(1))]
     gunicorn = next(line.strip() for block in blocks for line in block.splitlines()
                     if line.strip().startswith("gunicorn "))
-    return secrets_block, release, shlex.split(gunicorn)
+    return secrets_block, secret_files, release, shlex.split(gunicorn)
 
 
 def test_the_readme_production_steps_serve_a_page_with_its_static_files(tmp_path):
     database = os.environ.get("DATABASE_URL", "")
     if not database.startswith("postgres"):
         pytest.skip("needs PostgreSQL: run through scripts/with-postgres (make test-newcomer)")
-    secrets_block, release, gunicorn = readme_production_steps()
+    secrets_block, secret_files, release, gunicorn = readme_production_steps()
+    assert "GROUNDSWELL_SECRET_KEY_FILE" in secret_files
     assert [command[:2] for command in release] == [
         ["manage.py", "migrate"], ["manage.py", "createcachetable"],
         ["manage.py", "collectstatic"], ["manage.py", "check"]]
@@ -342,14 +348,14 @@ def test_the_readme_production_steps_serve_a_page_with_its_static_files(tmp_path
     keys.mkdir()
     subprocess.run(["bash", "-euo", "pipefail", "-c", secrets_block], cwd=keys, check=True,
                    timeout=60)
+    for filename in secret_files.values():
+        assert (keys / filename).is_file(), f"the README's commands make no {filename}"
     host = "organize.example.org"
     env = newcomer_env(
         tmp_path,
+        **{variable: str(keys / filename) for variable, filename in secret_files.items()},
         GROUNDSWELL_ENV="production",
         DATABASE_URL=database,
-        GROUNDSWELL_SECRET_KEY_FILE=str(keys / "secret_key"),
-        GROUNDSWELL_ENCRYPTION_KEYS_FILE=str(keys / "encryption_keys"),
-        GROUNDSWELL_BLIND_INDEX_KEY_FILE=str(keys / "blind_index_key"),
         GROUNDSWELL_ALLOWED_HOSTS=host,
         GROUNDSWELL_SITE_URL=f"https://{host}",
         GROUNDSWELL_TRUSTED_PROXY_HOPS="1",
