@@ -15,6 +15,7 @@ tests use ``transactional_db``.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -90,6 +91,35 @@ def new_context(browser: Browser, live_server) -> Iterator:
     yield open_context
     for context in contexts:
         context.close()
+    _wait_for_requests_in_flight()
+
+
+def _wait_for_requests_in_flight(timeout: float = 10) -> None:
+    """Closing a page does not stop a request the live server is already answering (a
+    canvasser page reloading, a sync). Finishing it after the test, with the database
+    blocked again and the in-memory SQLite connection shared with the server thread,
+    fails inside a transaction and leaves that connection with autocommit off: every
+    later test then fails on a state no test made. Wait until the server's request
+    threads are done."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and any(
+            thread.name.endswith("(process_request_thread)") and thread.is_alive()
+            for thread in threading.enumerate()):
+        time.sleep(0.05)
+
+
+@pytest.fixture(autouse=True)
+def _usable_connection(transactional_db) -> Iterator[None]:
+    """The same guard from the other side: should a late request still have left the
+    shared connection out of autocommit, put it back before the test starts, instead of
+    letting one test's leftover fail every test after it."""
+    from django.db import connection
+
+    if (connection.connection is not None and not connection.in_atomic_block
+            and not connection.get_autocommit()):
+        connection.rollback()
+        connection.set_autocommit(True)
+    yield
 
 
 @pytest.fixture
