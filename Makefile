@@ -43,6 +43,7 @@ test-sqlite-then-browser: test-sqlite
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/bandit -c pyproject.toml -r src -ll -q
+	PYTHONPATH=src $(BIN)/lint-imports --no-cache
 	GROUNDSWELL_ENV=test GROUNDSWELL_VAR_DIR=var/test $(MANAGE) makemigrations --check --dry-run
 	GROUNDSWELL_ENV=test GROUNDSWELL_VAR_DIR=var/test $(BIN)/python scripts/check_messages.py
 

@@ -10,6 +10,7 @@ from django_scopes import scope, scopes_disabled
 
 from groundswell.canvass import services
 from groundswell.canvass.models import WalkList
+from groundswell.core.errors import InvalidInput
 from groundswell.core.models import AuditEvent, Role
 from groundswell.core.permissions import PermissionDenied
 from groundswell.people.models import Household
@@ -80,7 +81,7 @@ def test_a_bad_start_is_refused_and_changes_nothing(personas, setup, start):
     wl, admin, _canvasser = setup
     with scope(organization=personas.org):
         before = numbers(wl)
-        with pytest.raises(services.InvalidInput):
+        with pytest.raises(InvalidInput):
             services.set_walk_list_start(admin, wl, start)
         wl.refresh_from_db()
         assert wl.start is None and numbers(wl) == before

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from groundswell.canvass import services
 from groundswell.canvass.models import DoorVisit, WalkListEntry
+from groundswell.core.errors import InvalidInput
 from groundswell.core.models import AuditEvent, Membership, Role
 from groundswell.people.forms import rapid_response_wording
 from groundswell.people.models import (
@@ -331,7 +332,7 @@ def test_progress_counts_doors_contacts_answers_and_signups(door):
 def test_walk_list_skips_doors_on_other_lists_and_refused_ones(in_org, door):
     wl, residents, _q, canvasser = door
     admin = in_org.member(Role.ADMIN)
-    with pytest.raises(services.InvalidInput):
+    with pytest.raises(InvalidInput):
         services.create_walk_list(admin, effort=wl.effort, turf=wl.turf, name="Again")
     services.sync_visits(canvasser, {"visits": [
         visit(wl, household_of(residents[0]), outcome="moved")]})
@@ -351,7 +352,7 @@ def test_a_yes_rsvps_to_the_event_once_and_a_full_event_keeps_the_visit(in_org, 
                                 starts_at=timezone.now() + timedelta(days=7),
                                 ends_at=timezone.now() + timedelta(days=7, hours=3),
                                 capacity=1)
-    with pytest.raises(services.InvalidInput):
+    with pytest.raises(InvalidInput):
         services.add_question(admin, wl.effort, kind="text", text_en="Come?",
                               text_es="¿Viene?", action="rsvp", event=party)
     rsvp = services.add_question(admin, wl.effort, kind="yes_no", text_en="Come?",
@@ -398,7 +399,7 @@ def test_a_grievance_question_that_offers_categories_files_the_one_picked(door):
 def test_a_grievance_question_names_only_known_categories(door):
     wl, *_rest = door
     admin = Membership.objects.filter(role=Role.ADMIN).first()
-    with pytest.raises(services.InvalidInput):
+    with pytest.raises(InvalidInput):
         services.add_question(admin, wl.effort, kind="text", text_en="Problem?",
                               text_es="¿Problema?", action="grievance",
                               action_value="rent,immigration_status")

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from groundswell.core import services
+from groundswell.core.errors import DomainError
 from groundswell.core.models import AuditEvent, Invitation, Membership, Role
 from tests.conftest import login
 from tests.factories import PASSWORD, UserFactory
@@ -69,7 +70,7 @@ class TestInvite:
 
     def test_existing_member_cannot_be_invited_again(self, personas):
         member = personas.member("organizer")
-        with pytest.raises(services.DomainError, match="already a member"):
+        with pytest.raises(DomainError, match="already a member"):
             invite(personas, email=member.user.email.upper())
 
     def test_reinviting_withdraws_the_earlier_link(self, personas):
@@ -77,11 +78,11 @@ class TestInvite:
         invite(personas)
         first.refresh_from_db()
         assert first.revoked_at is not None
-        with pytest.raises(services.DomainError, match="withdrawn"):
+        with pytest.raises(DomainError, match="withdrawn"):
             services.read_invitation(services.invitation_token(first))
 
     def test_base_of_another_organization_is_refused(self, personas):
-        with pytest.raises(services.DomainError):
+        with pytest.raises(DomainError):
             invite(personas, bases=[personas.other_base])
         with scopes_disabled():
             assert not Invitation.objects.exists()
@@ -132,7 +133,7 @@ class TestAcceptInvitation:
         invitation = invite(personas)
         with scope(organization=personas.org):
             services.revoke_invitation(personas.member("admin"), invitation)
-        with pytest.raises(services.DomainError, match="withdrawn"):
+        with pytest.raises(DomainError, match="withdrawn"):
             services.read_invitation(services.invitation_token(invitation))
 
     def test_weak_password_keeps_everything_unchanged(self, client, personas):
@@ -187,11 +188,11 @@ class TestRoles:
 
     def test_last_admin_cannot_be_removed(self, personas):
         admin = personas.member("admin")
-        with scope(organization=personas.org), pytest.raises(services.DomainError):
+        with scope(organization=personas.org), pytest.raises(DomainError):
             services.remove_member(admin, admin)
 
     def test_unknown_role_is_refused(self, personas):
-        with scope(organization=personas.org), pytest.raises(services.DomainError):
+        with scope(organization=personas.org), pytest.raises(DomainError):
             services.change_role(personas.member("admin"), personas.member("canvasser"),
                                  role="emperor")
 

@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils import translation
 from django_scopes import scope, scopes_disabled
 
+from groundswell.core.errors import InvalidInput
 from groundswell.events import services
 from groundswell.events.models import Attendance
 from groundswell.people import services as people
@@ -80,7 +81,7 @@ def test_a_bad_year_is_refused_and_changes_nothing(in_org):
     family(organizer)
     staff = in_org.member("program_staff")
     kiosk = services.start_kiosk(staff, make_event(organizer, days=0), "2468")
-    with pytest.raises(services.InvalidInput, match="year you were born"):
+    with pytest.raises(InvalidInput, match="year you were born"):
         services.kiosk_quick_add(staff, kiosk, son_at_the_door(birth_year=3000))
     assert Person.objects.count() == 2 and not Attendance.objects.exists()
 

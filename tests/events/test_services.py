@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from groundswell.core.errors import DomainError, InvalidInput
 from groundswell.core.models import AuditEvent
-from groundswell.core.services import DomainError
 from groundswell.events import services
 from groundswell.events.models import RSVP, Attendance, Event, FollowUp, ShiftSignup
 from groundswell.people import services as people
@@ -20,7 +20,6 @@ from groundswell.people.models import (
     Person,
     SavedList,
 )
-from groundswell.people.services import InvalidInput
 from tests.events.helpers import make_event, resident
 
 pytestmark = pytest.mark.django_db
@@ -223,15 +222,6 @@ def test_sms_consent_needs_a_phone(in_org):
         services.public_rsvp(event, resident(phone="", email="a@example.org"),
                              consents=[services.ConsentGiven("sms", "events", "x")])
     assert not Person.objects.exists()
-
-
-def test_rate_limit_counts_in_the_cache():
-    from django.core.cache import cache
-    cache.clear()
-    assert not any(services.rate_limited("ip:1", limit=3, window=timedelta(minutes=1))
-                   for _ in range(3))
-    assert services.rate_limited("ip:1", limit=3, window=timedelta(minutes=1))
-    assert not services.rate_limited("ip:2", limit=3, window=timedelta(minutes=1))
 
 
 # --- attendance and the kiosk -----------------------------------------------------------------

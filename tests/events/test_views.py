@@ -467,7 +467,7 @@ def test_a_follow_up_list_becomes_a_walk_list_of_the_ticked_peoples_doors(person
     client = client_as(personas, "organizer")
     page = client.get(f"{EVENTS}{event.pk}/follow-up/?which=not_contacted&days=7")
     assert b"Make a walk list" in page.content and b"Old effort" not in page.content
-    url = f"{EVENTS}{event.pk}/follow-up/walk-list/"
+    url = f"{ORG}/canvass/from-event/{event.pk}/walk-list/"
     form = {"people": [p.pk for p in neighbors[:3]] + [homeless.pk], "effort": effort.pk,
             "walk_name": "Follow-up doors", "which": "not_contacted", "days": "7",
             "back": "1"}
@@ -580,7 +580,7 @@ def test_each_follow_up_action_names_only_what_it_is_missing(personas):
     unnamed = client.post(f"{EVENTS}{event.pk}/follow-up/call-list/",
                           {"people": [rosa.pk], "name": ""}, follow=True)
     assert "Name of the call list: This field is required." in unnamed.content.decode()
-    no_effort = client.post(f"{EVENTS}{event.pk}/follow-up/walk-list/",
+    no_effort = client.post(f"{ORG}/canvass/from-event/{event.pk}/walk-list/",
                             {"people": [rosa.pk], "walk_name": "Doors"}, follow=True)
     assert "Door-knocking effort: This field is required." in no_effort.content.decode()
     with scopes_disabled():

@@ -13,6 +13,7 @@ from django.test import Client
 from django.utils import timezone, translation
 from django_scopes import scope, scopes_disabled
 
+from groundswell.core.errors import DomainError, InvalidInput
 from groundswell.core.models import AuditEvent
 from groundswell.events import services
 from groundswell.events.models import Event, ShiftSignup
@@ -73,7 +74,7 @@ def test_a_full_shift_puts_the_next_volunteer_on_the_waitlist_and_frees_a_place_
         assert not second.waitlisted and third.waitlisted
         assert AuditEvent.objects.filter(code="events.shift.waitlist_moved_up").count() == 1
         # Staff can no longer add a fourth to the full shift.
-        with pytest.raises(services.InvalidInput):
+        with pytest.raises(InvalidInput):
             luisa = people.create_person(personas.member("organizer"), given_name="Luisa")
             services.sign_up_for_shift(personas.member("organizer"), shift, luisa)
 
@@ -85,7 +86,7 @@ def test_a_volunteer_is_matched_to_their_one_record_and_cannot_sign_up_twice(per
                                     family_name="Martínez", phone="215-555-0142")
         signup = services.volunteer_for_shift(shift, resident())
         assert signup.person == rosa and signup.signed_up_by is None
-        with pytest.raises(services.DomainError):
+        with pytest.raises(DomainError):
             services.volunteer_for_shift(shift, resident())
         assert ShiftSignup.objects.count() == 1 and Person.objects.count() == 1
 
@@ -94,7 +95,7 @@ def test_closed_or_cancelled_events_take_no_volunteers(personas):
     event, shift = event_with_shift(personas)
     with scope(organization=personas.org):
         Event.objects.filter(pk=event.pk).update(rsvp_open=False)
-        with pytest.raises(services.DomainError):
+        with pytest.raises(DomainError):
             services.volunteer_for_shift(shift, resident())
         assert not ShiftSignup.objects.exists() and not Person.objects.exists()
 

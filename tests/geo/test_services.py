@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from groundswell.core.errors import InvalidInput
 from groundswell.core.models import AuditEvent, Role
 from groundswell.core.permissions import PermissionDenied
 from groundswell.geo import services
@@ -97,10 +98,10 @@ def test_a_turf_counts_its_doors_and_a_self_intersecting_one_is_refused(in_org):
     bow_tie = {"type": "Polygon", "coordinates": [[[-75.134, 39.9825], [-75.132, 39.9845],
                                                    [-75.132, 39.9825], [-75.134, 39.9845],
                                                    [-75.134, 39.9825]]]}
-    with pytest.raises(services.InvalidTurf) as caught:
+    with pytest.raises(InvalidInput) as caught:
         services.create_turf(admin, name="Bow tie", geometry=bow_tie)
     assert "crosses itself" in caught.value.message
-    with pytest.raises(services.InvalidTurf):
+    with pytest.raises(InvalidInput):
         services.update_turf(admin, turf, name="Front", geometry=bow_tie)
     turf.refresh_from_db()
     assert turf.geometry == TURF or turf.geometry["type"] == "Polygon"
@@ -142,11 +143,11 @@ def test_cutting_a_base_makes_balanced_non_overlapping_turfs_covering_every_door
 
 def test_cutting_needs_an_area_and_a_sensible_count(in_org):
     admin = in_org.member(Role.ADMIN)
-    with pytest.raises(services.InvalidTurf):
+    with pytest.raises(InvalidInput):
         services.cut_turfs(admin, parts=3, name="X")
-    with pytest.raises(services.InvalidTurf):
+    with pytest.raises(InvalidInput):
         services.cut_turfs(admin, parts=0, name="X", base=in_org.base)
-    with pytest.raises(services.InvalidTurf):
+    with pytest.raises(InvalidInput):
         services.cut_turfs(admin, parts=3, name="X", base=in_org.base)  # no placed doors
     assert Turf.objects.count() == 0
 

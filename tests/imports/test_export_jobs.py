@@ -14,8 +14,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django_scopes import scopes_disabled
 
+from groundswell.core.errors import DomainError
 from groundswell.core.models import AuditEvent
-from groundswell.core.services import DomainError
 from groundswell.imports import exports
 from groundswell.imports.models import ExportJob
 from groundswell.people import services as people

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from groundswell.core import crypto
+from groundswell.core.errors import DomainError
 from groundswell.core.models import AuditEvent
-from groundswell.core.services import DomainError
 from groundswell.imports import exports, services, storage
 from groundswell.imports.models import ExportJob, ImportBatch
 from groundswell.people import services as people

@@ -9,8 +9,8 @@ import pytest
 
 from groundswell.canvass import services as canvass
 from groundswell.canvass.models import WalkListEntry
+from groundswell.core.errors import DomainError
 from groundswell.core.models import AuditEvent
-from groundswell.core.services import DomainError
 from groundswell.imports import services
 from groundswell.imports.models import ImportRow
 from groundswell.people import services as people

@@ -16,8 +16,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Model
 from django_scopes import scope, scopes_disabled
 
+from groundswell.core.errors import DomainError
 from groundswell.core.models import AuditEvent
-from groundswell.core.services import DomainError
 from groundswell.imports import services, storage
 from groundswell.imports.models import ImportBatch, ImportRow, ImportTemplate
 from groundswell.people import services as people

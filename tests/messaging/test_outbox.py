@@ -10,12 +10,12 @@ import time_machine
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
+from groundswell.core.errors import InvalidInput
 from groundswell.core.models import AuditEvent
 from groundswell.messaging import services
 from groundswell.messaging.inbound import receive_sms
 from groundswell.messaging.models import Message, Suppression
 from groundswell.messaging.sender import Sender, deliver_outbox
-from groundswell.people.services.records import InvalidInput
 
 pytestmark = pytest.mark.django_db
 

@@ -16,9 +16,9 @@ from django.core.exceptions import PermissionDenied
 from django.utils import translation
 from django_scopes import scope, scopes_disabled
 
+from groundswell.core.errors import DomainError, InvalidInput
 from groundswell.core.models import AuditEvent, Base, Role
 from groundswell.core.permissions import CAPABILITIES
-from groundswell.core.services import DomainError
 from groundswell.people import services
 from groundswell.people.models import Person, Tag
 from groundswell.people.services import exports
@@ -167,7 +167,7 @@ def test_roles_without_export_are_refused_and_nothing_is_audited(in_org, people,
     ("xlsx", ["search_text"], "columns"),
 ])
 def test_bad_format_or_columns_export_nothing(in_org, people, fmt, columns, field):
-    with pytest.raises(services.InvalidInput) as info:
+    with pytest.raises(InvalidInput) as info:
         services.export_people(organizer(in_org), Person.objects.all(), fmt, columns)
     assert info.value.field == field
     assert exported_events() == []

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import translation
 from django_scopes import scope, scopes_disabled
 
+from groundswell.core.errors import DomainError
 from groundswell.core.models import AuditEvent, Role
-from groundswell.core.services import DomainError
 from groundswell.people import services
 from groundswell.people.models import (
     Address,

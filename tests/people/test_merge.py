@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django_scopes import scope, scopes_disabled
 
+from groundswell.core.errors import DomainError, InvalidInput
 from groundswell.core.models import AuditEvent, Role
-from groundswell.core.services import DomainError
 from groundswell.people import services
 from groundswell.people.models import (
     Consent,
@@ -211,9 +211,9 @@ def test_refused_merges_change_nothing(in_org, personas):
         services.merge_people(org, a, stranger)  # across organizations
     with pytest.raises(PermissionDenied):
         services.merge_people(in_org.member("dispatcher"), a, b)
-    with pytest.raises(services.InvalidInput):
+    with pytest.raises(InvalidInput):
         services.merge_people(org, a, b, {"shoe_size": "merged"})
-    with pytest.raises(services.InvalidInput):
+    with pytest.raises(InvalidInput):
         services.merge_people(org, a, b, {"given_name": "both"})
     assert snapshot(in_org.org) == before
     services.merge_people(org, a, b)

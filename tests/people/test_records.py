@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django_scopes import scopes_disabled
 
+from groundswell.core.errors import InvalidInput
 from groundswell.core.models import AuditEvent
 from groundswell.people import services
 from groundswell.people.models import Consent, ContactPoint, Household, Interaction, Person
@@ -54,7 +55,7 @@ def test_same_building_different_units_are_different_households(in_org):
 ])
 def test_bad_input_changes_nothing(in_org, field, kwargs):
     data = {"given_name": "Ana"} | kwargs
-    with pytest.raises(services.InvalidInput) as info:
+    with pytest.raises(InvalidInput) as info:
         services.create_person(organizer(in_org), **data)
     assert info.value.field == field
     assert Person.objects.count() == 0 and Household.objects.count() == 0
@@ -72,7 +73,7 @@ def test_moving_keeps_history(in_org):
     residences = list(person.residences.order_by("pk"))
     assert len(residences) == 2 and residences[0].ended_on is not None
     assert residences[1].ended_on is None and residences[1].household.unit == "APT 3"
-    with pytest.raises(services.InvalidInput):
+    with pytest.raises(InvalidInput):
         services.move_person(organizer(in_org), person, street="200 E Cumberland St",
                              unit="apt 3")
 
@@ -136,5 +137,5 @@ def test_phones_are_encrypted_at_rest(in_org):
 
 def test_relationship_to_self_is_refused(in_org):
     person = services.create_person(organizer(in_org), given_name="Ana")
-    with pytest.raises(services.InvalidInput):
+    with pytest.raises(InvalidInput):
         services.add_relationship(organizer(in_org), person, person, "partner")

@@ -14,6 +14,7 @@ from django.test import Client
 from django.utils import timezone, translation
 from django_scopes import scope, scopes_disabled
 
+from groundswell.core.errors import InvalidInput
 from groundswell.core.models import AuditEvent, Role
 from groundswell.people import services
 from groundswell.people.models import (
@@ -369,7 +370,7 @@ def test_saved_list_with_a_deleted_tag_shows_a_form_error(personas, jose):
 
 
 def test_save_list_service_refuses_unknown_filters(personas):
-    with scope(organization=personas.org), pytest.raises(services.InvalidInput):
+    with scope(organization=personas.org), pytest.raises(InvalidInput):
         services.save_list(organizer(personas), name="Names", filters={"q": "José"})
 
 
@@ -759,7 +760,7 @@ def test_quick_add_bad_input_adds_nobody(personas, data, message):
 
 def test_quick_add_failing_consent_rolls_back_the_person(personas, monkeypatch):
     def refuse(*args, **kwargs):
-        raise services.InvalidInput("consent", "No.")
+        raise InvalidInput("consent", "No.")
 
     monkeypatch.setattr(services, "record_consent", refuse)
     response = client_as(personas, "organizer").post(f"{PEOPLE}new/", {

@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone, translation
 from django_scopes import scope
 
+from groundswell.core.errors import InvalidInput
 from groundswell.core.models import AuditEvent
 from groundswell.people import services as people
 from groundswell.people.views.exports import column_choices
@@ -387,7 +388,7 @@ def test_archiving_and_restoring_a_program_and_an_item(personas, setup):
     with scope(organization=personas.org):
         assert services.on_hand([bags]) == {bags.pk: 30}  # the ledger stays
         # an archived item cannot be given out, whatever the screen
-        with pytest.raises(services.InvalidInput):
+        with pytest.raises(InvalidInput):
             services.serve_household(personas.member("program_staff"), setup["pantry"],
                                      setup["guardian"], {Item.objects.get(pk=bags.pk): 1})
     organizer.post(f"{PROGRAMS}/stock/items/{bags.pk}/archive/", {"archived": "0"})

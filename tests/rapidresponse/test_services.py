@@ -12,11 +12,10 @@ import time_machine
 from django.utils import timezone
 from django_scopes import scope
 
+from groundswell.core.errors import DomainError, InvalidInput
 from groundswell.core.models import AuditEvent
-from groundswell.core.services import DomainError
 from groundswell.messaging.models import Message
 from groundswell.messaging.testing import deliver_outbox
-from groundswell.people.services import InvalidInput
 from groundswell.rapidresponse import services
 from groundswell.rapidresponse.models import (
     Alert,

@@ -9,3 +9,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from groundswell.accounts import signals  # noqa: F401
+        from groundswell.accounts.keys import rotate_authenticators
+        from groundswell.core.crypto import register_sealed_elsewhere
+
+        register_sealed_elsewhere("second-factor secrets", rotate_authenticators)

@@ -9,9 +9,11 @@ class CanvassConfig(AppConfig):
     verbose_name = _("Door knocking")
 
     def ready(self) -> None:
+        from groundswell.canvass.views import follow_up_walk_list_form
         from groundswell.core.audit import register_events
         from groundswell.core.models import Role
         from groundswell.core.permissions import register_capabilities
+        from groundswell.events.followups import FollowUpAction, register_follow_up_action
 
         organizers = frozenset({Role.ADMIN, Role.ORGANIZER})
         register_capabilities({
@@ -37,3 +39,11 @@ class CanvassConfig(AppConfig):
 
         register_eraser("canvass", erase_person, erases=_(
             "The notes and answers of their door visits"))
+        register_follow_up_action(FollowUpAction(
+            template="canvass/follow_up_walk_list.html", capability="canvass.manage",
+            make_form=follow_up_walk_list_form))
+        from groundswell.canvass.maps import outcome_colors
+        from groundswell.geo.maps import Coloring, register_coloring
+
+        register_coloring(Coloring("outcome", _("Last door visit"), outcome_colors,
+                                   _("Not visited")))

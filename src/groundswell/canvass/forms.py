@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from groundswell.canvass.models import Question
+from groundswell.canvass.models import Effort, Question
 from groundswell.core.models import Base, Membership, Role
 from groundswell.geo.models import Turf
 from groundswell.people.models import Grievance
@@ -158,3 +158,17 @@ class WalkListEditForm(forms.Form):
 def _knockers() -> Any:
     return Membership.objects.filter(role__in=[Role.CANVASSER, Role.ORGANIZER, Role.ADMIN]) \
         .select_related("user").order_by("user__name", "user__email")
+
+
+class FollowUpWalkListForm(forms.Form):
+    """The ticked people's doors as a walk list of a door-knocking effort."""
+
+    people = forms.TypedMultipleChoiceField(coerce=int, choices=[])
+    effort = forms.ModelChoiceField(label=_("Door-knocking effort"), queryset=None)
+    walk_name = forms.CharField(label=_("Name of the walk list"), max_length=120)
+
+    def __init__(self, *args: Any, choices: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["people"].choices = [(pk, str(pk)) for pk in choices]
+        self.fields["effort"].queryset = Effort.objects.filter(
+            archived_at__isnull=True).order_by("name")

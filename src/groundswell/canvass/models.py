@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from groundswell.core.bilingual import bilingual, in_language
 from groundswell.core.crypto import EncryptedFieldsModel, EncryptedJSONField, EncryptedTextField
-from groundswell.core.models import Base, Membership, Role
+from groundswell.core.models import Base, Membership, OrgOwned, Role, scoped
 from groundswell.geo.models import Turf
-from groundswell.people.models import Grievance, Household, OrgOwned, Person, scoped
+from groundswell.people.models import Grievance, Household, Person
 
 # A grievance question's category picked at the door travels in the visit's answers under
 # the question's id with this suffix ("12.category"), beside the resident's words ("12").

@@ -6,7 +6,6 @@ consent to rapid-response alerts with the exact wording shown)."""
 
 from __future__ import annotations
 
-import copy
 import logging
 import uuid
 from collections import Counter, defaultdict
@@ -33,9 +32,11 @@ from groundswell.canvass.models import (
 )
 from groundswell.core import audit
 from groundswell.core.bilingual import in_language
-from groundswell.core.models import Base, Membership, Role
+from groundswell.core.errors import DomainError, InvalidInput
+from groundswell.core.models import Base, Membership
 from groundswell.core.permissions import can, require
-from groundswell.core.services import DomainError
+from groundswell.events import services as events
+from groundswell.events.models import Event
 from groundswell.geo import geometry as geo
 from groundswell.geo import routing, turfcut
 from groundswell.geo.models import Turf
@@ -51,6 +52,7 @@ from groundswell.people.models import (
     Person,
     Residence,
 )
+from groundswell.people.services import door
 
 MAX_VISITS_PER_SYNC = 500
 MAX_NOTES = 2000
@@ -59,33 +61,6 @@ MAX_AGE = timedelta(days=60)
 logger = logging.getLogger(__name__)
 REVISIT_OUTCOMES = (DoorVisit.Outcome.NOT_HOME, DoorVisit.Outcome.COME_BACK,
                     DoorVisit.Outcome.LIT_DROP)
-
-
-class InvalidInput(DomainError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-def _record(code: str, actor: Membership, obj: Any = None,
-            data: dict[str, Any] | None = None) -> None:
-    audit.record(code, organization=actor.organization, actor=actor.user, obj=obj, data=data)
-
-
-def _at_the_door(actor: Membership) -> Membership:
-    """What a canvasser records at a door goes through the people (and events)
-    services, which ask for ``people.edit`` (``events.sign_in``) — capabilities
-    canvassers do not hold, because it would open
-    every person's record to them. Here the canvass service has already checked
-    ``canvass.knock``, that the walk list is assigned to them and that the household
-    is on it, so the people services are called with an unsaved copy of the
-    canvasser's membership holding the organizer role for these writes only; audit
-    entries and ``recorded_by`` still name the canvasser."""
-    if can(actor, "people.edit"):
-        return actor
-    delegated = copy.copy(actor)
-    delegated.role = Role.ORGANIZER
-    return delegated
 
 
 # --- efforts and scripts -------------------------------------------------------------------
@@ -113,7 +88,8 @@ def create_effort(actor: Membership, *, name: str, purpose: str = "", base: Base
                                        purpose=(purpose or "").strip()[:2000],
                                        purpose_es=(purpose_es or "").strip()[:2000], base=base,
                                        needs_phone=needs_phone, created_by=actor.user)
-        _record("canvass.effort.created", actor, effort, {"needs_phone": needs_phone})
+        audit.record("canvass.effort.created", by=actor, obj=effort,
+                     data={"needs_phone": needs_phone})
     return effort
 
 
@@ -134,8 +110,8 @@ def update_effort(actor: Membership, effort: Effort, *, name: str, purpose: str 
         elif not archived:
             effort.archived_at = None
         effort.save()
-        _record("canvass.effort.updated", actor, effort,
-                {"needs_phone": needs_phone, "archived": archived})
+        audit.record("canvass.effort.updated", by=actor, obj=effort,
+                     data={"needs_phone": needs_phone, "archived": archived})
     return effort
 
 
@@ -201,16 +177,16 @@ def add_question(actor: Membership, effort: Effort, *, kind: str, text_en: str, 
             organization=effort.organization, effort=effort, position=position, kind=kind,
             text_en=text_en, text_es=text_es, choices=choices, action=action, trigger=trigger,
             action_value=action_value, event=event)
-        _record("canvass.question.added", actor, question,
-                {"effort": effort.pk, "kind": kind, "action": action})
+        audit.record("canvass.question.added", by=actor, obj=question,
+                     data={"effort": effort.pk, "kind": kind, "action": action})
     return question
 
 
 def remove_question(actor: Membership, question: Question) -> None:
     require(actor, "canvass.manage")
     with transaction.atomic():
-        _record("canvass.question.removed", actor, question.effort,
-                {"question": question.pk})
+        audit.record("canvass.question.removed", by=actor, obj=question.effort,
+                     data={"question": question.pk})
         question.delete()
 
 
@@ -303,8 +279,8 @@ def set_walk_list_start(actor: Membership, walk_list: WalkList,
         for position, pk in enumerate(order, start=1):
             entries[pk].position = position
         WalkListEntry.objects.bulk_update(list(entries.values()), ["position"])
-        _record("canvass.walklist.start_set", actor, walk_list,
-                {"start": None if stored is None else [str(v) for v in stored]})
+        audit.record("canvass.walklist.start_set", by=actor, obj=walk_list,
+                     data={"start": None if stored is None else [str(v) for v in stored]})
     return walk_list
 
 
@@ -344,9 +320,9 @@ def create_walk_list(actor: Membership, *, effort: Effort, turf: Turf, name: str
                                             start_longitude=stored and stored[1])
         walk_list.canvassers.set(canvassers)
         _fill(walk_list, households)
-        _record("canvass.walklist.created", actor, walk_list,
-                {"effort": effort.pk, "turf": turf.pk, "households": len(households),
-                 "canvassers": sorted(m.pk for m in canvassers)})
+        audit.record("canvass.walklist.created", by=actor, obj=walk_list,
+                     data={"effort": effort.pk, "turf": turf.pk, "households": len(households),
+                           "canvassers": sorted(m.pk for m in canvassers)})
     return walk_list
 
 
@@ -397,9 +373,10 @@ def create_walk_list_for_people(actor: Membership, *, effort: Effort, persons: l
                                             start_longitude=stored and stored[1])
         walk_list.canvassers.set(canvassers)
         _fill(walk_list, households)
-        _record("canvass.walklist.created", actor, walk_list,
-                {"effort": effort.pk, "people": len(persons), "households": len(households),
-                 "canvassers": sorted(m.pk for m in canvassers)})
+        audit.record("canvass.walklist.created", by=actor, obj=walk_list,
+                     data={"effort": effort.pk, "people": len(persons),
+                           "households": len(households),
+                           "canvassers": sorted(m.pk for m in canvassers)})
     return PeopleWalkList(walk_list, len(households),
                           no_home=len([p for p in persons if p.pk not in homes]),
                           taken=len(set(homes.values()) & taken))
@@ -423,9 +400,9 @@ def create_revisit_list(actor: Membership, walk_list: WalkList) -> WalkList:
             start_latitude=walk_list.start_latitude, start_longitude=walk_list.start_longitude)
         revisit.canvassers.set(walk_list.canvassers.all())
         _fill(revisit, list(Household.objects.filter(pk__in=again).select_related("address")))
-        _record("canvass.walklist.created", actor, revisit,
-                {"effort": walk_list.effort_id, "revisit_of": walk_list.pk,
-                 "households": len(again)})
+        audit.record("canvass.walklist.created", by=actor, obj=revisit,
+                     data={"effort": walk_list.effort_id, "revisit_of": walk_list.pk,
+                           "households": len(again)})
     return revisit
 
 
@@ -439,8 +416,8 @@ def update_walk_list(actor: Membership, walk_list: WalkList, *, name: str,
         walk_list.archived_at = (walk_list.archived_at or timezone.now()) if archived else None
         walk_list.save(update_fields=["name", "archived_at"])
         walk_list.canvassers.set(canvassers)
-        _record("canvass.walklist.updated", actor, walk_list,
-                {"canvassers": sorted(m.pk for m in canvassers), "archived": archived})
+        audit.record("canvass.walklist.updated", by=actor, obj=walk_list,
+                     data={"canvassers": sorted(m.pk for m in canvassers), "archived": archived})
     return walk_list
 
 
@@ -487,8 +464,8 @@ def app_data(membership: Membership, walk_list: WalkList, language: str) -> dict
             for person in people_here:
                 person["phones"] = phones.get(person["id"], [])
         if phones:  # every showing of phone numbers is audited, as a reveal is
-            _record("canvass.phones.shown", membership, walk_list,
-                    {"people": len(phones), "numbers": sum(map(len, phones.values()))})
+            audit.record("canvass.phones.shown", by=membership, obj=walk_list,
+                         data={"people": len(phones), "numbers": sum(map(len, phones.values()))})
     latest = last_outcomes(ids)
     outcome_labels = dict(DoorVisit.Outcome.choices)
     doors = []
@@ -710,10 +687,10 @@ def sync_visits(actor: Membership, payload: Any,
     if raw_visits:
         counts = Counter(r.status for r in results)
         with transaction.atomic():
-            _record("canvass.visits.synced", actor, data={
-                "saved": counts["saved"], "already_saved": counts["already_saved"],
-                "rejected": counts["rejected"], "retry": counts["retry"],
-                "clock_offset_seconds": round(offset.total_seconds())})
+            audit.record("canvass.visits.synced", by=actor, data={
+                        "saved": counts["saved"], "already_saved": counts["already_saved"],
+                        "rejected": counts["rejected"], "retry": counts["retry"],
+                        "clock_offset_seconds": round(offset.total_seconds())})
     return results
 
 
@@ -728,7 +705,7 @@ def _sync_one(actor: Membership, visit: VisitIn, received_at: datetime) -> SyncR
         if existing is not None:
             return SyncResult(key, "already_saved", visit=existing.pk)
         logger.exception("Saving door visit %s failed", key)
-    except (InvalidInput, people.InvalidInput, DomainError) as error:
+    except DomainError as error:
         return SyncResult(key, "rejected", error.message)
     except Exception:
         # A fault of ours, not of the visit: the others are still saved, and the phone
@@ -768,8 +745,7 @@ def _save_visit(actor: Membership, visit: VisitIn, received_at: datetime) -> Syn
             if visit.outcome == DoorVisit.Outcome.TALKED:
                 _act_on_answers(actor, walk_list.effort, person, door_visit.answers,
                                 visit.language)
-        audit.record("canvass.visit.recorded", organization=actor.organization,
-                     actor=actor.user, obj=door_visit,
+        audit.record("canvass.visit.recorded", by=actor, obj=door_visit,
                      data={"walk_list": walk_list.pk, "household": household.pk,
                            "outcome": visit.outcome,
                            "person": person.pk if person else None,
@@ -805,15 +781,12 @@ def _household_for(actor: Membership, walk_list: WalkList, visit: VisitIn) -> Ho
 def _person_for(actor: Membership, household: Household, visit: VisitIn) -> Person | None:
     if visit.new_person is not None:
         data = visit.new_person
-        address = household.address
-        return people.create_person(
-            _at_the_door(actor), given_name=data.get("given_name", ""),
+        return door.add_person_at_door(
+            actor, household, given_name=data.get("given_name", ""),
             family_name=data.get("family_name", ""),
             language=data.get("language", "") if data.get("language") in
             {c for c, _label in LANGUAGE_CHOICES} else "",
-            phone=data.get("phone", ""), street=address.street, unit=household.unit,
-            city=address.city, state=address.state, postal_code=address.postal_code,
-            base=address.base)
+            phone=data.get("phone", ""))
     if visit.person is None:
         return None
     residence = Residence.objects.filter(household=household, person_id=visit.person,
@@ -865,13 +838,12 @@ def _clean_answers(effort: Effort, answers: dict[str, Any]) -> dict[str, Any]:
 
 def _act_on_answers(actor: Membership, effort: Effort, person: Person,
                     answers: dict[str, Any], language: str) -> None:
-    acting = _at_the_door(actor)
     for question in effort.questions.exclude(action=""):
         answer = answers.get(str(question.pk))
         if answer is None or (question.trigger and str(answer) != question.trigger):
             continue
         if question.action == Question.Action.TAG:
-            people.tag_people(acting, [person], question.action_value)
+            door.tag_at_door(actor, person, question.action_value)
         elif question.action == Question.Action.GRIEVANCE:
             text = str(answer) if question.kind == Question.Kind.TEXT else question.text_en
             offered = question.offered_categories()
@@ -880,32 +852,28 @@ def _act_on_answers(actor: Membership, effort: Effort, person: Person,
             # rather than filed under a guess.
             category = picked or (offered[0] if len(offered) == 1 else
                                   Grievance.Category.OTHER)
-            people.record_grievance(acting, person, category=category, text=text)
+            door.grievance_at_door(actor, person, category=category, text=text)
         elif question.action == Question.Action.ASSESSMENT:
-            people.rate_engagement(acting, person, level=int(answer),
-                                   reason=_("At the door: %(effort)s") % {"effort": effort.name})
+            door.rating_at_door(actor, person, level=int(answer),
+                                reason=_("At the door: %(effort)s") % {"effort": effort.name})
         elif question.action == Question.Action.CONSENT:
             # The exact wording the canvasser's screen showed, in the language shown.
-            people.record_consent(acting, person, channel=Consent.Channel.SMS,
-                                  purpose=Consent.Purpose.RAPID_RESPONSE,
-                                  source=Consent.Source.DOOR,
-                                  wording=rapid_response_wording(language))
+            door.consent_at_door(actor, person, channel=Consent.Channel.SMS,
+                                 purpose=Consent.Purpose.RAPID_RESPONSE,
+                                 wording=rapid_response_wording(language))
         elif question.action == Question.Action.RSVP and question.event_id:
-            _rsvp(acting, question, person)
+            _rsvp(actor, question, person)
 
 
-def _rsvp(acting: Membership, question: Question, person: Person) -> None:
+def _rsvp(actor: Membership, question: Question, person: Person) -> None:
     """An RSVP through the events service. Already RSVP'd, a full or a cancelled event
     leaves the RSVP out but keeps the visit: what was said at the door still counts."""
-    from groundswell.events import services as events
-    from groundswell.events.models import Event
-
     event = Event.objects.filter(pk=question.event_id).first()
     if event is None:
         return
     try:
         with transaction.atomic():
-            events.record_rsvp(acting, event, person)
+            events.rsvp_at_door(actor, event, person)
     except DomainError:
         pass
 

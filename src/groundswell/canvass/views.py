@@ -5,16 +5,15 @@ endpoint. Thin: parse, call one service, render."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -23,22 +22,25 @@ from groundswell.canvass import services
 from groundswell.canvass.forms import (
     EffortEditForm,
     EffortForm,
+    FollowUpWalkListForm,
     QuestionForm,
     StartForm,
     WalkListEditForm,
     WalkListForm,
 )
 from groundswell.canvass.models import DoorVisit, Effort, Question, WalkList
+from groundswell.core.errors import DomainError, InvalidInput
+from groundswell.core.forms import show_error
 from groundswell.core.permissions import can
-from groundswell.core.views import confirm_first, membership_of, org_slug_of, org_view
-from groundswell.geo.views import household_features
+from groundswell.core.views import confirm_first, get_only, membership_of, org_slug_of, org_view
+from groundswell.events import followups
+from groundswell.events.models import Event
+from groundswell.events.views import back_to_follow_up, event_or_404, refuse_follow_up_action
+from groundswell.geo.maps import household_features
+from groundswell.people.models import Person
 
 # Above the form limit (1 MB by default): a week of visits with notes fits in one sync.
 MAX_SYNC_BYTES = 2 * 1024 * 1024
-
-
-def _field_error(form: Any, error: services.InvalidInput) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
 # --- efforts ------------------------------------------------------------------------------------
@@ -60,8 +62,8 @@ def effort_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             effort = services.create_effort(membership, **form.cleaned_data)
-        except services.InvalidInput as exc:
-            _field_error(form, exc)
+        except InvalidInput as exc:
+            show_error(form, exc)
         else:
             messages.success(request, _("Effort created. Now write its script."))
             return redirect("effort", org_slug=org_slug_of(request), pk=effort.pk)
@@ -81,8 +83,8 @@ def effort_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.update_effort(membership, effort, **form.cleaned_data)
-        except services.InvalidInput as exc:
-            _field_error(form, exc)
+        except InvalidInput as exc:
+            show_error(form, exc)
         else:
             messages.success(request, _("Effort saved."))
             return redirect("effort", org_slug=org_slug_of(request), pk=effort.pk)
@@ -100,17 +102,10 @@ def _effort_page(request: HttpRequest, effort: Effort, question_form: QuestionFo
     }, status=status)
 
 
-def _get_only(request: HttpRequest) -> HttpResponse | None:
-    """After the lookup, so a POST with another organization's id is a 404 too."""
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET", "HEAD"])
-    return None
-
-
 @org_view("canvass.view")
 def effort(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(Effort, pk=pk)
-    if (refused := _get_only(request)) is not None:
+    if (refused := get_only(request)) is not None:
         return refused
     return _effort_page(request, item, QuestionForm())
 
@@ -128,8 +123,8 @@ def question_add(request: HttpRequest, pk: int) -> HttpResponse:
                                   choices=form.parsed_choices(), action=data["action"],
                                   trigger=data["trigger"], action_value=form.action_argument(),
                                   event=data["event"])
-        except services.InvalidInput as exc:
-            _field_error(form, exc)
+        except InvalidInput as exc:
+            show_error(form, exc)
         else:
             messages.success(request, _("Question added to the script."))
             return redirect("effort", org_slug=org_slug_of(request), pk=item.pk)
@@ -172,8 +167,8 @@ def walklist_create(request: HttpRequest, pk: int) -> HttpResponse:
                 membership, effort=item, turf=data["turf"], name=data["name"],
                 canvassers=list(data["canvassers"]), skip_done=data["skip_done"],
                 start=data["start"])
-        except services.InvalidInput as exc:
-            _field_error(form, exc)
+        except InvalidInput as exc:
+            show_error(form, exc)
         else:
             messages.success(request, _("Walk list created with %(count)s doors.")
                              % {"count": walk_list.entries.count()})
@@ -199,8 +194,8 @@ def walklist(request: HttpRequest, pk: int) -> HttpResponse:
                 services.update_walk_list(membership, item, name=data["name"],
                                           canvassers=list(data["canvassers"]),
                                           archived=data["archived"])
-            except services.InvalidInput as exc:
-                _field_error(form, exc)
+            except InvalidInput as exc:
+                show_error(form, exc)
             else:
                 messages.success(request, _("Walk list saved."))
                 return redirect("walklist", org_slug=org_slug_of(request), pk=item.pk)
@@ -226,7 +221,7 @@ def walklist_revisit(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(WalkList, pk=pk)
     try:
         revisit = services.create_revisit_list(membership_of(request), item)
-    except services.InvalidInput as exc:
+    except InvalidInput as exc:
         messages.error(request, exc.message)
         return redirect("walklist", org_slug=org_slug_of(request), pk=item.pk)
     messages.success(request, _("Revisit list created with %(count)s doors.")
@@ -253,7 +248,7 @@ def walklist_start(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(back, org_slug=org_slug_of(request), pk=item.pk)
     try:
         services.set_walk_list_start(membership, item, form.cleaned_data["start"])
-    except services.InvalidInput as exc:
+    except InvalidInput as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("The doors are now in walking order from the start point.")
@@ -280,7 +275,7 @@ def canvass_app(request: HttpRequest, pk: int) -> HttpResponse:
     membership = membership_of(request)
     item = get_object_or_404(WalkList.objects.visible_to(membership).select_related("effort"),
                              pk=pk)
-    if (refused := _get_only(request)) is not None:
+    if (refused := get_only(request)) is not None:
         return refused
     language = "es" if (get_language() or "en").startswith("es") else "en"
     data = services.app_data(membership, item, language)
@@ -380,20 +375,45 @@ def canvass_manifest(request: HttpRequest) -> HttpResponse:
     }, content_type="application/manifest+json")
 
 
-urlpatterns: list[URLPattern] = [
-    path("", efforts, name="efforts"),
-    path("efforts/new/", effort_create, name="effort_create"),
-    path("efforts/<int:pk>/", effort, name="effort"),
-    path("efforts/<int:pk>/edit/", effort_edit, name="effort_edit"),
-    path("efforts/<int:pk>/questions/", question_add, name="question_add"),
-    path("efforts/<int:pk>/lists/new/", walklist_create, name="walklist_create"),
-    path("questions/<int:pk>/remove/", question_remove, name="question_remove"),
-    path("lists/<int:pk>/", walklist, name="walklist"),
-    path("lists/<int:pk>/revisit/", walklist_revisit, name="walklist_revisit"),
-    path("lists/<int:pk>/start/", walklist_start, name="walklist_start"),
-    path("lists/<int:pk>/app/", canvass_app, name="canvass_app"),
-    path("mine/", my_lists, name="my_lists"),
-    path("sync/", canvass_sync, name="canvass_sync"),
-    path("sw.js", canvass_sw, name="canvass_sw"),
-    path("manifest.webmanifest", canvass_manifest, name="canvass_manifest"),
-]
+# --- from an event's follow-up list (events.followups registers it) ---------------------------
+
+
+def follow_up_walk_list_form(event: Event, ids: list[int]) -> FollowUpWalkListForm:
+    return FollowUpWalkListForm(choices=ids, initial={
+        "walk_name": _("Follow-up: %(event)s") % {"event": event.title[:40]}})
+
+
+@org_view("events.follow_up")
+@require_POST
+def follow_up_walk_list(request: HttpRequest, pk: int) -> HttpResponse:
+    event = event_or_404(request, pk)
+    membership = membership_of(request)
+    if not can(membership, "canvass.manage"):
+        raise PermissionDenied
+    attendees = list(followups.attendees(event, membership).values_list("pk", flat=True))
+    form = FollowUpWalkListForm(request.POST, choices=attendees)
+    if not form.is_valid():
+        refuse_follow_up_action(request, form)
+        return back_to_follow_up(request, event)
+    people = list(Person.objects.filter(pk__in=form.cleaned_data["people"]))
+    try:
+        made = services.create_walk_list_for_people(membership, effort=form.cleaned_data["effort"],
+                                                    persons=people,
+                                                    name=form.cleaned_data["walk_name"])
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return back_to_follow_up(request, event)
+    text = ngettext("The walk list was made with %(count)s door.",
+                    "The walk list was made with %(count)s doors.", made.households) \
+        % {"count": made.households}
+    if made.no_home:
+        text += " " + ngettext("%(count)s person has no address and was left out.",
+                               "%(count)s people have no address and were left out.",
+                               made.no_home) % {"count": made.no_home}
+    if made.taken:
+        text += " " + ngettext(
+            "%(count)s door is already on an open list of this effort and was left out.",
+            "%(count)s doors are already on an open list of this effort and were left out.",
+            made.taken) % {"count": made.taken}
+    messages.success(request, text)
+    return redirect("walklist", org_slug=org_slug_of(request), pk=made.walk_list.pk)

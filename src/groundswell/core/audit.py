@@ -39,7 +39,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django_scopes import scopes_disabled
 
-from groundswell.core.models import AuditChainHead, AuditEvent, Organization
+from groundswell.core.models import AuditChainHead, AuditEvent, Membership, Organization
 
 SYSTEM_CHAIN = "system"
 GENESIS = "0" * 64
@@ -124,15 +124,26 @@ def _fields_of(event: AuditEvent) -> dict[str, Any]:
 def record(
     code: str,
     *,
-    organization: Organization | None,
+    by: Membership | None = None,
+    organization: Organization | None = None,
     actor: Any = None,
     obj: models.Model | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append an event. Call inside the service's transaction so it commits or rolls
-    back with the change it describes. ``data`` must hold ids, codes and counts only."""
+    back with the change it describes. ``data`` must hold ids, codes and counts only.
+
+    ``by`` is the acting membership: the event is in its organization and names its
+    user. Without it (a system action: a worker, a public form) ``organization`` says
+    whose log it is and ``actor`` may name a user acting outside any membership."""
     if not CODE_PATTERN.match(code):
         raise ValueError(f"Audit codes are dotted lowercase like 'core.member.invited': {code!r}")
+    if by is not None:
+        if organization is not None and organization.pk != by.organization_id:
+            raise ValueError("An audit event belongs to the acting member's organization.")
+        if actor is not None:
+            raise ValueError("Name the acting member or a user, not both.")
+        organization, actor = by.organization, by.user
     payload = json.loads(json.dumps(data or {}, default=str))
     _refuse_floats(payload)
     org_id = organization.pk if organization is not None else None

@@ -222,6 +222,25 @@ def check_blind_indexed_models(**kwargs: Any) -> list[Any]:
     return errors
 
 
+#: Values sealed with the keyring outside our encrypted fields (another library's
+#: columns), each with the function that moves them to the newest key: an area that
+#: seals such values registers it from its AppConfig.ready().
+Rotation = Callable[[str, int, bool], int]
+_SEALED_ELSEWHERE: dict[str, Rotation] = {}
+
+
+def register_sealed_elsewhere(name: str, rotate: Rotation) -> None:
+    """``rotate(primary_key_id, batch_size, dry_run)`` returns how many values it
+    re-encrypted (or would)."""
+    if name in _SEALED_ELSEWHERE:
+        raise ValueError(f"Sealed values registered twice: {name!r}")
+    _SEALED_ELSEWHERE[name] = rotate
+
+
+def sealed_elsewhere() -> list[tuple[str, Rotation]]:
+    return sorted(_SEALED_ELSEWHERE.items())
+
+
 def encrypted_fields() -> list[tuple[type[models.Model], EncryptedTextField]]:
     from django.apps import apps
 

@@ -5,7 +5,15 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from groundswell.core.errors import DomainError
 from groundswell.core.models import Base, Membership, Role
+
+
+def show_error(form: forms.Form, error: DomainError) -> None:
+    """Put a service's refusal on the form: on the field it names when the form has
+    that field, above the form otherwise."""
+    field = getattr(error, "field", None)
+    form.add_error(field if field in form.fields else None, error.message)
 
 
 class BasesField(forms.ModelMultipleChoiceField):

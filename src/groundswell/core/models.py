@@ -18,6 +18,13 @@ def normalize_email(value: str) -> str:
     return value.strip().lower()
 
 
+def scoped(queryset_class: type[models.QuerySet] | None = None) -> models.Manager:
+    """The manager every organization-owned model has: queries outside an organization's
+    scope raise instead of crossing organizations."""
+    manager = models.Manager.from_queryset(queryset_class) if queryset_class else models.Manager
+    return ScopedManager(manager, organization="organization")
+
+
 class Role(models.TextChoices):
     ADMIN = "admin", _("Admin")
     ORGANIZER = "organizer", _("Organizer")
@@ -53,6 +60,16 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class OrgOwned(models.Model):
+    """The tenancy base: every organizing row belongs to exactly one organization."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        abstract = True
 
 
 class BaseQuerySet(models.QuerySet["Base"]):

@@ -18,6 +18,9 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     # People: canvassers only ever see their walk list, never the people list.
     "people.view": frozenset({Role.ADMIN, Role.ORGANIZER, Role.DISPATCHER, Role.PROGRAM_STAFF}),
     "people.edit": frozenset({Role.ADMIN, Role.ORGANIZER}),
+    # What a canvasser records about the people at a door on their walk list
+    # (people/services/door.py), without the right to edit people at large.
+    "people.record_at_door": frozenset({Role.ADMIN, Role.ORGANIZER, Role.CANVASSER}),
     "people.reveal_phone": frozenset({Role.ADMIN, Role.ORGANIZER, Role.DISPATCHER}),
     "people.merge": frozenset({Role.ADMIN, Role.ORGANIZER}),
     "people.export": frozenset({Role.ADMIN, Role.ORGANIZER}),

@@ -23,19 +23,12 @@ from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
 
 from groundswell.core import audit
+from groundswell.core.errors import DomainError
 from groundswell.core.models import Base, Invitation, Membership, Organization, Role
 from groundswell.core.permissions import require
 from groundswell.core.tasks import send_invitation_email
 
 INVITATION_SALT = "groundswell.invitation"
-
-
-class DomainError(Exception):
-    """A request that cannot be carried out, with a message the person can act on."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 # --- organizations and bases ---------------------------------------------------------
@@ -77,7 +70,7 @@ def save_base(actor: Membership, *, base: Base | None = None, name: str,
         except IntegrityError:
             raise DomainError(_("There is already a base with that name.")) from None
         audit.record("core.base.created" if creating else "core.base.updated",
-                     organization=actor.organization, actor=actor.user, obj=base)
+                     by=actor, obj=base)
     return base
 
 
@@ -87,7 +80,7 @@ def set_base_archived(actor: Membership, base: Base, archived: bool) -> Base:
         base.archived_at = timezone.now() if archived else None
         base.save(update_fields=["archived_at"])
         audit.record("core.base.archived" if archived else "core.base.restored",
-                     organization=actor.organization, actor=actor.user, obj=base)
+                     by=actor, obj=base)
     return base
 
 
@@ -126,8 +119,7 @@ def change_role(actor: Membership, member: Membership, *, role: str,
         member.bases.set(bases)
         after_bases = sorted(b.pk for b in bases)
         if before_role != role or before_bases != after_bases:
-            audit.record("core.member.role_changed", organization=actor.organization,
-                         actor=actor.user, obj=member,
+            audit.record("core.member.role_changed", by=actor, obj=member,
                          data={"user": member.user_id, "from": before_role, "to": role,
                                "bases_from": before_bases, "bases_to": after_bases})
     return member
@@ -140,7 +132,7 @@ def remove_member(actor: Membership, member: Membership) -> None:
         if member.role == Role.ADMIN and _remaining_admins(actor.organization, member) == 0:
             raise DomainError(_("An organization needs at least one admin. "
                                 "Make someone else an admin first."))
-        audit.record("core.member.removed", organization=actor.organization, actor=actor.user,
+        audit.record("core.member.removed", by=actor,
                      obj=member, data={"user": member.user_id, "role": member.role})
         member.delete()
 
@@ -180,7 +172,7 @@ def invite_member(actor: Membership, *, email: str, role: str,
             expires_at=timezone.now() + settings.INVITATION_MAX_AGE,
         )
         invitation.bases.set(bases)
-        audit.record("core.member.invited", organization=org, actor=actor.user, obj=invitation,
+        audit.record("core.member.invited", by=actor, obj=invitation,
                      data={"role": role, "bases": sorted(b.pk for b in bases)})
         invitation_id = invitation.pk
         transaction.on_commit(lambda: send_invitation_email.enqueue(invitation_id))
@@ -194,8 +186,7 @@ def revoke_invitation(actor: Membership, invitation: Invitation) -> None:
             raise DomainError(_("This invitation is no longer pending."))
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
-        audit.record("core.member.invitation_revoked", organization=actor.organization,
-                     actor=actor.user, obj=invitation)
+        audit.record("core.member.invitation_revoked", by=actor, obj=invitation)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from groundswell.core import audit, services
+from groundswell.core.errors import DomainError
 from groundswell.core.forms import (
     AcceptInvitationForm,
     AuditFilterForm,
@@ -48,6 +55,15 @@ def org_view(capability: str = "organization.view") -> Callable[[View], View]:
         return login_required(wrapper)
 
     return decorator
+
+
+def get_only(request: HttpRequest) -> HttpResponse | None:
+    """For pages that look their object up before checking the method, so that a POST
+    with another organization's id is a 404 like a GET, not a 405 that would tell the
+    id exists: call it after the lookup and return what it returns."""
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    return None
 
 
 def membership_of(request: HttpRequest) -> Membership:
@@ -146,7 +162,7 @@ def member_invite(request: HttpRequest) -> HttpResponse:
             services.invite_member(membership, email=form.cleaned_data["email"],
                                    role=form.cleaned_data["role"],
                                    bases=form.cleaned_data["bases"])
-        except services.DomainError as exc:
+        except DomainError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("Invitation sent. The link works for %(days)s days.")
@@ -167,7 +183,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.change_role(membership, member, role=form.cleaned_data["role"],
                                  bases=form.cleaned_data["bases"])
-        except services.DomainError as exc:
+        except DomainError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("Role saved for %(name)s.") % {"name": member.user})
@@ -185,7 +201,7 @@ def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             services.remove_member(membership, member)
-        except services.DomainError as exc:
+        except DomainError as exc:
             error = exc.message
         else:
             messages.success(request, _("%(name)s was removed from the organization.")
@@ -211,7 +227,7 @@ def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         return asked
     try:
         services.revoke_invitation(request.membership, invitation)  # type: ignore[attr-defined]
-    except services.DomainError as exc:
+    except DomainError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Invitation withdrawn."))
@@ -222,7 +238,7 @@ def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     try:
         pending = services.read_invitation(token)
-    except services.DomainError as exc:
+    except DomainError as exc:
         return render(request, "core/invitation_invalid.html", {"error": exc.message}, status=400)
     user = request.user
     needs_account = not user.is_authenticated and pending.existing_user is None
@@ -238,7 +254,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                     name=form.cleaned_data["name"] if form else "",
                     password=form.cleaned_data["password"] if form else "",
                 )
-            except services.DomainError as exc:
+            except DomainError as exc:
                 error = exc.message
             else:
                 if not user.is_authenticated:
@@ -283,7 +299,7 @@ def base_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         if form.is_valid():
             try:
                 services.save_base(membership, base=base, **form.cleaned_data)
-            except services.DomainError as exc:
+            except DomainError as exc:
                 form.add_error("name", exc.message)
             else:
                 messages.success(request, _("Saved."))
@@ -340,7 +356,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     response = HttpResponseRedirect(next_url)
     try:
         services.set_language(request.user, language)
-    except services.DomainError as exc:
+    except DomainError as exc:
         messages.error(request, exc.message)
         return response
     response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language,

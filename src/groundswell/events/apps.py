@@ -20,6 +20,8 @@ class EventsConfig(AppConfig):
             "events.manage": staff,
             # Running the door: sign-ins, the kiosk, shift sign-ups.
             "events.sign_in": frozenset({Role.ADMIN, Role.ORGANIZER, Role.PROGRAM_STAFF}),
+            # An RSVP a resident gives a canvasser at their door (canvass asks for it).
+            "events.rsvp_at_door": frozenset({Role.ADMIN, Role.ORGANIZER, Role.CANVASSER}),
             "events.follow_up": staff,
             "events.reports": staff,
         })

@@ -11,13 +11,16 @@ Three lists over the event's attendees:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from groundswell.core.models import Membership
+from groundswell.core.permissions import can
 from groundswell.events.models import Attendance, Event, FollowUp
 from groundswell.people.models import Grievance, Interaction, Person
 
@@ -72,3 +75,29 @@ def assigned_to(membership: Membership) -> QuerySet[FollowUp]:
     """A member's open follow-ups, across events."""
     return (FollowUp.objects.filter(assigned_to=membership, done_at__isnull=True)
             .select_related("event", "person").order_by("created_at"))
+
+
+@dataclass(frozen=True)
+class FollowUpAction:
+    """One more thing an organizer can do with the ticked people of a follow-up list,
+    offered by a higher area (canvass: a walk list of their doors). ``template`` is
+    included in the page's action bar with ``form``, made by ``make_form(event,
+    ticked_ids)``; it posts to the area's own view."""
+
+    template: str
+    capability: str
+    make_form: Callable[[Event, list[int]], Any]
+
+
+_ACTIONS: list[FollowUpAction] = []
+
+
+def register_follow_up_action(action: FollowUpAction) -> None:
+    if action in _ACTIONS:
+        raise ValueError(f"Follow-up action registered twice: {action.template}")
+    _ACTIONS.append(action)
+
+
+def actions_for(membership: Membership, event: Event, ids: list[int]) -> list[dict[str, Any]]:
+    return [{"template": a.template, "form": a.make_form(event, ids)} for a in _ACTIONS
+            if can(membership, a.capability)]

@@ -271,21 +271,6 @@ class CallListForm(forms.Form):
         self.fields["people"].choices = [(pk, str(pk)) for pk in choices]
 
 
-class FollowUpWalkListForm(forms.Form):
-    """The ticked people's doors as a walk list of a door-knocking effort."""
-
-    people = forms.TypedMultipleChoiceField(coerce=int, choices=[])
-    effort = forms.ModelChoiceField(label=_("Door-knocking effort"), queryset=None)
-    walk_name = forms.CharField(label=_("Name of the walk list"), max_length=120)
-
-    def __init__(self, *args: Any, choices: list[int], **kwargs: Any) -> None:
-        from groundswell.canvass.models import Effort
-
-        super().__init__(*args, **kwargs)
-        self.fields["people"].choices = [(pk, str(pk)) for pk in choices]
-        self.fields["effort"].queryset = Effort.objects.filter(
-            archived_at__isnull=True).order_by("name")
-
 
 class PeriodForm(forms.Form):
     start = forms.DateField(label=_("From"), required=False, widget=DATE)

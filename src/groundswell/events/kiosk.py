@@ -32,7 +32,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from groundswell.accounts.middleware import allow_idle
-from groundswell.core.services import DomainError
+from groundswell.core import ratelimit
+from groundswell.core.errors import DomainError
+from groundswell.core.forms import show_error
 from groundswell.core.views import org_view
 from groundswell.events import display, services
 from groundswell.events.display import initials, short_name, street_block
@@ -155,8 +157,8 @@ def kiosk_search(request: HttpRequest, pk: int) -> HttpResponse:
     kind = display.kiosk_query(query)
     refusal = str(KIOSK_REFUSALS[kind]()) if query and kind in KIOSK_REFUSALS else ""
     status = 200
-    if query and not refusal and services.rate_limited(
-            f"kiosk-search:{running.pk}", limit=KIOSK_SEARCHES, window=KIOSK_SEARCH_WINDOW):
+    if query and not refusal and ratelimit.exceeded(
+            "kiosk-search", str(running.pk), limit=KIOSK_SEARCHES, window=KIOSK_SEARCH_WINDOW):
         refusal = _("This tablet has searched many times in a short while. Wait a few "
                     "minutes, or ask someone from the team for help.")
         status = 429
@@ -235,8 +237,7 @@ def kiosk_add(request: HttpRequest, pk: int) -> HttpResponse:
             attendance, created = services.kiosk_quick_add(
                 request.membership, running, resident, consents=consents)  # type: ignore
         except DomainError as exc:
-            field = getattr(exc, "field", None)
-            form.add_error(field if field in form.fields else None, exc.message)
+            show_error(form, exc)
         else:
             person = attendance.person
             name = short_name(person.given_name, person.family_name, person.preferred_name)

@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from groundswell.core.bilingual import bilingual, in_language
-from groundswell.core.models import Base, Membership
-from groundswell.people.models import OrgOwned, Person, scoped
+from groundswell.core.models import Base, Membership, OrgOwned, scoped
+from groundswell.people.models import Person
 
 
 class Event(OrgOwned):

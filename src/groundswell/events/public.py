@@ -22,9 +22,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_scopes import scope, scopes_disabled
 
+from groundswell.core import ratelimit
+from groundswell.core.errors import DomainError
+from groundswell.core.forms import show_error
 from groundswell.core.middleware import client_ip
 from groundswell.core.models import Organization
-from groundswell.core.services import DomainError
 from groundswell.events import ics, services
 from groundswell.events.forms import RSVPForm, VolunteerForm
 from groundswell.events.models import Event
@@ -60,20 +62,8 @@ def event_rsvp(request: HttpRequest, public_id: str) -> HttpResponse:
     closed = not event.rsvp_open or event.cancelled_at is not None or event.is_past
     with scope(organization=org):
         if request.method == "POST" and not closed:
-            status = 400
-            ip = client_ip(request) or "unknown"
-            if request.POST.get("website"):
-                form.is_valid()
-                form.add_error(None, _("We could not take this RSVP. Please try again, or "
-                                       "call us."))
-            elif services.rate_limited(f"rsvp-ip:{ip}", limit=RSVP_LIMIT_PER_IP,
-                                       window=RSVP_WINDOW) or services.rate_limited(
-                    f"rsvp-event:{event.pk}", limit=RSVP_LIMIT_PER_EVENT, window=RSVP_WINDOW):
-                status = 429
-                form.is_valid()
-                form.add_error(None, _("Too many RSVPs from here right now. Please wait a few "
-                                       "minutes and try again."))
-            elif form.is_valid():
+            status = _refused(request, form, f"rsvp-event:{event.pk}") or 400
+            if status == 400 and form.is_valid():
                 data = form.cleaned_data
                 resident = services.Resident(
                     given_name=data["given_name"], family_name=data["family_name"],
@@ -83,8 +73,7 @@ def event_rsvp(request: HttpRequest, public_id: str) -> HttpResponse:
                     rsvp = services.public_rsvp(event, resident, guests=data["guests"],
                                                 consents=consents)
                 except DomainError as exc:
-                    field = getattr(exc, "field", None)
-                    form.add_error(field if field in form.fields else None, exc.message)
+                    show_error(form, exc)
                 else:
                     return render(request, "events/rsvp_thanks.html", {
                         "event": event, "rsvp": rsvp, "title": event.title_in(language),
@@ -110,8 +99,8 @@ def _refused(request: HttpRequest, form: RSVPForm, key: str) -> int | None:
         form.is_valid()
         form.add_error(None, _("We could not take this RSVP. Please try again, or call us."))
         return 400
-    if services.rate_limited(f"rsvp-ip:{ip}", limit=RSVP_LIMIT_PER_IP, window=RSVP_WINDOW) \
-            or services.rate_limited(key, limit=RSVP_LIMIT_PER_EVENT, window=RSVP_WINDOW):
+    if ratelimit.exceeded("rsvp-ip", ip, limit=RSVP_LIMIT_PER_IP, window=RSVP_WINDOW) \
+            or ratelimit.exceeded("rsvp-page", key, limit=RSVP_LIMIT_PER_EVENT, window=RSVP_WINDOW):
         form.is_valid()
         form.add_error(None, _("Too many RSVPs from here right now. Please wait a few "
                                "minutes and try again."))
@@ -144,8 +133,7 @@ def event_volunteer(request: HttpRequest, public_id: str) -> HttpResponse:
                 try:
                     signup = services.volunteer_for_shift(shift, resident, consents=consents)
                 except DomainError as exc:
-                    field = getattr(exc, "field", None)
-                    form.add_error(field if field in form.fields else None, exc.message)
+                    show_error(form, exc)
                 else:
                     return render(request, "events/volunteer_thanks.html", {
                         "event": event, "signup": signup, "shift": shift,

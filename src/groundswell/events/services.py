@@ -17,7 +17,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
-from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
@@ -25,10 +24,10 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from groundswell.core import audit
+from groundswell.core import audit, ratelimit
+from groundswell.core.errors import DomainError, InvalidInput
 from groundswell.core.models import Base, Membership, Organization
 from groundswell.core.permissions import can, require
-from groundswell.core.services import DomainError
 from groundswell.events import recording
 from groundswell.events.models import (
     RSVP,
@@ -52,7 +51,6 @@ from groundswell.people.models import (
 )
 from groundswell.people.normalize import clean_name
 from groundswell.people.search import search_people
-from groundswell.people.services import InvalidInput
 from groundswell.people.services.merge import person_record, reasons_of
 from groundswell.people.services.records import _parse_email, _parse_phone
 
@@ -62,12 +60,6 @@ MAX_GUESTS = 20
 PIN_LENGTHS = range(4, 9)
 PIN_ATTEMPTS = 5  # wrong PINs before the kiosk refuses tries for PIN_LOCKOUT
 PIN_LOCKOUT = timedelta(minutes=5)
-
-
-def _record(code: str, actor: Membership | None, org: Organization, obj: Any = None,
-            data: dict[str, Any] | None = None) -> None:
-    audit.record(code, organization=org, actor=actor.user if actor else None, obj=obj,
-                 data=data)
 
 
 # --- events -----------------------------------------------------------------------------------
@@ -160,7 +152,7 @@ def create_event(actor: Membership, **fields: Any) -> Event:
         if fields.get("materials"):
             event.materials = fields["materials"]
         event.save()
-        _record("events.event.created", actor, org, event, {"kind": event.kind})
+        audit.record("events.event.created", by=actor, obj=event, data={"kind": event.kind})
     return event
 
 
@@ -181,8 +173,7 @@ def update_event(actor: Membership, event: Event, **fields: Any) -> Event:
             changed.append("materials")
         event.save()
         if changed:
-            _record("events.event.updated", actor, event.organization, event,
-                    {"fields": changed})
+            audit.record("events.event.updated", by=actor, obj=event, data={"fields": changed})
     return event
 
 
@@ -195,7 +186,7 @@ def cancel_event(actor: Membership, event: Event) -> Event:
         event.cancelled_at = timezone.now()
         event.rsvp_open = False
         event.save(update_fields=["cancelled_at", "rsvp_open"])
-        _record("events.event.cancelled", actor, event.organization, event)
+        audit.record("events.event.cancelled", by=actor, obj=event)
     return event
 
 
@@ -221,16 +212,16 @@ def add_shift(actor: Membership, event: Event, *, role: str, starts_at: datetime
         shift = Shift.objects.create(organization=event.organization, event=event, role=role,
                                      starts_at=starts_at, ends_at=ends_at, slots=slots,
                                      notes=notes.strip())
-        _record("events.shift.created", actor, event.organization, shift,
-                {"event": event.pk, "role": role})
+        audit.record("events.shift.created", by=actor, obj=shift,
+                     data={"event": event.pk, "role": role})
     return shift
 
 
 def delete_shift(actor: Membership, shift: Shift) -> None:
     require(actor, "events.manage")
     with transaction.atomic():
-        _record("events.shift.deleted", actor, shift.organization, shift,
-                {"event": shift.event_id, "signups": shift.signups.count()})
+        audit.record("events.shift.deleted", by=actor, obj=shift,
+                     data={"event": shift.event_id, "signups": shift.signups.count()})
         shift.delete()
 
 
@@ -251,8 +242,8 @@ def sign_up_for_shift(actor: Membership, shift: Shift, person: Person) -> ShiftS
                                                     signed_up_by=actor.user)
         except IntegrityError:
             raise InvalidInput("person", _("They are already on this shift.")) from None
-        _record("events.shift.signed_up", actor, shift.organization, signup,
-                {"shift": shift.pk, "person": person.pk})
+        audit.record("events.shift.signed_up", by=actor, obj=signup,
+                     data={"shift": shift.pk, "person": person.pk})
     return signup
 
 
@@ -262,9 +253,9 @@ def cancel_shift_signup(actor: Membership, signup: ShiftSignup) -> ShiftSignup |
     require(actor, "events.sign_in")
     with transaction.atomic():
         shift = Shift.objects.select_for_update().get(pk=signup.shift_id)
-        _record("events.shift.signup_cancelled", actor, signup.organization, signup,
-                {"shift": signup.shift_id, "person": signup.person_id,
-                 "waitlisted": signup.waitlisted})
+        audit.record("events.shift.signup_cancelled", by=actor, obj=signup,
+                     data={"shift": signup.shift_id, "person": signup.person_id,
+                           "waitlisted": signup.waitlisted})
         signup.delete()
         return _fill_from_waitlist(actor, shift)
 
@@ -281,8 +272,8 @@ def _fill_from_waitlist(actor: Membership | None, shift: Shift) -> ShiftSignup |
     if first is not None:
         first.waitlisted = False
         first.save(update_fields=["waitlisted"])
-        _record("events.shift.waitlist_moved_up", actor, shift.organization, first,
-                {"shift": shift.pk, "person": first.person_id})
+        audit.record("events.shift.waitlist_moved_up", by=actor, organization=shift.organization,
+                     obj=first, data={"shift": shift.pk, "person": first.person_id})
     return first
 
 
@@ -338,9 +329,9 @@ def volunteer_for_shift(shift: Shift, resident: Resident, *,
             people.record_consent(None, person, channel=consent.channel,
                                   purpose=consent.purpose, source="web",
                                   wording=consent.wording, organization=org)
-        _record("events.shift.volunteered", None, org, signup,
-                {"shift": shift.pk, "person": person.pk, "new_person": created,
-                 "waitlisted": signup.waitlisted})
+        audit.record("events.shift.volunteered", organization=org, obj=signup,
+                     data={"shift": shift.pk, "person": person.pk, "new_person": created,
+                           "waitlisted": signup.waitlisted})
     return signup
 
 
@@ -396,8 +387,8 @@ def send_shift_reminders(actor: Membership | None, event: Event, *,
             signup.reminded_at = timezone.now()
             signup.save(update_fields=["reminded_at"])
             queued += 1
-        _record("events.shift.reminded", actor, org, event,
-                {"queued": queued, "unreachable": unreachable})
+        audit.record("events.shift.reminded", by=actor, organization=org, obj=event,
+                     data={"queued": queued, "unreachable": unreachable})
     return Reminders(queued, unreachable)
 
 
@@ -584,21 +575,6 @@ def spots_left(event: Event) -> int | None:
     return None if event.capacity is None else max(0, event.capacity - spots_taken(event))
 
 
-def rate_limited(key: str, *, limit: int, window: timedelta) -> bool:
-    """Count one attempt under ``key`` in the shared cache (the database cache that
-    also holds login lockouts) and say whether the limit is passed."""
-    cache_key = f"events:rate:{key}"
-    seconds = int(window.total_seconds())
-    if cache.add(cache_key, 1, seconds):
-        return False
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:  # expired between add and incr
-        cache.add(cache_key, 1, seconds)
-        return False
-    return count > limit
-
-
 def public_rsvp(event: Event, resident: Resident, *, guests: int = 0,
                 consents: Sequence[ConsentGiven] = (), source_ip: str = "") -> RSVP:
     """A resident's RSVP from the public page: matched to their existing record or
@@ -630,15 +606,26 @@ def public_rsvp(event: Event, resident: Resident, *, guests: int = 0,
             people.record_consent(None, person, channel=consent.channel,
                                   purpose=consent.purpose, source="web",
                                   wording=consent.wording, organization=org)
-        _record("events.rsvp.created", None, org, rsvp,
-                {"event": event.pk, "person": person.pk, "guests": guests,
-                 "new_person": created})
+        audit.record("events.rsvp.created", organization=org, obj=rsvp,
+                     data={"event": event.pk, "person": person.pk, "guests": guests,
+                           "new_person": created})
     return rsvp
 
 
 def record_rsvp(actor: Membership, event: Event, person: Person, *, guests: int = 0) -> RSVP:
-    """Staff record an RSVP taken by phone or at the door (same limits as the page)."""
+    """Staff record an RSVP taken by phone or in person (same limits as the page)."""
     require(actor, "events.sign_in")
+    return _staff_rsvp(actor, event, person, guests=guests)
+
+
+def rsvp_at_door(actor: Membership, event: Event, person: Person) -> RSVP:
+    """A resident says yes to an event when a canvasser asks at their door: the
+    canvasser's own capability, not the right to run sign-ins."""
+    require(actor, "events.rsvp_at_door")
+    return _staff_rsvp(actor, event, person, guests=0)
+
+
+def _staff_rsvp(actor: Membership, event: Event, person: Person, *, guests: int) -> RSVP:
     if not isinstance(guests, int) or not 0 <= guests <= MAX_GUESTS:
         raise InvalidInput("guests", _("Bring at most %(max)s people with you.")
                            % {"max": MAX_GUESTS})
@@ -656,8 +643,8 @@ def record_rsvp(actor: Membership, event: Event, person: Person, *, guests: int 
         rsvp, _new = RSVP.objects.update_or_create(
             organization=event.organization, event=event, person=person,
             defaults={"guests": guests, "source": RSVP.Source.STAFF, "cancelled_at": None})
-        _record("events.rsvp.created", actor, event.organization, rsvp,
-                {"event": event.pk, "person": person.pk, "guests": guests, "staff": True})
+        audit.record("events.rsvp.created", by=actor, obj=rsvp,
+                     data={"event": event.pk, "person": person.pk, "guests": guests, "staff": True})
     return rsvp
 
 
@@ -668,8 +655,8 @@ def cancel_rsvp(actor: Membership, rsvp: RSVP) -> RSVP:
             raise DomainError(_("This RSVP is already cancelled."))
         rsvp.cancelled_at = timezone.now()
         rsvp.save(update_fields=["cancelled_at"])
-        _record("events.rsvp.cancelled", actor, rsvp.organization, rsvp,
-                {"event": rsvp.event_id, "person": rsvp.person_id})
+        audit.record("events.rsvp.cancelled", by=actor, obj=rsvp,
+                     data={"event": rsvp.event_id, "person": rsvp.person_id})
     return rsvp
 
 
@@ -718,9 +705,9 @@ def record_attendance(actor: Membership, event: Event, person: Person, *,
         attendance, created = _attend(event.organization, event, person, source=source,
                                       new_person=new_person, recorded_by=actor.user, at=at)
         if created:
-            _record("events.attendance.recorded", actor, event.organization, attendance,
-                    {"event": event.pk, "person": person.pk, "source": source,
-                     "new_person": attendance.new_person})
+            audit.record("events.attendance.recorded", by=actor, obj=attendance,
+                         data={"event": event.pk, "person": person.pk, "source": source,
+                               "new_person": attendance.new_person})
     return attendance
 
 
@@ -770,7 +757,7 @@ def start_kiosk(actor: Membership, event: Event, pin: str) -> Kiosk:
     with transaction.atomic():
         kiosk = Kiosk.objects.create(organization=event.organization, event=event,
                                      started_by=actor, pin_hash=make_password(pin))
-        _record("events.kiosk.started", actor, event.organization, kiosk, {"event": event.pk})
+        audit.record("events.kiosk.started", by=actor, obj=kiosk, data={"event": event.pk})
     return kiosk
 
 
@@ -778,23 +765,22 @@ def end_kiosk(actor: Membership, kiosk: Kiosk, pin: str) -> Kiosk:
     """Unlock with the staff PIN. Wrong PINs are counted; after PIN_ATTEMPTS the
     kiosk refuses every try for PIN_LOCKOUT."""
     require(actor, "events.sign_in")
-    lock_key = f"kiosk-pin:{kiosk.pk}"
-    if (cache.get(f"events:rate:{lock_key}") or 0) >= PIN_ATTEMPTS:
+    if ratelimit.attempts("kiosk-pin", str(kiosk.pk)) >= PIN_ATTEMPTS:
         raise InvalidInput("pin", _("Too many wrong PINs. Wait five minutes and try again."))
     if kiosk.ended_at is not None:
         raise DomainError(_("This kiosk has already ended."))
     if not check_password((pin or "").strip(), kiosk.pin_hash):
-        rate_limited(lock_key, limit=PIN_ATTEMPTS, window=PIN_LOCKOUT)
+        ratelimit.exceeded("kiosk-pin", str(kiosk.pk), limit=PIN_ATTEMPTS, window=PIN_LOCKOUT)
         with transaction.atomic():
-            _record("events.kiosk.pin_failed", actor, kiosk.organization, kiosk)
+            audit.record("events.kiosk.pin_failed", by=actor, obj=kiosk)
         raise InvalidInput("pin", _("That is not the PIN."))
     with transaction.atomic():
         kiosk.ended_at = timezone.now()
         kiosk.save(update_fields=["ended_at"])
-        _record("events.kiosk.ended", actor, kiosk.organization, kiosk,
-                {"event": kiosk.event_id, "signed_in": Attendance.objects.filter(
-                    event_id=kiosk.event_id, source=Attendance.Source.KIOSK).count()})
-    cache.delete(f"events:rate:{lock_key}")
+        audit.record("events.kiosk.ended", by=actor, obj=kiosk,
+                     data={"event": kiosk.event_id, "signed_in": Attendance.objects.filter(
+                              event_id=kiosk.event_id, source=Attendance.Source.KIOSK).count()})
+    ratelimit.forget("kiosk-pin", str(kiosk.pk))
     return kiosk
 
 
@@ -812,9 +798,9 @@ def kiosk_sign_in(actor: Membership, kiosk: Kiosk, person: Person) -> tuple[Atte
                                       source=Attendance.Source.KIOSK, new_person=False,
                                       recorded_by=actor.user, at=None)
         if created:
-            _record("events.attendance.recorded", actor, kiosk.organization, attendance,
-                    {"event": kiosk.event_id, "person": person.pk, "source": "kiosk",
-                     "kiosk": kiosk.pk, "new_person": attendance.new_person})
+            audit.record("events.attendance.recorded", by=actor, obj=attendance,
+                         data={"event": kiosk.event_id, "person": person.pk, "source": "kiosk",
+                               "kiosk": kiosk.pk, "new_person": attendance.new_person})
     return attendance, created
 
 
@@ -845,9 +831,9 @@ def kiosk_quick_add(actor: Membership, kiosk: Kiosk, resident: Resident, *,
         attendance, signed = _attend(org, kiosk.event, person, source=Attendance.Source.KIOSK,
                                      new_person=created, recorded_by=actor.user, at=None)
         if signed:
-            _record("events.attendance.recorded", actor, org, attendance,
-                    {"event": kiosk.event_id, "person": person.pk, "source": "kiosk",
-                     "kiosk": kiosk.pk, "new_person": attendance.new_person})
+            audit.record("events.attendance.recorded", by=actor, obj=attendance,
+                         data={"event": kiosk.event_id, "person": person.pk, "source": "kiosk",
+                               "kiosk": kiosk.pk, "new_person": attendance.new_person})
     return attendance, created
 
 
@@ -878,8 +864,8 @@ def assign_follow_ups(actor: Membership, event: Event,
                 organization=event.organization, event=event, person=person,
                 defaults={"reason": reason, "assigned_to": assignee,
                           "assigned_by": actor.user, "done_at": None})
-        _record("events.follow_up.assigned", actor, event.organization, event,
-                {"count": len(items), "assignee": assignee.pk if assignee else None})
+        audit.record("events.follow_up.assigned", by=actor, obj=event,
+                     data={"count": len(items), "assignee": assignee.pk if assignee else None})
     return len(items)
 
 
@@ -893,8 +879,8 @@ def complete_follow_up(actor: Membership, follow_up: FollowUp) -> FollowUp:
             raise DomainError(_("This follow-up is already done."))
         follow_up.done_at = timezone.now()
         follow_up.save(update_fields=["done_at"])
-        _record("events.follow_up.done", actor, follow_up.organization, follow_up,
-                {"event": follow_up.event_id, "person": follow_up.person_id})
+        audit.record("events.follow_up.done", by=actor, obj=follow_up,
+                     data={"event": follow_up.event_id, "person": follow_up.person_id})
     return follow_up
 
 
@@ -916,6 +902,6 @@ def save_call_list(actor: Membership, event: Event, persons: Sequence[Person], *
         people.tag_people(actor, persons, name)
         tag = Tag.objects.get(organization=event.organization, name=clean_name(name)[:60])
         saved = people.save_list(actor, name=name, filters={"tag": str(tag.pk)})
-        _record("events.follow_up.listed", actor, event.organization, saved,
-                {"event": event.pk, "count": len(persons)})
+        audit.record("events.follow_up.listed", by=actor, obj=saved,
+                     data={"event": event.pk, "count": len(persons)})
     return saved

@@ -32,8 +32,6 @@ urlpatterns = [
     path("<int:pk>/follow-up/assign/", views.follow_up_assign, name="follow_up_assign"),
     path("<int:pk>/follow-up/call-list/", views.follow_up_call_list,
          name="follow_up_call_list"),
-    path("<int:pk>/follow-up/walk-list/", views.follow_up_walk_list,
-         name="follow_up_walk_list"),
     path("follow-ups/", views.my_follow_ups, name="my_follow_ups"),
     path("follow-ups/<int:pk>/done/", views.follow_up_done, name="follow_up_done"),
     path("<int:pk>/report/", views.event_report, name="event_report"),

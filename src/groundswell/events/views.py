@@ -9,7 +9,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core import signing
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count
 from django.http import (
@@ -17,7 +16,6 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
-    HttpResponseNotAllowed,
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,10 +25,12 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from groundswell.core import audit
+from groundswell.core.errors import DomainError
+from groundswell.core.forms import show_error
 from groundswell.core.permissions import can
-from groundswell.core.services import DomainError
 from groundswell.core.views import (
     confirm_first,
+    get_only,
     membership_of,
     org_slug_of,
     org_view,
@@ -42,7 +42,6 @@ from groundswell.events.forms import (
     CallListForm,
     EventForm,
     FollowUpFilterForm,
-    FollowUpWalkListForm,
     PeriodForm,
     PersonPickForm,
     ShiftForm,
@@ -57,27 +56,13 @@ MATERIAL_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/j
 FEED_SALT = "groundswell.events.feed"
 
 
-def _form_error(form: Any, exc: DomainError) -> None:
-    field = getattr(exc, "field", None)
-    form.add_error(field if field in form.fields else None, exc.message)
-
-
 def feed_token(organization_slug: str) -> str:
     """The secret part of an organization's calendar feed URL (signed, so it cannot be
     guessed from the slug)."""
     return signing.dumps(organization_slug, salt=FEED_SALT, compress=True)
 
 
-def _get_only(request: HttpRequest) -> HttpResponse | None:
-    """For pages that look their object up before checking the method, so that a POST
-    with another organization's id is a 404 like a GET, not a 405 that would tell the
-    id exists."""
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET", "HEAD"])
-    return None
-
-
-def _event(request: HttpRequest, pk: int) -> Event:
+def event_or_404(request: HttpRequest, pk: int) -> Event:
     return get_object_or_404(Event.objects.select_related("base"), pk=pk)
 
 
@@ -113,8 +98,8 @@ def _event_features(event: Event) -> str:
 
 @org_view("events.view")
 def event_page(request: HttpRequest, pk: int) -> HttpResponse:
-    event = _event(request, pk)
-    if (refused := _get_only(request)) is not None:
+    event = event_or_404(request, pk)
+    if (refused := get_only(request)) is not None:
         return refused
     membership = membership_of(request)
     shifts = list(event.shifts.prefetch_related("signups__person"))
@@ -142,8 +127,8 @@ def _public_url(request: HttpRequest, event: Event) -> str:
 @org_view("events.view")
 def event_flyer(request: HttpRequest, pk: int) -> HttpResponse:
     """A page to print and post: the event in both languages and its RSVP page's QR code."""
-    event = _event(request, pk)
-    if (refused := _get_only(request)) is not None:
+    event = event_or_404(request, pk)
+    if (refused := get_only(request)) is not None:
         return refused
     public_url = _public_url(request, event)
     return render(request, "events/flyer.html", {
@@ -158,8 +143,8 @@ def event_flyer(request: HttpRequest, pk: int) -> HttpResponse:
 @org_view("events.view")
 def event_qr(request: HttpRequest, pk: int) -> HttpResponse:
     """The QR code alone, as an SVG file to put on a flyer of one's own."""
-    event = _event(request, pk)
-    if (refused := _get_only(request)) is not None:
+    event = event_or_404(request, pk)
+    if (refused := get_only(request)) is not None:
         return refused
     svg = qr_svg(_public_url(request, event))
     response = HttpResponse('<?xml version="1.0" encoding="utf-8"?>\n'
@@ -185,7 +170,7 @@ def event_create(request: HttpRequest) -> HttpResponse:
         try:
             event = services.create_event(membership, **form.service_fields())
         except DomainError as exc:
-            _form_error(form, exc)
+            show_error(form, exc)
         else:
             messages.success(request, _("The event was created."))
             _say_if_not_placed(request, event)
@@ -198,7 +183,7 @@ def event_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
     membership = membership_of(request)
-    event = _event(request, pk)
+    event = event_or_404(request, pk)
     if request.method == "GET":
         form = EventForm(instance=event, membership=membership)
     else:
@@ -207,7 +192,7 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 event = services.update_event(membership, event, **form.service_fields())
             except DomainError as exc:
-                _form_error(form, exc)
+                show_error(form, exc)
             else:
                 messages.success(request, _("The event was saved."))
                 _say_if_not_placed(request, event)
@@ -219,7 +204,7 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @org_view("events.manage")
 @require_POST
 def event_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    event = _event(request, pk)
+    event = event_or_404(request, pk)
     asked = confirm_first(
         request, title=_("Cancel “%(event)s”?") % {"event": event.title},
         changes=[_("The RSVP page closes and calendars show the event as cancelled."),
@@ -261,8 +246,8 @@ def materials_response(event: Event) -> HttpResponse:
 
 @org_view("events.view")
 def event_materials(request: HttpRequest, pk: int) -> HttpResponse:
-    event = _event(request, pk)
-    if (refused := _get_only(request)) is not None:
+    event = event_or_404(request, pk)
+    if (refused := get_only(request)) is not None:
         return refused
     return materials_response(event)
 
@@ -273,7 +258,7 @@ def event_materials(request: HttpRequest, pk: int) -> HttpResponse:
 @org_view("events.manage")
 @require_POST
 def shift_create(request: HttpRequest, pk: int) -> HttpResponse:
-    event = _event(request, pk)
+    event = event_or_404(request, pk)
     form = ShiftForm(request.POST)
     if form.is_valid():
         try:
@@ -311,7 +296,7 @@ def shift_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @org_view("events.manage")
 @require_POST
 def shift_reminders(request: HttpRequest, pk: int) -> HttpResponse:
-    event = _event(request, pk)
+    event = event_or_404(request, pk)
     result = services.send_shift_reminders(membership_of(request), event)
     messages.success(request, _("Reminders queued: %(queued)s. Without consent to event "
                                 "texts or a phone: %(unreachable)s.")
@@ -393,7 +378,7 @@ def shift_signup_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def event_people(request: HttpRequest, pk: int) -> HttpResponse:
     """Staff record an RSVP taken by phone, or sign someone in without the kiosk."""
-    event = _event(request, pk)
+    event = event_or_404(request, pk)
     query, redirect_after_search = remembered_search(request, f"event-people:{event.pk}")
     if redirect_after_search:
         return redirect_after_search
@@ -423,7 +408,7 @@ def _picked_person(request: HttpRequest) -> Person | None:
 def _record_for_picked(request: HttpRequest, pk: int, record: Any, done: str) -> HttpResponse:
     """Record something about the person picked from the search results (``record``:
     a service taking the member, the event and the person), then back to the search."""
-    event = _event(request, pk)
+    event = event_or_404(request, pk)
     person = _picked_person(request)
     if person is None:
         messages.error(request, _("Choose someone from the search results."))
@@ -466,8 +451,8 @@ def _follow_up_people(request: HttpRequest, event: Event, form: FollowUpFilterFo
 
 @org_view("events.follow_up")
 def event_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
-    event = _event(request, pk)
-    if (refused := _get_only(request)) is not None:
+    event = event_or_404(request, pk)
+    if (refused := get_only(request)) is not None:
         return refused
     form = FollowUpFilterForm(request.GET or None)
     which, days, people = _follow_up_people(request, event, form)
@@ -478,16 +463,16 @@ def event_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
         "assign_form": AssignForm(choices=ids, initial={"reason": which}),
         "list_form": CallListForm(choices=ids, initial={
             "name": _("Follow-up: %(event)s") % {"event": event.title[:40]}}),
-        "walk_form": FollowUpWalkListForm(choices=ids, initial={
-            "walk_name": _("Follow-up: %(event)s") % {"event": event.title[:40]}}),
+        "more_actions": followups.actions_for(membership_of(request), event, ids),
         "invalid": form.is_bound and not form.is_valid(),
     })
 
 
-def _refuse_follow_up_action(request: HttpRequest, form: Any) -> None:
-    """Say in the page what this one action is missing. Each action's form checks only its
-    own fields (the page's form is ``novalidate``: a browser bubble on another action's
-    field was the only feedback before)."""
+def refuse_follow_up_action(request: HttpRequest, form: Any) -> None:
+    """Say in the page what this one action is missing: for every action of the
+    follow-up page, this area's and those other areas add (followups.FollowUpAction).
+    Each action's form checks only its own fields (the page's form is ``novalidate``: a
+    browser bubble on another action's field was the only feedback before)."""
     missing = []
     for name, errors in form.errors.items():
         if name == "people":
@@ -499,7 +484,7 @@ def _refuse_follow_up_action(request: HttpRequest, form: Any) -> None:
     messages.error(request, " ".join(str(m) for m in missing))
 
 
-def _back_to_follow_up(request: HttpRequest, event: Event) -> HttpResponse:
+def back_to_follow_up(request: HttpRequest, event: Event) -> HttpResponse:
     query = request.POST.get("back", "")
     url = reverse("event_follow_up", args=[org_slug_of(request), event.pk])
     # Only the list's own codes go back into the URL.
@@ -514,13 +499,13 @@ def _back_to_follow_up(request: HttpRequest, event: Event) -> HttpResponse:
 @org_view("events.follow_up")
 @require_POST
 def follow_up_assign(request: HttpRequest, pk: int) -> HttpResponse:
-    event = _event(request, pk)
+    event = event_or_404(request, pk)
     attendees = list(followups.attendees(event, membership_of(request))
                      .values_list("pk", flat=True))
     form = AssignForm(request.POST, choices=attendees)
     if not form.is_valid():
-        _refuse_follow_up_action(request, form)
-        return _back_to_follow_up(request, event)
+        refuse_follow_up_action(request, form)
+        return back_to_follow_up(request, event)
     people = list(Person.objects.filter(pk__in=form.cleaned_data["people"]))
     try:
         count = services.assign_follow_ups(
@@ -530,67 +515,30 @@ def follow_up_assign(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("%(count)s follow-ups assigned.") % {"count": count})
-    return _back_to_follow_up(request, event)
+    return back_to_follow_up(request, event)
 
 
 @org_view("events.follow_up")
 @require_POST
 def follow_up_call_list(request: HttpRequest, pk: int) -> HttpResponse:
-    event = _event(request, pk)
+    event = event_or_404(request, pk)
     attendees = list(followups.attendees(event, membership_of(request))
                      .values_list("pk", flat=True))
     form = CallListForm(request.POST, choices=attendees)
     if not form.is_valid():
-        _refuse_follow_up_action(request, form)
-        return _back_to_follow_up(request, event)
+        refuse_follow_up_action(request, form)
+        return back_to_follow_up(request, event)
     people = list(Person.objects.filter(pk__in=form.cleaned_data["people"]))
     try:
         saved = services.save_call_list(membership_of(request), event, people,
                                         name=form.cleaned_data["name"])
     except DomainError as exc:
         messages.error(request, exc.message)
-        return _back_to_follow_up(request, event)
+        return back_to_follow_up(request, event)
     messages.success(request, _("The call list was saved with %(count)s people.")
                      % {"count": len(people)})
     return redirect("saved_list", org_slug=org_slug_of(request), pk=saved.pk)
 
-
-@org_view("events.follow_up")
-@require_POST
-def follow_up_walk_list(request: HttpRequest, pk: int) -> HttpResponse:
-    from groundswell.canvass.services import create_walk_list_for_people
-
-    event = _event(request, pk)
-    membership = membership_of(request)
-    if not can(membership, "canvass.manage"):
-        raise PermissionDenied
-    attendees = list(followups.attendees(event, membership).values_list("pk", flat=True))
-    form = FollowUpWalkListForm(request.POST, choices=attendees)
-    if not form.is_valid():
-        _refuse_follow_up_action(request, form)
-        return _back_to_follow_up(request, event)
-    people = list(Person.objects.filter(pk__in=form.cleaned_data["people"]))
-    try:
-        made = create_walk_list_for_people(membership, effort=form.cleaned_data["effort"],
-                                           persons=people,
-                                           name=form.cleaned_data["walk_name"])
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return _back_to_follow_up(request, event)
-    text = ngettext("The walk list was made with %(count)s door.",
-                    "The walk list was made with %(count)s doors.", made.households) \
-        % {"count": made.households}
-    if made.no_home:
-        text += " " + ngettext("%(count)s person has no address and was left out.",
-                               "%(count)s people have no address and were left out.",
-                               made.no_home) % {"count": made.no_home}
-    if made.taken:
-        text += " " + ngettext(
-            "%(count)s door is already on an open list of this effort and was left out.",
-            "%(count)s doors are already on an open list of this effort and were left out.",
-            made.taken) % {"count": made.taken}
-    messages.success(request, text)
-    return redirect("walklist", org_slug=org_slug_of(request), pk=made.walk_list.pk)
 
 
 @org_view("events.view")
@@ -663,8 +611,8 @@ def events_report(request: HttpRequest) -> HttpResponse:
 
 @org_view("events.reports")
 def event_report(request: HttpRequest, pk: int) -> HttpResponse:
-    event = _event(request, pk)
-    if (refused := _get_only(request)) is not None:
+    event = event_or_404(request, pk)
+    if (refused := get_only(request)) is not None:
         return refused
     figures = reports.figures(event)
     rates = conversion_rates(figures)

@@ -15,6 +15,10 @@ class GeoConfig(AppConfig):
         from groundswell.core.permissions import register_capabilities
 
         organizers = frozenset({Role.ADMIN, Role.ORGANIZER})
+        from groundswell.geo.filters import living_in_turf, turf_field
+        from groundswell.people.filters import PersonFilter, register_person_filter
+
+        register_person_filter(PersonFilter("turf", turf_field, living_in_turf))
         register_capabilities({
             "geo.view": organizers,  # the households map and the turfs
             "geo.manage": organizers,  # address files, geocoding, drawing and cutting turfs

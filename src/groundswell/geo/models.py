@@ -7,8 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from groundswell.core.models import Base
-from groundswell.people.models import OrgOwned, scoped
+from groundswell.core.models import Base, OrgOwned, scoped
 
 
 class AddressPoint(OrgOwned):

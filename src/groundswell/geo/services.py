@@ -21,9 +21,9 @@ from shapely import MultiPoint, unary_union, voronoi_polygons
 from shapely.geometry import Polygon, box
 
 from groundswell.core import audit
+from groundswell.core.errors import DomainError, InvalidInput
 from groundswell.core.models import Base, Membership, Role
 from groundswell.core.permissions import require
-from groundswell.core.services import DomainError
 from groundswell.geo import geometry as geo
 from groundswell.geo import routing, turfcut
 from groundswell.geo.models import AddressPoint, Turf
@@ -45,12 +45,6 @@ class AddressFileError(DomainError):
     def __init__(self, message: str, rows: list[str] | None = None) -> None:
         super().__init__(message)
         self.rows = rows or []
-
-
-class InvalidTurf(DomainError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def fuzzy_key(street: str) -> str:
@@ -219,7 +213,7 @@ def load_address_points(actor: Membership, data: bytes, filename: str) -> int:
         AddressPoint.objects.bulk_create(new, batch_size=1000)
         AddressPoint.objects.bulk_update(changed, ["latitude", "longitude", "source"],
                                          batch_size=1000)
-        audit.record("geo.addresses.loaded", organization=org, actor=actor.user,
+        audit.record("geo.addresses.loaded", by=actor,
                      data={"created": len(new), "updated": len(changed)})
     return len(new) + len(changed)
 
@@ -261,9 +255,9 @@ def geocode_households(actor: Membership, *, replace: bool = False) -> GeocodeRe
                 result.fuzzy += 1
         Address.objects.bulk_update(changed, ["latitude", "longitude", "geocode_source"],
                                     batch_size=500)
-        audit.record("geo.households.geocoded", organization=actor.organization,
-                     actor=actor.user, data={"exact": result.exact, "fuzzy": result.fuzzy,
-                                             "missing": result.missing})
+        audit.record("geo.households.geocoded", by=actor,
+                     data={"exact": result.exact, "fuzzy": result.fuzzy,
+                           "missing": result.missing})
     return result
 
 
@@ -306,7 +300,7 @@ def _match(address: Address, by_street: dict[str, list[AddressPoint]],
 
 
 def parse_area(raw: str | dict[str, Any]) -> Any:
-    """The polygon of a turf, or an InvalidTurf naming what is wrong with it."""
+    """The polygon of a turf, or an InvalidInput naming what is wrong with it."""
     try:
         return geo.parse_polygon(raw)
     except geo.InvalidShape as error:
@@ -317,7 +311,7 @@ def parse_area(raw: str | dict[str, Any]) -> Any:
             "out_of_range": _("That area is not on the map."),
             "too_many_points": _("That area has too many corners (5,000 at most)."),
         }
-        raise InvalidTurf("geometry", messages.get(
+        raise InvalidInput("geometry", messages.get(
             error.reason, _("Draw the turf on the map."))) from None
 
 
@@ -340,16 +334,16 @@ def households_in(shape: Any, base: Base | None = None) -> QuerySet[Household]:
 def _clean_name(name: str) -> str:
     name = " ".join(name.split())
     if not name:
-        raise InvalidTurf("name", _("A turf needs a name."))
+        raise InvalidInput("name", _("A turf needs a name."))
     if len(name) > 100:
-        raise InvalidTurf("name", _("That name is too long (100 characters at most)."))
+        raise InvalidInput("name", _("That name is too long (100 characters at most)."))
     return name
 
 
 def _check_assignees(actor: Membership, assignees: list[Membership]) -> None:
     for member in assignees:
         if member.organization_id != actor.organization_id:
-            raise InvalidTurf("assigned_to", _("Choose members of this organization."))
+            raise InvalidInput("assigned_to", _("Choose members of this organization."))
 
 
 def create_turf(actor: Membership, *, name: str, geometry: str | dict[str, Any],
@@ -358,7 +352,7 @@ def create_turf(actor: Membership, *, name: str, geometry: str | dict[str, Any],
     name = _clean_name(name)
     shape = parse_area(geometry)
     if base is not None and base.organization_id != actor.organization_id:
-        raise InvalidTurf("base", _("That base is not part of this organization."))
+        raise InvalidInput("base", _("That base is not part of this organization."))
     _check_assignees(actor, assigned_to or [])
     with transaction.atomic():
         turf = Turf.objects.create(
@@ -366,7 +360,7 @@ def create_turf(actor: Membership, *, name: str, geometry: str | dict[str, Any],
             geometry=geo.to_geojson(shape), door_count=households_in(shape).count(),
             created_by=actor.user)
         turf.assigned_to.set(assigned_to or [])
-        audit.record("geo.turf.created", organization=actor.organization, actor=actor.user,
+        audit.record("geo.turf.created", by=actor,
                      obj=turf, data={"doors": turf.door_count})
     return turf
 
@@ -377,7 +371,7 @@ def update_turf(actor: Membership, turf: Turf, *, name: str, geometry: str | dic
     name = _clean_name(name)
     shape = parse_area(geometry)
     if base is not None and base.organization_id != actor.organization_id:
-        raise InvalidTurf("base", _("That base is not part of this organization."))
+        raise InvalidInput("base", _("That base is not part of this organization."))
     _check_assignees(actor, assigned_to or [])
     with transaction.atomic():
         turf.name, turf.base = name, base
@@ -385,7 +379,7 @@ def update_turf(actor: Membership, turf: Turf, *, name: str, geometry: str | dic
         turf.door_count = households_in(shape).count()
         turf.save(update_fields=["name", "base", "geometry", "door_count"])
         turf.assigned_to.set(assigned_to or [])
-        audit.record("geo.turf.updated", organization=actor.organization, actor=actor.user,
+        audit.record("geo.turf.updated", by=actor,
                      obj=turf, data={"doors": turf.door_count,
                                      "assigned": sorted(m.pk for m in assigned_to or [])})
     return turf
@@ -397,8 +391,7 @@ def archive_turf(actor: Membership, turf: Turf) -> Turf:
         if turf.archived_at is None:
             turf.archived_at = timezone.now()
             turf.save(update_fields=["archived_at"])
-            audit.record("geo.turf.archived", organization=actor.organization,
-                         actor=actor.user, obj=turf)
+            audit.record("geo.turf.archived", by=actor, obj=turf)
     return turf
 
 
@@ -413,13 +406,13 @@ def cut_turfs(actor: Membership, *, parts: int, name: str, base: Base | None = N
     every door is in exactly one."""
     require(actor, "geo.manage")
     if not isinstance(parts, int) or not 1 <= parts <= MAX_TURFS:
-        raise InvalidTurf("parts", _("Choose between 1 and 200 turfs."))
+        raise InvalidInput("parts", _("Choose between 1 and 200 turfs."))
     name = _clean_name(name)
     if base is not None and base.organization_id != actor.organization_id:
-        raise InvalidTurf("base", _("That base is not part of this organization."))
+        raise InvalidInput("base", _("That base is not part of this organization."))
     area = parse_area(geometry) if geometry else None
     if area is None and base is None:
-        raise InvalidTurf("geometry", _("Choose a base or draw the area to cut."))
+        raise InvalidInput("geometry", _("Choose a base or draw the area to cut."))
     if area is not None:
         households = list(households_in(area, base).select_related("address"))
     else:
@@ -432,7 +425,7 @@ def cut_turfs(actor: Membership, *, parts: int, name: str, base: Base | None = N
         buildings[household.address_id] = household.address
         doors_per_building[household.address_id] += 1
     if len(buildings) < parts:
-        raise InvalidTurf("parts", _("There are only %(count)s placed buildings there: "
+        raise InvalidInput("parts", _("There are only %(count)s placed buildings there: "
                                      "choose fewer turfs.") % {"count": len(buildings)})
     addresses = list(buildings.values())
     latlons = [(float(a.latitude), float(a.longitude)) for a in addresses]  # type: ignore
@@ -457,7 +450,7 @@ def cut_turfs(actor: Membership, *, parts: int, name: str, base: Base | None = N
                 geometry=geo.to_geojson(shape), door_count=households_in(shape, base).count(),
                 created_by=actor.user)
             turfs.append(turf)
-        audit.record("geo.turfs.cut", organization=actor.organization, actor=actor.user,
+        audit.record("geo.turfs.cut", by=actor,
                      data={"turfs": [t.pk for t in turfs], "base": base.pk if base else None,
                            "doors": len(doors), "cross_gaps": bool(cross_gaps)})
     return turfs

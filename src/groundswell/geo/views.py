@@ -14,79 +14,15 @@ from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from groundswell.core.errors import DomainError, InvalidInput
+from groundswell.core.forms import show_error
 from groundswell.core.models import Membership
 from groundswell.core.permissions import can
-from groundswell.core.services import DomainError
 from groundswell.core.views import membership_of, org_slug_of, org_view
-from groundswell.geo import services
+from groundswell.geo import maps, services
 from groundswell.geo.forms import AddressFileForm, CutForm, TurfForm
 from groundswell.geo.models import AddressPoint, Turf
-from groundswell.people.models import Household, Person, Residence
-
-# Colours for the map (stage by position on the ladder; outcome by code).
-STAGE_COLORS = ["#9aa0ac", "#6a8fd0", "#2f7fb5", "#1e6b3a", "#b36b00", "#b3261e", "#6b2fb3"]
-OUTCOME_COLORS = {
-    "talked": "#1e6b3a", "not_home": "#b36b00", "come_back": "#d9a400", "refused": "#b3261e",
-    "moved": "#6b2fb3", "vacant": "#5b6170", "inaccessible": "#2c2c2c",
-}
-NO_DATA_COLOR = "#c9ccd3"
-
-
-def _stage_colors(household_ids: list[int]) -> dict[int, tuple[int, str]]:
-    """The highest stage of anyone living in each household: (position, name)."""
-    best: dict[int, tuple[int, str]] = {}
-    residences = Residence.objects.filter(household_id__in=household_ids, ended_on__isnull=True,
-                                          person__in=Person.objects.active()) \
-        .select_related("person__stage", "person__computed_stage")
-    for residence in residences:
-        stage = residence.person.current_stage
-        if stage is None:
-            continue
-        if residence.household_id not in best or best[residence.household_id][0] < stage.position:
-            best[residence.household_id] = (stage.position, stage.name)
-    return best
-
-
-def household_features(households: list[Household], color_by: str, slug: str,
-                       link: bool = True) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-    """A GeoJSON FeatureCollection of placed households and the legend for it."""
-    from django.urls import reverse
-
-    from groundswell.canvass.models import DoorVisit
-    from groundswell.canvass.services import last_outcomes
-
-    ids = [h.pk for h in households]
-    legend: dict[str, str] = {}
-    if color_by == "outcome":
-        latest = last_outcomes(ids)
-        labels = dict(DoorVisit.Outcome.choices)
-
-        def color(h: Household) -> tuple[str, str]:
-            visit = latest.get(h.pk)
-            if visit is None:
-                return NO_DATA_COLOR, _("Not visited")
-            return OUTCOME_COLORS.get(visit.outcome, NO_DATA_COLOR), str(labels[visit.outcome])
-    else:
-        stages = _stage_colors(ids)
-
-        def color(h: Household) -> tuple[str, str]:
-            stage = stages.get(h.pk)
-            if stage is None:
-                return NO_DATA_COLOR, _("Nobody known")
-            return STAGE_COLORS[min(stage[0], len(STAGE_COLORS) - 1)], stage[1]
-    features = []
-    for h in households:
-        if h.address.latitude is None:
-            continue
-        fill, label = color(h)
-        legend[label] = fill
-        props = {"label": f"{h} · {label}", "color": fill, "kind": "household"}
-        if link:
-            props["href"] = reverse("household", args=[slug, h.pk])
-        features.append({"type": "Feature", "properties": props, "geometry": {
-            "type": "Point", "coordinates": [float(h.address.longitude),  # type: ignore
-                                             float(h.address.latitude)]}})
-    return {"type": "FeatureCollection", "features": features}, sorted(legend.items())
+from groundswell.people.models import Household
 
 
 def turf_features(turfs: list[Turf], slug: str) -> list[dict[str, Any]]:
@@ -100,18 +36,19 @@ def turf_features(turfs: list[Turf], slug: str) -> list[dict[str, Any]]:
 @org_view("geo.view")
 def geo_map(request: HttpRequest) -> HttpResponse:
     membership = membership_of(request)
-    color_by = "outcome" if request.GET.get("color") == "outcome" else "stage"
+    color_by = maps.coloring(request.GET.get("color", "")).key
     households = list(Household.objects.filter(address__latitude__isnull=False)
                       .filter(address__base__in=_bases(membership))
                       .select_related("address")) if membership.bases.exists() else \
         list(Household.objects.filter(address__latitude__isnull=False).select_related("address"))
-    collection, legend = household_features(households, color_by, org_slug_of(request),
+    collection, legend = maps.household_features(households, color_by, org_slug_of(request),
                                             link=can(membership, "people.view"))
     turfs = list(Turf.objects.visible_to(membership).active())
     collection["features"] = turf_features(turfs, org_slug_of(request)) + collection["features"]
     unplaced = Household.objects.filter(address__latitude__isnull=True).count()
     return render(request, "geo/map.html", {
         "features": collection, "legend": legend, "color_by": color_by,
+        "colorings": maps.colorings(),
         "placed": len(households), "unplaced": unplaced})
 
 
@@ -190,13 +127,14 @@ def _turf_form_page(request: HttpRequest, turf: Turf | None) -> HttpResponse:
                                      assigned_to=list(data["assigned_to"]))
                 messages.success(request, _("Turf saved: %(doors)s doors.")
                                  % {"doors": turf.door_count})
-        except services.InvalidTurf as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        except InvalidInput as exc:
+            show_error(form, exc)
         else:
             return redirect("turf", org_slug=org_slug_of(request), pk=turf.pk)
     households = list(Household.objects.filter(address__latitude__isnull=False)
                       .select_related("address")[:5000])
-    collection, _legend = household_features(households, "stage", org_slug_of(request), link=False)
+    collection, _legend = maps.household_features(households, "stage", org_slug_of(request),
+                                                  link=False)
     walk_lists = turf.walk_lists.select_related("effort") if turf is not None else []
     return render(request, "geo/turf.html", {
         "turf": turf, "form": form, "features": collection, "walk_lists": walk_lists,
@@ -237,8 +175,8 @@ def turf_cut(request: HttpRequest) -> HttpResponse:
             made = services.cut_turfs(membership, parts=data["parts"], name=data["name"],
                                       base=data["base"], geometry=data["geometry"] or None,
                                       cross_gaps=data["cross_gaps"])
-        except services.InvalidTurf as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        except InvalidInput as exc:
+            show_error(form, exc)
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
@@ -249,7 +187,8 @@ def turf_cut(request: HttpRequest) -> HttpResponse:
             return redirect("turfs", org_slug=org_slug_of(request))
     households = list(Household.objects.filter(address__latitude__isnull=False)
                       .select_related("address")[:5000])
-    collection, _legend = household_features(households, "stage", org_slug_of(request), link=False)
+    collection, _legend = maps.household_features(households, "stage", org_slug_of(request),
+                                                  link=False)
     return render(request, "geo/cut.html", {"form": form, "features": collection},
                   status=400 if request.method == "POST" else 200)
 

@@ -19,9 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from groundswell.core import audit
+from groundswell.core.errors import DomainError, InvalidInput
 from groundswell.core.models import Membership
 from groundswell.core.permissions import require
-from groundswell.core.services import DomainError
 from groundswell.imports import storage
 from groundswell.imports.models import ExportJob
 from groundswell.people.forms import PeopleFilterForm
@@ -33,7 +33,6 @@ from groundswell.people.services.exports import (
     write_people_export,
 )
 from groundswell.people.services.lists import clean_filters
-from groundswell.people.services.records import InvalidInput
 
 
 def request_export(actor: Membership, *, fmt: str, columns: Sequence[str],
@@ -61,8 +60,7 @@ def request_export(actor: Membership, *, fmt: str, columns: Sequence[str],
         job = ExportJob.objects.create(
             organization=actor.organization, requested_by=actor, saved_list=saved_list,
             filters=clean, query=query.strip(), format=fmt, columns=chosen)
-        audit.record("imports.export.requested", organization=actor.organization,
-                     actor=actor.user, obj=job,
+        audit.record("imports.export.requested", by=actor, obj=job,
                      data={"format": fmt, "columns": chosen, "filters": sorted(clean),
                            "saved_list": saved_list.pk if saved_list else None,
                            "search": bool(query.strip())})
@@ -104,12 +102,10 @@ def run_export(job: ExportJob) -> ExportJob:
             status=ExportJob.Status.READY, stored_path=relative, file_name=name, count=count,
             query="", finished_at=timezone.now())
         job.refresh_from_db()
-        audit.record("people.list.exported", organization=job.organization,
-                     actor=actor.user, obj=job,
+        audit.record("people.list.exported", by=actor, obj=job,
                      data={"count": count, "format": job.format, "columns": job.columns,
                            "job": job.pk})
-        audit.record("imports.export.written", organization=job.organization,
-                     actor=actor.user, obj=job, data={"count": count})
+        audit.record("imports.export.written", by=actor, obj=job, data={"count": count})
         transaction.on_commit(storage.schedule_expiry)
     return job
 
@@ -134,8 +130,7 @@ def take_export(actor: Membership, job: ExportJob) -> tuple[bytes, str, str]:
             raise DomainError(_("This export is missing. Ask for it again.")) from None
         job.status, job.downloaded_at = ExportJob.Status.DOWNLOADED, timezone.now()
         job.save(update_fields=["status", "downloaded_at"])
-        audit.record("imports.export.downloaded", organization=job.organization,
-                     actor=actor.user, obj=job, data={"count": job.count})
+        audit.record("imports.export.downloaded", by=actor, obj=job, data={"count": job.count})
     if path is not None:
         path.unlink(missing_ok=True)
     return content, FORMATS[job.format][1], job.file_name

@@ -13,8 +13,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from groundswell.core.models import Base, Membership
-from groundswell.people.models import DuplicateCandidate, OrgOwned, Person, scoped
+from groundswell.core.models import Base, Membership, OrgOwned, scoped
+from groundswell.people.models import DuplicateCandidate, Person
 
 
 class ImportTemplate(OrgOwned):

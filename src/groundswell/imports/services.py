@@ -30,9 +30,9 @@ from django.utils.translation import gettext_lazy
 
 from groundswell.core import audit
 from groundswell.core.bulk import checkpoints_aside, no_cycle_collection
+from groundswell.core.errors import DomainError, InvalidInput
 from groundswell.core.models import Base, Membership
 from groundswell.core.permissions import require
-from groundswell.core.services import DomainError
 from groundswell.core.spreadsheets import SafeWriter
 from groundswell.imports import bulk, reading, storage
 from groundswell.imports.models import ImportBatch, ImportRow, ImportTemplate
@@ -56,7 +56,7 @@ from groundswell.people.models import (
 )
 from groundswell.people.normalize import NormalizationError, fold
 from groundswell.people.services.merge import _loaded, reasons_of, undo_merge
-from groundswell.people.services.records import InvalidInput, phone_region
+from groundswell.people.services.records import phone_region
 
 #: A match at least this strong, with a phone, an email or an address agreeing, is the
 #: same person: the row updates them. Between matching.THRESHOLD and this, the row is
@@ -219,7 +219,7 @@ def upload(actor: Membership, *, file_name: str, data: bytes,
             created_by=actor)
         storage.write_upload(relative, data)
         transaction.on_commit(storage.schedule_expiry)
-        audit.record("imports.batch.uploaded", organization=org, actor=actor.user, obj=batch,
+        audit.record("imports.batch.uploaded", by=actor, obj=batch,
                      data={"rows": batch.row_count, "kind": table.kind,
                            "encoding": table.encoding})
     return batch
@@ -301,8 +301,8 @@ def set_mapping(actor: Membership, batch: ImportBatch, mapping: Mapping[int, str
                 organization=batch.organization, name=template_name,
                 defaults={"mapping": {fold(batch.headers[i]): t for i, t in clean.items()},
                           "created_by": actor.user})
-            audit.record("imports.template.saved", organization=batch.organization,
-                         actor=actor.user, obj=template, data={"columns": len(clean)})
+            audit.record("imports.template.saved", by=actor, obj=template,
+                         data={"columns": len(clean)})
     return batch
 
 
@@ -429,8 +429,7 @@ def start_commit(actor: Membership, batch: ImportBatch) -> ImportBatch:
         batch.status = ImportBatch.Status.COMMITTING
         batch.progress = 0
         batch.save(update_fields=["status", "progress"])
-        audit.record("imports.batch.started", organization=batch.organization,
-                     actor=actor.user, obj=batch, data={"rows": batch.row_count})
+        audit.record("imports.batch.started", by=actor, obj=batch, data={"rows": batch.row_count})
         batch_id, membership_id = batch.pk, actor.pk
         transaction.on_commit(lambda: commit_import_task.enqueue(batch_id, membership_id))
     return batch
@@ -537,8 +536,7 @@ def commit_batch(actor: Membership, batch: ImportBatch) -> ImportBatch:
             with transaction.atomic():
                 counts = _write(actor, batch, planned, made, stage_id, places, matcher)
                 ImportBatch.objects.filter(pk=batch.pk).update(progress=progress)
-                audit.record("imports.chunk.committed", organization=batch.organization,
-                             actor=actor.user, obj=batch,
+                audit.record("imports.chunk.committed", by=actor, obj=batch,
                              data={"first_row": planned[0].row.number,
                                    "last_row": planned[-1].row.number, **counts})
     counts = dict.fromkeys(ImportRow.Outcome.values, 0)
@@ -549,8 +547,7 @@ def commit_batch(actor: Membership, batch: ImportBatch) -> ImportBatch:
         batch.counts, batch.status = counts, ImportBatch.Status.DONE
         batch.progress, batch.committed_at = batch.row_count, timezone.now()
         batch.save(update_fields=["counts", "status", "progress", "committed_at"])
-        audit.record("imports.batch.committed", organization=batch.organization,
-                     actor=actor.user, obj=batch, data=counts)
+        audit.record("imports.batch.committed", by=actor, obj=batch, data=counts)
     _discard_file(batch)
     return batch
 
@@ -651,8 +648,7 @@ def undo_import(actor: Membership, batch: ImportBatch) -> ImportBatch:
                 Tag.objects.filter(pk=pk, people__isnull=True).delete()
         batch.status, batch.undone_at = ImportBatch.Status.UNDONE, timezone.now()
         batch.save(update_fields=["status", "undone_at"])
-        audit.record("imports.batch.undone", organization=batch.organization,
-                     actor=actor.user, obj=batch,
+        audit.record("imports.batch.undone", by=actor, obj=batch,
                      data={"created": len(created),
                            "updated": sum(1 for r in rows if r.undo.get("person")),
                            "households_kept": len(kept)})

@@ -9,25 +9,25 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from groundswell.core.errors import DomainError, InvalidInput
+from groundswell.core.forms import show_error
 from groundswell.core.models import Base, Membership
-from groundswell.core.services import DomainError
-from groundswell.core.views import confirm_first, membership_of, org_slug_of, org_view
+from groundswell.core.views import confirm_first, get_only, membership_of, org_slug_of, org_view
 from groundswell.imports import exports as export_jobs
 from groundswell.imports import reading
 from groundswell.imports import services as imports
 from groundswell.imports.models import ExportJob, ImportBatch, ImportRow
 from groundswell.imports.rows import TARGETS
+from groundswell.people.filters import list_filter_keys
 from groundswell.people.models import Consent, SavedList
 from groundswell.people.services.exports import DEFAULT_COLUMNS, column_choices, format_choices
-from groundswell.people.services.lists import LIST_FILTER_KEYS
-from groundswell.people.services.records import InvalidInput
 
 PREVIEW_ROWS = 200
 
@@ -136,7 +136,7 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
                     purpose=form.cleaned_data["purpose"], wording=form.cleaned_data["wording"],
                     template_name=form.cleaned_data["template_name"])
             except InvalidInput as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                show_error(form, exc)
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
@@ -210,8 +210,8 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])  # the batch is looked up first: POST is 404 or 405
 def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(pk)
-    if request.method == "POST":
-        return HttpResponseNotAllowed(["GET"])
+    if (refused := get_only(request)) is not None:
+        return refused
     report = imports.report_rows(batch) if batch.status not in (
         ImportBatch.Status.COMMITTING, ImportBatch.Status.UPLOADED) else []
     show = request.GET.get("show", "")
@@ -228,8 +228,8 @@ def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
 def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress bar, polled by htmx every second while the worker imports."""
     batch = _batch(pk)
-    if request.method == "POST":
-        return HttpResponseNotAllowed(["GET"])
+    if (refused := get_only(request)) is not None:
+        return refused
     response = render(request, "imports/_progress.html", {"batch": batch})
     if batch.status != ImportBatch.Status.COMMITTING and request.htmx:  # type: ignore[attr-defined]
         response["HX-Redirect"] = reverse("import_batch", args=[org_slug_of(request), batch.pk])
@@ -240,8 +240,8 @@ def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])  # the batch is looked up first: POST is 404 or 405
 def import_report(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(pk)
-    if request.method == "POST":
-        return HttpResponseNotAllowed(["GET"])
+    if (refused := get_only(request)) is not None:
+        return refused
     content = imports.report_csv(membership_of(request), batch)
     response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-report.csv"'
@@ -318,7 +318,7 @@ def export_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             saved = form.cleaned_data["saved_list"]
-            filters = {k: v for k, v in request.GET.items() if k in LIST_FILTER_KEYS} \
+            filters = {k: v for k, v in request.GET.items() if k in list_filter_keys()} \
                 if saved is None else None
             query = str(request.session.get("search:people", ""))[:100] if saved is None \
                 else ""
@@ -328,7 +328,7 @@ def export_list(request: HttpRequest) -> HttpResponse:
                     columns=form.cleaned_data["columns"], filters=filters, query=query,
                     saved_list=saved)
             except InvalidInput as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                show_error(form, exc)
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
@@ -339,7 +339,7 @@ def export_list(request: HttpRequest) -> HttpResponse:
     jobs = ExportJob.objects.filter(requested_by=membership).select_related("saved_list")[:20]
     return render(request, "imports/exports.html", {
         "form": form, "jobs": jobs, "pending": any(not j.is_done for j in jobs),
-        "has_filters": any(k in LIST_FILTER_KEYS for k in request.GET),
+        "has_filters": any(k in list_filter_keys() for k in request.GET),
     }, status=status)
 
 

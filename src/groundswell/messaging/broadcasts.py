@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from groundswell.core import audit
+from groundswell.core.errors import InvalidInput
 from groundswell.core.models import Membership
 from groundswell.core.permissions import require
 from groundswell.messaging import policy, segments, services
@@ -28,7 +29,6 @@ from groundswell.messaging.models import (
     MessagingSettings,
 )
 from groundswell.people.models import Person, SavedList
-from groundswell.people.services.records import InvalidInput
 
 MAX_RECIPIENTS = 20_000
 PREVIEW_ROWS = 50
@@ -140,7 +140,7 @@ def create_broadcast(actor: Membership, draft: Draft, people: QuerySet[Person]) 
         broadcast.recipients = result.queued
         broadcast.excluded = sum(result.suppressed.values())
         broadcast.save(update_fields=["cause_key", "recipients", "excluded"])
-        audit.record("messaging.broadcast.created", organization=org, actor=actor.user,
+        audit.record("messaging.broadcast.created", by=actor,
                      obj=broadcast, data={"channel": draft.channel, "purpose": draft.purpose,
                                           "recipients": broadcast.recipients,
                                           "excluded": broadcast.excluded,
@@ -163,8 +163,8 @@ def cancel_broadcast(actor: Membership, broadcast: Broadcast) -> int:
                                               "cancel."))
         broadcast.status = Broadcast.Status.CANCELLED
         broadcast.save(update_fields=["status"])
-        audit.record("messaging.broadcast.cancelled", organization=broadcast.organization,
-                     actor=actor.user, obj=broadcast, data={"cancelled": cancelled})
+        audit.record("messaging.broadcast.cancelled", by=actor, obj=broadcast,
+                     data={"cancelled": cancelled})
     return cancelled
 
 
@@ -210,8 +210,7 @@ def mark_read(actor: Membership, conversation: Conversation) -> None:
         with transaction.atomic():
             conversation.unread = 0
             conversation.save(update_fields=["unread"])
-            audit.record("messaging.conversation.read", organization=conversation.organization,
-                         actor=actor.user, obj=conversation)
+            audit.record("messaging.conversation.read", by=actor, obj=conversation)
 
 
 def mark_reviewed(actor: Membership, conversation: Conversation) -> None:
@@ -219,8 +218,8 @@ def mark_reviewed(actor: Membership, conversation: Conversation) -> None:
     with transaction.atomic():
         conversation.needs_review = False
         conversation.save(update_fields=["needs_review"])
-        audit.record("messaging.conversation.read", organization=conversation.organization,
-                     actor=actor.user, obj=conversation, data={"reviewed": True})
+        audit.record("messaging.conversation.read", by=actor, obj=conversation,
+                     data={"reviewed": True})
 
 
 def thread(conversation: Conversation) -> list[dict[str, Any]]:
@@ -260,6 +259,5 @@ def save_settings(actor: Membership, *, help_text_en: str, help_text_es: str,
         config.quiet_start, config.quiet_end = quiet_start, quiet_end
         config.cost_per_segment_cents = cost_per_segment_cents
         config.save()
-        audit.record("messaging.settings.changed", organization=actor.organization,
-                     actor=actor.user, obj=config)
+        audit.record("messaging.settings.changed", by=actor, obj=config)
     return config

@@ -23,9 +23,9 @@ from django.views.decorators.http import require_POST
 from django_scopes import scope
 from twilio.request_validator import RequestValidator
 
+from groundswell.core.errors import InvalidInput
 from groundswell.core.models import Organization
 from groundswell.messaging.inbound import UnknownMessage, receive_sms, record_status
-from groundswell.people.services.records import InvalidInput
 
 logger = logging.getLogger(__name__)
 

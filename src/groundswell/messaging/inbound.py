@@ -24,6 +24,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from groundswell.core import audit
+from groundswell.core.errors import InvalidInput
 from groundswell.core.models import Organization
 from groundswell.messaging import keywords
 from groundswell.messaging.models import (
@@ -40,7 +41,6 @@ from groundswell.messaging.signals import inbound_message_received, message_stat
 from groundswell.people.models import Consent, ContactPoint, Interaction, Person
 from groundswell.people.normalize import NormalizationError, normalize_phone, phone_last_four
 from groundswell.people.services.records import (
-    InvalidInput,
     create_person,
     phone_index,
     record_consent,

@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from groundswell.core.crypto import EncryptedFieldsModel, EncryptedTextField
-from groundswell.people.models import ContactPoint, OrgOwned, Person, SavedList, scoped
+from groundswell.core.models import OrgOwned, scoped
+from groundswell.people.models import ContactPoint, Person, SavedList
 
 
 class Channel(models.TextChoices):

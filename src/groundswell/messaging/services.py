@@ -34,6 +34,7 @@ from groundswell.core.bulk import (
     prepare_insert,
     write_prepared,
 )
+from groundswell.core.errors import InvalidInput
 from groundswell.core.models import Membership, Organization
 from groundswell.messaging import merge, policy, quiet, segments
 from groundswell.messaging.models import (
@@ -45,7 +46,6 @@ from groundswell.messaging.models import (
 )
 from groundswell.people.models import ContactPoint, Person
 from groundswell.people.normalize import NormalizationError, normalize_email, normalize_phone
-from groundswell.people.services.records import InvalidInput
 
 MAX_SEGMENTS = 10
 MAX_EMAIL_CHARS = 50_000

@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from groundswell.core.errors import InvalidInput
+from groundswell.core.forms import show_error
 from groundswell.core.permissions import can
 from groundswell.core.views import confirm_first, membership_of, org_slug_of, org_view
 from groundswell.messaging import broadcasts, services
@@ -27,12 +29,11 @@ from groundswell.messaging.models import (
     InboundMessage,
     Message,
 )
+from groundswell.people.filters import list_filter_keys
 from groundswell.people.forms import PeopleFilterForm
 from groundswell.people.models import Person
 from groundswell.people.normalize import mask_phone
 from groundswell.people.search import search_people
-from groundswell.people.services.lists import LIST_FILTER_KEYS
-from groundswell.people.services.records import InvalidInput
 
 # --- the inbox ---------------------------------------------------------------------------
 
@@ -134,7 +135,7 @@ def compose(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     form = ComposeForm(data)
     filter_data = {k: v for k, v in (request.POST if data else request.GET).items()
-                   if k in LIST_FILTER_KEYS}
+                   if k in list_filter_keys()}
     filters = PeopleFilterForm(filter_data or None, membership=membership)
     preview = None
     status = 200
@@ -155,7 +156,7 @@ def compose(request: HttpRequest) -> HttpResponse:
                     return redirect("messaging_broadcast", org_slug_of(request), broadcast.pk)
                 preview = broadcasts.preview_broadcast(membership, draft, people)
             except InvalidInput as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                show_error(form, exc)
                 status = 400
         else:
             status = 400
@@ -237,7 +238,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             try:
                 broadcasts.save_settings(membership, **form.cleaned_data)
             except InvalidInput as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                show_error(form, exc)
             else:
                 messages.success(request, _("Settings saved."))
                 return redirect("messaging_settings", org_slug_of(request))

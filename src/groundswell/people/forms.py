@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from groundswell.core.models import Base, Membership
+from groundswell.people.filters import added_filters, list_filter_keys
 from groundswell.people.models import (
     LANGUAGE_CHOICES,
     Consent,
@@ -23,7 +24,6 @@ from groundswell.people.models import (
     Relationship,
     Tag,
 )
-from groundswell.people.services.lists import LIST_FILTER_KEYS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -85,19 +85,15 @@ class PeopleFilterForm(_MembershipForm):
     contacted_before = forms.DateField(
         label=_("Not contacted since"), required=False, widget=DATE,
         help_text=_("Includes people nobody has contacted yet."))
-    # The geo area's turfs (people living in the turf's area now).
-    turf = forms.ModelChoiceField(label=_("Turf"), queryset=None,
-                                  required=False, empty_label=_("Any turf"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from groundswell.geo.models import Turf
-
         self.fields["tag"].queryset = Tag.objects.all()
         self.fields["stage"].queryset = EngagementStage.objects.all()
         self.fields["base"].queryset = Base.objects.visible_to(self.membership)
-        self.fields["turf"].queryset = Turf.objects.visible_to(self.membership).active()
-        assert tuple(self.fields) == LIST_FILTER_KEYS
+        for added in added_filters():
+            self.fields[added.key] = added.make_field(self.membership)
+        assert tuple(self.fields) == list_filter_keys()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -109,11 +105,11 @@ class PeopleFilterForm(_MembershipForm):
 
     def raw_filters(self) -> dict[str, str]:
         """The submitted filters that are set, as typed: what a saved list stores."""
-        return {key: str(self.data.get(key, "")).strip() for key in LIST_FILTER_KEYS
+        return {key: str(self.data.get(key, "")).strip() for key in list_filter_keys()
                 if str(self.data.get(key, "")).strip()}
 
     def is_filtered(self) -> bool:
-        return self.is_bound and any(self.cleaned_data.get(k) for k in LIST_FILTER_KEYS)
+        return self.is_bound and any(self.cleaned_data.get(k) for k in list_filter_keys())
 
     def apply(self, qs: QuerySet[Person]) -> QuerySet[Person]:
         data = self.cleaned_data
@@ -140,13 +136,9 @@ class PeopleFilterForm(_MembershipForm):
         if data.get("contacted_before"):
             qs = qs.filter(Q(last_contact_at__lt=datetime.combine(
                 data["contacted_before"], time.min, tz)) | Q(last_contact_at__isnull=True))
-        if data.get("turf"):
-            from groundswell.geo.geometry import parse_polygon
-            from groundswell.geo.services import households_in
-
-            homes = households_in(parse_polygon(data["turf"].geometry)).values("pk")
-            qs = qs.filter(residences__household__in=homes,
-                           residences__ended_on__isnull=True).distinct()
+        for added in added_filters():
+            if data.get(added.key):
+                qs = added.apply(qs, data[added.key])
         return qs
 
 

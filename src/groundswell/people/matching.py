@@ -374,7 +374,8 @@ class Prepared:
         """The compared fields this record has a value for."""
         has = {"given_name": bool(self.given), "family_name": bool(self.family),
                "phone": bool(self.phones), "email": bool(self.emails),
-               "address": bool(self.street), "birth_year": self.birth_year is not None}
+               "address": bool(self.street), "birth_year": self.birth_year is not None,
+               "generation": bool(self.generation)}
         return frozenset(name for name, present in has.items() if present) | frozenset(
             name for name, _value in self.extra)
 

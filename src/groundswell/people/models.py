@@ -13,29 +13,15 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_scopes import ScopedManager
 
 from groundswell.core.crypto import EncryptedFieldsModel, EncryptedTextField
-from groundswell.core.models import Base, Organization
+from groundswell.core.models import Base, OrgOwned, scoped
 
 LANGUAGE_CHOICES = [
     ("es", _("Spanish")), ("en", _("English")), ("pt", _("Portuguese")),
     ("ht", _("Haitian Creole")), ("zh", _("Chinese")), ("vi", _("Vietnamese")),
     ("ar", _("Arabic")), ("other", _("Other")),
 ]
-
-
-def scoped(queryset_class: type[models.QuerySet] | None = None) -> models.Manager:
-    manager = models.Manager.from_queryset(queryset_class) if queryset_class else models.Manager
-    return ScopedManager(manager, organization="organization")
-
-
-class OrgOwned(models.Model):
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-
-    class Meta:
-        abstract = True
 
 
 # --- the ladder --------------------------------------------------------------------------

@@ -24,8 +24,8 @@ from django.utils.translation import gettext_lazy as _
 
 from groundswell.core.bilingual import bilingual, in_language
 from groundswell.core.crypto import EncryptedFieldsModel, EncryptedTextField
-from groundswell.core.models import Membership, Role
-from groundswell.people.models import Household, OrgOwned, Person, scoped
+from groundswell.core.models import Membership, OrgOwned, Role, scoped
+from groundswell.people.models import Household, Person
 
 # Roles that see every program's summary; a program's children are seen only by the
 # members assigned to it, whatever their role.

@@ -22,14 +22,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from groundswell.core import audit
+from groundswell.core.errors import DomainError, InvalidInput
 from groundswell.core.models import Membership, Organization
 from groundswell.core.permissions import can, require
-from groundswell.core.services import DomainError
 from groundswell.events import services as events
 from groundswell.people import services as people
 from groundswell.people.models import Household, Interaction, Person, Relationship
 from groundswell.people.normalize import NormalizationError, normalize_phone
-from groundswell.people.services import InvalidInput
 from groundswell.programs import stats
 from groundswell.programs.models import (
     Attendance,
@@ -60,10 +59,6 @@ DEFAULT_CATALOG = (
     ("Infant formula", "Fórmula infantil", "can", 5),
     ("School supplies kit", "Paquete de útiles escolares", "kit", 10),
 )
-
-
-def _record(code: str, actor: Membership, obj: Any, data: dict[str, Any] | None = None) -> None:
-    audit.record(code, organization=actor.organization, actor=actor.user, obj=obj, data=data)
 
 
 def _text(value: str, field_name: str, limit: int, *, required: bool = False,
@@ -130,9 +125,9 @@ def save_program(actor: Membership, program: Program | None = None, *, name: str
         before = set(program.staff.values_list("pk", flat=True))
         program.staff.set(staff)
         after = {m.pk for m in staff}
-        _record("programs.program.created" if created else "programs.program.updated",
-                actor, program, {"staff_added": sorted(after - before),
-                                 "staff_removed": sorted(before - after)})
+        audit.record("programs.program.created" if created else "programs.program.updated",
+                     by=actor, obj=program, data={"staff_added": sorted(after - before),
+                                        "staff_removed": sorted(before - after)})
     return program
 
 
@@ -153,7 +148,7 @@ def _set_archived(actor: Membership, obj: Any, archived: bool, code: str) -> Any
             return obj
         obj.archived_at = timezone.now() if archived else None
         obj.save(update_fields=["archived_at"])
-        _record(f"{code}.archived" if archived else f"{code}.restored", actor, obj)
+        audit.record(f"{code}.archived" if archived else f"{code}.restored", by=actor, obj=obj)
     return obj
 
 
@@ -226,9 +221,9 @@ def enroll_child(actor: Membership, program: Program, *, guardian: Person | None
             if room else _("A child in their care is on the waitlist of %(program)s.")
             % {"program": program.name},
             source=("programs.enrollment", str(enrollment.pk)))
-        _record("programs.enrollment.created", actor, enrollment,
-                {"program": program.pk, "child": child.pk, "guardian": guardian.pk,
-                 "status": enrollment.status})
+        audit.record("programs.enrollment.created", by=actor, obj=enrollment,
+                     data={"program": program.pk, "child": child.pk, "guardian": guardian.pk,
+                           "status": enrollment.status})
     return enrollment
 
 
@@ -247,8 +242,8 @@ def add_guardian(actor: Membership, enrollment: Enrollment, guardian: Person) ->
             summary=_("A child in their care is in %(program)s.")
             % {"program": enrollment.program.name},
             source=("programs.enrollment", str(enrollment.pk)))
-        _record("programs.enrollment.guardian_added", actor, enrollment,
-                {"guardian": guardian.pk})
+        audit.record("programs.enrollment.guardian_added", by=actor, obj=enrollment,
+                     data={"guardian": guardian.pk})
 
 
 def update_child_details(actor: Membership, enrollment: Enrollment, *, allergies: str,
@@ -261,8 +256,8 @@ def update_child_details(actor: Membership, enrollment: Enrollment, *, allergies
     with transaction.atomic():
         enrollment.save(update_fields=["allergies", "medical_notes", "photo_consent"])
         # Which fields, never their content.
-        _record("programs.enrollment.details_changed", actor, enrollment,
-                {"photo_consent": photo_consent} if changed_consent else {})
+        audit.record("programs.enrollment.details_changed", by=actor, obj=enrollment,
+                     data={"photo_consent": photo_consent} if changed_consent else {})
     return enrollment
 
 
@@ -286,8 +281,8 @@ def add_child_contact(actor: Membership, enrollment: Enrollment, *, kind: str, n
         contact = ChildContact.objects.create(
             organization=actor.organization, enrollment=enrollment, kind=kind, name=name,
             relation=relation, phone=phone)
-        _record("programs.child_contact.added", actor, contact,
-                {"enrollment": enrollment.pk, "kind": kind})
+        audit.record("programs.child_contact.added", by=actor, obj=contact,
+                     data={"enrollment": enrollment.pk, "kind": kind})
     return contact
 
 
@@ -298,8 +293,8 @@ def remove_child_contact(actor: Membership, contact: ChildContact) -> None:
     with transaction.atomic():
         contact.removed_at = timezone.now()
         contact.save(update_fields=["removed_at"])
-        _record("programs.child_contact.removed", actor, contact,
-                {"enrollment": contact.enrollment_id, "kind": contact.kind})
+        audit.record("programs.child_contact.removed", by=actor, obj=contact,
+                     data={"enrollment": contact.enrollment_id, "kind": contact.kind})
 
 
 def set_enrollment_status(actor: Membership, enrollment: Enrollment, status: str) -> Enrollment:
@@ -323,8 +318,8 @@ def set_enrollment_status(actor: Membership, enrollment: Enrollment, status: str
         enrollment.status = status
         enrollment.save(update_fields=["status", "enrolled_on", "withdrawn_on",
                                        "waitlisted_at"])
-        _record("programs.enrollment.status_changed", actor, enrollment,
-                {"from": previous, "to": status})
+        audit.record("programs.enrollment.status_changed", by=actor, obj=enrollment,
+                     data={"from": previous, "to": status})
     return enrollment
 
 
@@ -352,7 +347,8 @@ def create_session(actor: Membership, program: Program, *, starts_at: datetime,
     with transaction.atomic():
         session = Session.objects.create(organization=actor.organization, program=program,
                                          starts_at=starts_at, ends_at=ends_at, note=note)
-        _record("programs.session.created", actor, session, {"program": program.pk})
+        audit.record("programs.session.created", by=actor, obj=session,
+                     data={"program": program.pk})
     return session
 
 
@@ -376,8 +372,8 @@ def mark_attendance(actor: Membership, session: Session, enrollment: Enrollment,
                 attendance.picked_up_by_guardian = attendance.picked_up_by_contact = None
                 attendance.picked_up_at = None
             attendance.save()
-        _record("programs.attendance.marked", actor, attendance,
-                {"session": session.pk, "enrollment": enrollment.pk, "status": status})
+        audit.record("programs.attendance.marked", by=actor, obj=attendance,
+                     data={"session": session.pk, "enrollment": enrollment.pk, "status": status})
     return attendance
 
 
@@ -402,8 +398,8 @@ def record_pickup(actor: Membership, session: Session, enrollment: Enrollment, *
         attendance.picked_up_at = at
         attendance.save(update_fields=["picked_up_by_guardian", "picked_up_by_contact",
                                        "picked_up_at"])
-        _record("programs.attendance.picked_up", actor, attendance,
-                {"session": session.pk, "enrollment": enrollment.pk, "by": pickup})
+        audit.record("programs.attendance.picked_up", by=actor, obj=attendance,
+                     data={"session": session.pk, "enrollment": enrollment.pk, "by": pickup})
     return attendance
 
 
@@ -443,7 +439,8 @@ def save_item(actor: Membership, item: Item | None = None, *, name: str, name_es
             for key, value in fields.items():
                 setattr(item, key, value)
             item.save(update_fields=list(fields))
-        _record("programs.item.created" if created else "programs.item.updated", actor, item)
+        audit.record("programs.item.created" if created else "programs.item.updated", by=actor,
+                     obj=item)
     return item
 
 
@@ -482,8 +479,8 @@ def receive_stock(actor: Membership, item: Item, *, quantity: int,
         entry = StockEntry.objects.create(organization=actor.organization, item=item,
                                           kind=StockEntry.Kind.RECEIVED, quantity=quantity,
                                           source=source, recorded_by=actor.user)
-        _record("programs.stock.received", actor, entry, {"item": item.pk,
-                                                           "quantity": quantity})
+        audit.record("programs.stock.received", by=actor, obj=entry, data={"item": item.pk,
+                                                                            "quantity": quantity})
     return entry
 
 
@@ -505,8 +502,8 @@ def count_stock(actor: Membership, item: Item, *, counted: int,
                                           kind=StockEntry.Kind.ADJUSTED,
                                           quantity=counted - have, source=reason,
                                           recorded_by=actor.user)
-        _record("programs.stock.counted", actor, entry,
-                {"item": item.pk, "counted": counted, "difference": counted - have})
+        audit.record("programs.stock.counted", by=actor, obj=entry,
+                     data={"item": item.pk, "counted": counted, "difference": counted - have})
     return entry
 
 
@@ -543,8 +540,8 @@ def create_distribution(actor: Membership, *, name: str, held_on: date,
         distribution = Distribution.objects.create(
             organization=actor.organization, name=name, held_on=held_on, kind=kind,
             place=place, program=program, event=event)
-        _record("programs.distribution.created", actor, distribution,
-                {"held_on": held_on.isoformat()})
+        audit.record("programs.distribution.created", by=actor, obj=distribution,
+                     data={"held_on": held_on.isoformat()})
     return distribution
 
 
@@ -581,7 +578,8 @@ def update_distribution(actor: Membership, distribution: Distribution, *, name: 
                     actor, service.person, kind=Interaction.Kind.SERVICE, occurred_at=moved,
                     summary=_("Received goods at %(distribution)s.") % {
                         "distribution": distribution.name}, source=source)
-        _record("programs.distribution.corrected", actor, distribution, {"changed": changed})
+        audit.record("programs.distribution.corrected", by=actor, obj=distribution,
+                     data={"changed": changed})
     return distribution
 
 
@@ -606,7 +604,7 @@ def remove_distribution(actor: Membership, distribution: Distribution) -> int:
             pk, person = service.pk, service.person
             service.delete()  # its items and their stock lines go with it: goods back
             people.withdraw_interaction(person, ("programs.service", str(pk)))
-        _record("programs.distribution.removed", actor, distribution, data)
+        audit.record("programs.distribution.removed", by=actor, obj=distribution, data=data)
         distribution.delete()
     return len(served)
 
@@ -707,7 +705,7 @@ def serve_household(actor: Membership, distribution: Distribution, person: Perso
                     "distribution": distribution.name},
                 source=("programs.service", str(service.pk)))
             _attend_event(actor, distribution, person, service, new_person=new_person)
-            _record("programs.service.recorded", actor, service, {
+            audit.record("programs.service.recorded", by=actor, obj=service, data={
                 "distribution": distribution.pk, "person": person.pk,
                 "household": household.pk if household else None,
                 "items": {str(item.pk): quantity for item, quantity in wanted.items()},
@@ -740,8 +738,8 @@ def remove_service(actor: Membership, service: Service) -> None:
         person = service.person
         service.delete()
         people.withdraw_interaction(person, ("programs.service", str(pk)))
-        _record("programs.service.removed", actor, service.distribution, {**data,
-                                                                         "service": pk})
+        audit.record("programs.service.removed", by=actor, obj=service.distribution,
+                     data={**data, "service": pk})
 
 
 def _attend_event(actor: Membership, distribution: Distribution, person: Person,

@@ -20,7 +20,6 @@ from django.db.models import Count, Q
 from django.http import (
     HttpRequest,
     HttpResponse,
-    HttpResponseNotAllowed,
     HttpResponseRedirect,
 )
 from django.shortcuts import get_object_or_404, redirect, render
@@ -32,9 +31,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from groundswell.core import audit
-from groundswell.core.services import DomainError
+from groundswell.core.errors import DomainError, InvalidInput
+from groundswell.core.forms import show_error
 from groundswell.core.spreadsheets import SafeWriter
-from groundswell.core.views import confirm_first, membership_of, org_slug_of, org_view
+from groundswell.core.views import confirm_first, get_only, membership_of, org_slug_of, org_view
 from groundswell.people.models import Person
 from groundswell.people.search import search_people
 from groundswell.people.services import current_residence
@@ -70,17 +70,6 @@ from groundswell.programs.models import (
 )
 
 SEARCH_RESULTS = 8
-
-
-def _get_only(request: HttpRequest) -> HttpResponse | None:
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET", "HEAD"])
-    return None
-
-
-def _add_error(form: Any, exc: DomainError) -> None:
-    field_name = getattr(exc, "field", "")
-    form.add_error(field_name if field_name in form.fields else None, exc.message)
 
 
 def _visible_program(request: HttpRequest, pk: int) -> Program:
@@ -191,7 +180,7 @@ def _program_form(request: HttpRequest, program: Program | None) -> HttpResponse
         try:
             saved = services.save_program(membership, program, **form.cleaned_data)
         except DomainError as exc:
-            _add_error(form, exc)
+            show_error(form, exc)
         else:
             messages.success(request, _("Program saved."))
             return redirect("program", org_slug=org_slug_of(request), pk=saved.pk)
@@ -202,7 +191,7 @@ def _program_form(request: HttpRequest, program: Program | None) -> HttpResponse
 @org_view("programs.view")
 def program(request: HttpRequest, pk: int) -> HttpResponse:
     program = _visible_program(request, pk)
-    if (refused := _get_only(request)) is not None:
+    if (refused := get_only(request)) is not None:
         return refused
     return _program_page(request, program)
 
@@ -239,7 +228,7 @@ def session_create(request: HttpRequest, pk: int) -> HttpResponse:
             session = services.create_session(membership_of(request), program,
                                               **form.cleaned_data)
         except DomainError as exc:
-            _add_error(form, exc)
+            show_error(form, exc)
         else:
             messages.success(request, _("Session added. Take roll call."))
             return redirect("program_session", org_slug=org_slug_of(request), pk=session.pk)
@@ -274,7 +263,7 @@ def enroll(request: HttpRequest, pk: int) -> HttpResponse:
             child = visible.filter(pk=data["child"]).first() if data["child"] else None
             try:
                 if data["child"] and child is None:
-                    raise services.InvalidInput("child", _("Choose one of the listed "
+                    raise InvalidInput("child", _("Choose one of the listed "
                                                            "children."))
                 enrollment = services.enroll_child(
                     membership, program, guardian=guardian, child=child,
@@ -282,7 +271,7 @@ def enroll(request: HttpRequest, pk: int) -> HttpResponse:
                     birth_year=data["birth_year"], allergies=data["allergies"],
                     medical_notes=data["medical_notes"], photo_consent=data["photo_consent"])
             except DomainError as exc:
-                _add_error(form, exc)
+                show_error(form, exc)
             else:
                 if enrollment.status == Enrollment.Status.WAITLISTED:
                     messages.warning(request, _("The program is full: the child is on the "
@@ -307,7 +296,7 @@ def enroll(request: HttpRequest, pk: int) -> HttpResponse:
 @org_view("programs.run")
 def enrollment(request: HttpRequest, pk: int) -> HttpResponse:
     item = _enrollment(request, pk)
-    if (refused := _get_only(request)) is not None:
+    if (refused := get_only(request)) is not None:
         return refused
     return _enrollment_page(request, item)
 
@@ -346,7 +335,7 @@ def enrollment_details(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.update_child_details(membership_of(request), item, **form.cleaned_data)
         except DomainError as exc:
-            _add_error(form, exc)
+            show_error(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("enrollment", org_slug=org_slug_of(request), pk=item.pk)
@@ -363,7 +352,7 @@ def enrollment_contact(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.add_child_contact(membership_of(request), item, **form.cleaned_data)
         except DomainError as exc:
-            _add_error(form, exc)
+            show_error(form, exc)
         else:
             messages.success(request, _("Contact added."))
             return redirect("enrollment", org_slug=org_slug_of(request), pk=item.pk)
@@ -464,7 +453,7 @@ def _roll_row(item: Enrollment, mark: Attendance | None) -> dict[str, Any]:
 @org_view("programs.run")
 def session(request: HttpRequest, pk: int) -> HttpResponse:
     item = _session(request, pk)
-    if (refused := _get_only(request)) is not None:
+    if (refused := get_only(request)) is not None:
         return refused
     rows = _roll_rows(item)
     return render(request, "programs/session.html", {
@@ -536,7 +525,7 @@ def distributions(request: HttpRequest) -> HttpResponse:
         try:
             made = services.create_distribution(membership, **form.cleaned_data)
         except DomainError as exc:
-            _add_error(form, exc)
+            show_error(form, exc)
         else:
             messages.success(request, _("Distribution created."))
             return redirect("distribution", org_slug=org_slug_of(request), pk=made.pk)
@@ -560,7 +549,7 @@ def distribution_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.update_distribution(membership, item, **form.cleaned_data)
         except DomainError as exc:
-            _add_error(form, exc)
+            show_error(form, exc)
         else:
             messages.success(request, _("Distribution corrected."))
             return redirect("distribution", org_slug=org_slug_of(request), pk=item.pk)
@@ -690,7 +679,7 @@ def distribution_serve(request: HttpRequest, pk: int) -> HttpResponse:
         return _distribution_page(request, item, chosen=chosen, serve_form=confirm,
                                   previous=exc.previous, status=409)
     except DomainError as exc:
-        _add_error(form, exc)
+        show_error(form, exc)
         return _distribution_page(request, item, chosen=chosen, serve_form=form, status=400)
     return _after_serving(request, item, result)
 
@@ -708,7 +697,7 @@ def distribution_quick_add(request: HttpRequest, pk: int) -> HttpResponse:
                 family_name=data["family_name"], phone=data["phone"], street=data["street"],
                 unit=data["unit"], language=data["language"], items=form.quantities())
         except DomainError as exc:
-            _add_error(form, exc)
+            show_error(form, exc)
         else:
             return _after_serving(request, item, result)
     return _distribution_page(request, item, chosen=None, quick_form=form, status=400)
@@ -740,7 +729,7 @@ def distribution_service_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @org_view("programs.stock")
 def stock(request: HttpRequest) -> HttpResponse:
-    if (refused := _get_only(request)) is not None:
+    if (refused := get_only(request)) is not None:
         return refused
     return _stock_page(request)
 
@@ -771,7 +760,7 @@ def stock_receive(request: HttpRequest) -> HttpResponse:
             services.receive_stock(membership_of(request), data["item"],
                                    quantity=data["quantity"], source=data["source"])
         except DomainError as exc:
-            _add_error(form, exc)
+            show_error(form, exc)
         else:
             messages.success(request, _("Stock received."))
             return redirect("stock", org_slug=org_slug_of(request))
@@ -788,7 +777,7 @@ def stock_count(request: HttpRequest) -> HttpResponse:
             entry = services.count_stock(membership_of(request), data["item"],
                                          counted=data["counted"], reason=data["reason"])
         except DomainError as exc:
-            _add_error(form, exc)
+            show_error(form, exc)
         else:
             messages.success(request, _("Count saved.") if entry else
                              _("The count matches what is on hand: nothing to correct."))
@@ -827,7 +816,7 @@ def _item_form(request: HttpRequest, item: Item | None) -> HttpResponse:
         try:
             services.save_item(membership_of(request), item, **form.cleaned_data)
         except DomainError as exc:
-            _add_error(form, exc)
+            show_error(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("stock", org_slug=org_slug_of(request))
@@ -861,7 +850,7 @@ def _conversion_labels() -> dict[str, str]:
 
 @org_view("programs.reports")
 def program_reports(request: HttpRequest) -> HttpResponse:
-    if (refused := _get_only(request)) is not None:
+    if (refused := get_only(request)) is not None:
         return refused
     form = ReportForm(request.GET or {})
     if not form.is_valid():

@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from groundswell.core.crypto import EncryptedFieldsModel, EncryptedTextField
-from groundswell.core.models import Base
-from groundswell.people.models import OrgOwned, Person, scoped
+from groundswell.core.models import Base, OrgOwned, scoped
+from groundswell.people.models import Person
 
 
 def _public_key() -> str:

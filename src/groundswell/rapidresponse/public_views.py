@@ -16,15 +16,17 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 from django_scopes import scope, scopes_disabled
 
+from groundswell.core import ratelimit
+from groundswell.core.errors import DomainError
+from groundswell.core.forms import show_error
 from groundswell.core.middleware import client_ip
-from groundswell.core.services import DomainError
-from groundswell.rapidresponse import ratelimit, services
+from groundswell.rapidresponse import services
 from groundswell.rapidresponse.forms import ReportForm
 from groundswell.rapidresponse.models import Network
 
 PER_CLIENT = getattr(settings, "RAPID_RESPONSE_REPORTS_PER_CLIENT", 5)
 PER_NETWORK = getattr(settings, "RAPID_RESPONSE_REPORTS_PER_NETWORK", 60)
-WINDOW_SECONDS = 600
+REPORT_WINDOW = timedelta(minutes=10)
 
 
 def _network(key: str) -> Network:
@@ -43,11 +45,11 @@ def report_form(request: HttpRequest, network_key: str) -> HttpResponse:
     context = {"network": network, "public_org": network.organization, "form": form,
                "center": services.center_text(network)}
     if request.method == "POST":
-        allowed = ratelimit.hit("ip", client_ip(request), limit=PER_CLIENT,
-                                window_seconds=WINDOW_SECONDS) and \
-            ratelimit.hit("network", str(network.pk), limit=PER_NETWORK,
-                          window_seconds=WINDOW_SECONDS)
-        if not allowed:
+        flooded = ratelimit.exceeded("report-ip", client_ip(request), limit=PER_CLIENT,
+                                     window=REPORT_WINDOW) or \
+            ratelimit.exceeded("report-network", str(network.pk), limit=PER_NETWORK,
+                               window=REPORT_WINDOW)
+        if flooded:
             return render(request, "rapidresponse/public_limited.html", context, status=429)
         if form.is_valid():
             data = form.cleaned_data
@@ -60,8 +62,7 @@ def report_form(request: HttpRequest, network_key: str) -> HttpResponse:
                         seen_at=timezone.now() - timedelta(minutes=data["minutes_ago"]),
                         language=language)
             except DomainError as exc:
-                field = getattr(exc, "field", None)
-                form.add_error(field if field in form.fields else None, exc.message)
+                show_error(form, exc)
             else:
                 return render(request, "rapidresponse/public_thanks.html", context)
         return render(request, "rapidresponse/public_report.html", context, status=400)

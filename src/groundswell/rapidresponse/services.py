@@ -28,12 +28,11 @@ from groundswell.core.bulk import (
     prepare_insert,
     write_prepared,
 )
+from groundswell.core.errors import DomainError, InvalidInput
 from groundswell.core.models import Membership, Organization
 from groundswell.core.permissions import require
-from groundswell.core.services import DomainError
 from groundswell.geo import geometry
 from groundswell.people.models import Consent, ContactPoint, Person, Residence
-from groundswell.people.services import InvalidInput
 from groundswell.rapidresponse import outbound, states, targeting, texts
 from groundswell.rapidresponse.models import (
     RESPONDER_ROLES,
@@ -60,11 +59,6 @@ DEFAULT_CENTER = (39.9925, -75.1300)  # used only when a network has no centre y
 
 def _user(actor: Membership | None) -> Any:
     return actor.user if actor is not None else None
-
-
-def _record(code: str, actor: Membership | None, org: Organization, obj: Any = None,
-            data: dict[str, Any] | None = None) -> None:
-    audit.record(code, organization=org, actor=_user(actor), obj=obj, data=data)
 
 
 def _same_org(actor: Membership | None, obj: Any) -> None:
@@ -130,9 +124,9 @@ def save_network(actor: Membership, *, network: Network | None = None,
         for key, value in fields.items():
             setattr(network, key, value)
         network.save()
-        _record("rapidresponse.network.created" if created
-                else "rapidresponse.network.updated", actor, actor.organization, network,
-                {"fields": sorted(fields)})
+        audit.record("rapidresponse.network.created" if created
+                     else "rapidresponse.network.updated", by=actor, obj=network,
+                     data={"fields": sorted(fields)})
         if created and Network.objects.filter(organization=actor.organization).count() == 1:
             # One self-rescheduling maintenance chain per organization.
             from groundswell.rapidresponse.tasks import schedule
@@ -182,8 +176,8 @@ def save_zone(actor: Membership, network: Network, *, name: str, geometry_json: 
         zone.name, zone.geometry = name, json.dumps(stored)
         zone.save()
         _assign_zones(network)
-        _record("rapidresponse.zone.created" if created else "rapidresponse.zone.updated",
-                actor, network.organization, zone, {"network": network.pk})
+        audit.record("rapidresponse.zone.created" if created else "rapidresponse.zone.updated",
+                     by=actor, obj=zone, data={"network": network.pk})
     return zone
 
 
@@ -195,8 +189,8 @@ def delete_zone(actor: Membership, zone: Zone) -> None:
         pk = zone.pk
         zone.delete()
         _assign_zones(network)
-        _record("rapidresponse.zone.deleted", actor, network.organization, None,
-                {"zone": pk, "network": network.pk})
+        audit.record("rapidresponse.zone.deleted", by=actor,
+                     data={"zone": pk, "network": network.pk})
 
 
 def zone_shapes(network: Network) -> list[tuple[Zone, Any]]:
@@ -320,9 +314,9 @@ def sync_subscribers(actor: Membership | None, network: Network) -> SyncResult:
         Subscriber.objects.bulk_update(
             changed + gone, ["latitude", "longitude", "location_source", "zone", "left_at"],
             batch_size=500)
-        _record("rapidresponse.subscribers.synced", actor, org, network,
-                {"added": len(new), "updated": len(changed), "left": len(gone),
-                 "approximate": approximate})
+        audit.record("rapidresponse.subscribers.synced", by=actor, organization=org, obj=network,
+                     data={"added": len(new), "updated": len(changed), "left": len(gone),
+                           "approximate": approximate})
     return SyncResult(len(new), len(changed), len(gone), approximate)
 
 
@@ -343,8 +337,8 @@ def update_subscriber(actor: Membership, subscriber: Subscriber, *, role: str,
             radius_m
         subscriber.save(update_fields=["role", "language", "drills", "available",
                                        "radius_m"])
-        _record("rapidresponse.subscriber.updated", actor, subscriber.organization,
-                subscriber, {"drills": drills, "available": available})  # the role is sealed
+        audit.record("rapidresponse.subscriber.updated", by=actor, obj=subscriber,
+                     data={"drills": drills, "available": available})  # the role is sealed
     return subscriber
 
 
@@ -356,8 +350,8 @@ def _leave(actor: Membership | None, subscriber: Subscriber, via: str) -> None:
     people.withdraw_consent(None, subscriber.person, channel=Consent.Channel.SMS,
                             purpose=Consent.Purpose.RAPID_RESPONSE,
                             organization=subscriber.organization)
-    _record("rapidresponse.subscriber.left", actor, subscriber.organization, subscriber,
-            {"via": via})
+    audit.record("rapidresponse.subscriber.left", by=actor, organization=subscriber.organization,
+                 obj=subscriber, data={"via": via})
 
 
 def remove_subscriber(actor: Membership, subscriber: Subscriber) -> None:
@@ -415,7 +409,8 @@ def join_by_text(organization: Organization, network: Network, person: Person,
             sub.latitude, sub.longitude, sub.location_source = lat, lon, source
         sub.zone = _home_zone(zone_shapes(network), sub.latitude, sub.longitude)
         sub.save()
-        _record("rapidresponse.subscriber.joined", None, organization, sub, {"via": "sms"})
+        audit.record("rapidresponse.subscriber.joined", organization=organization, obj=sub,
+                     data={"via": "sms"})
         outbound.send_to_person(organization, person=person,
                                 body=texts.compose(texts.JOINED, language,
                                                    org=organization.name,
@@ -534,8 +529,8 @@ def _new_report(network: Network, *, source: str, what: str, where: str,
             reporter_phone=reporter_phone, received_at=now,
             expires_at=now + timedelta(minutes=network.report_expiry_minutes),
             is_drill=is_drill, created_by=_user(actor))
-        _record("rapidresponse.report.received", actor, org, report,
-                {"network": network.pk, "source": source, "drill": is_drill})
+        audit.record("rapidresponse.report.received", by=actor, organization=org, obj=report,
+                     data={"network": network.pk, "source": source, "drill": is_drill})
     return report
 
 
@@ -569,7 +564,7 @@ def set_report_location(actor: Membership, report: Report, *, latitude: Any,
     with transaction.atomic():
         report.latitude, report.longitude = lat, lon
         report.save(update_fields=["latitude", "longitude"])
-        _record("rapidresponse.report.located", actor, report.organization, report)
+        audit.record("rapidresponse.report.located", by=actor, obj=report)
     return report
 
 
@@ -578,7 +573,7 @@ def reveal_reporter(actor: Membership, report: Report) -> str:
     require(actor, "rapidresponse.reveal_reporter")
     _same_org(actor, report)
     with transaction.atomic():
-        _record("rapidresponse.reporter.revealed", actor, report.organization, report)
+        audit.record("rapidresponse.reporter.revealed", by=actor, obj=report)
     return report.reporter_phone
 
 
@@ -600,8 +595,9 @@ def close_report(actor: Membership, report: Report, *, outcome: str,
         if duplicate_of is not None:
             report.duplicate_of = duplicate_of
             report.save(update_fields=["duplicate_of"])
-        _record("rapidresponse.report.closed", actor, report.organization, report,
-                {"outcome": outcome, "duplicate_of": duplicate_of.pk if duplicate_of else None})
+        audit.record("rapidresponse.report.closed", by=actor, obj=report,
+                     data={"outcome": outcome,
+                           "duplicate_of": duplicate_of.pk if duplicate_of else None})
     return report
 
 
@@ -612,7 +608,7 @@ def override_report(actor: Membership, report: Report) -> Report:
     with transaction.atomic():
         report = _locked(report)
         _apply(report, states.Event("override"), timezone.now())
-        _record("rapidresponse.report.overridden", actor, report.organization, report)
+        audit.record("rapidresponse.report.overridden", by=actor, obj=report)
     return report
 
 
@@ -629,7 +625,8 @@ def expire_reports(organization: Organization, now: datetime | None = None) -> i
             except states.Refused:
                 continue
             _save_state(report, after.state, now)
-            _record("rapidresponse.report.expired", None, organization, report)
+            audit.record("rapidresponse.report.expired", organization=organization,
+                         obj=report)
             count += 1
     return count
 
@@ -677,8 +674,8 @@ def request_verification(actor: Membership, report: Report) -> list[Verification
         incident = report.incident
         incident.responders_asked += len(created)
         incident.save(update_fields=["responders_asked"])
-        _record("rapidresponse.report.verification_requested", actor, report.organization,
-                report, {"asked": len(created)})
+        audit.record("rapidresponse.report.verification_requested", by=actor, obj=report,
+                     data={"asked": len(created)})
     return created
 
 
@@ -738,8 +735,8 @@ def record_direct_confirmation(actor: Membership, report: Report, *, who: str, h
         incident = report.incident
         incident.responders_confirmed += 1
         incident.save(update_fields=["responders_confirmed"])
-        _record("rapidresponse.verification.recorded", actor, report.organization, report,
-                {"confirmation": confirmation.pk, "how": how, "state": after.state})
+        audit.record("rapidresponse.verification.recorded", by=actor, obj=report,
+                     data={"confirmation": confirmation.pk, "how": how, "state": after.state})
     return confirmation
 
 
@@ -776,8 +773,9 @@ def record_reply(organization: Organization, request: VerificationRequest, reply
         except states.Refused:
             request.late_reply, request.replied_at = reply, now
             request.save(update_fields=["late_reply", "replied_at"])
-            _record("rapidresponse.verification.late_reply", None, organization, report,
-                    {"request": request.pk, "reply": reply})
+            audit.record("rapidresponse.verification.late_reply",
+                         organization=organization, obj=report,
+                         data={"request": request.pk, "reply": reply})
             return InboundResult("late_reply", report.pk)
         request.reply, request.replied_at = reply, now
         request.save(update_fields=["reply", "replied_at"])
@@ -786,8 +784,9 @@ def record_reply(organization: Organization, request: VerificationRequest, reply
             incident = report.incident
             incident.responders_confirmed += 1
             incident.save(update_fields=["responders_confirmed"])
-        _record("rapidresponse.verification.replied", None, organization, report,
-                {"request": request.pk, "reply": reply, "state": report.state})
+        audit.record("rapidresponse.verification.replied", organization=organization,
+                     obj=report,
+                     data={"request": request.pk, "reply": reply, "state": report.state})
     return InboundResult("reply", report.pk)
 
 
@@ -802,8 +801,9 @@ def record_on_my_way(organization: Organization,
             incident = request.report.incident
             incident.responders_on_the_way += 1
             incident.save(update_fields=["responders_on_the_way"])
-            _record("rapidresponse.verification.on_the_way", None, organization,
-                    request.report, {"request": request.pk})
+            audit.record("rapidresponse.verification.on_the_way",
+                         organization=organization, obj=request.report,
+                         data={"request": request.pk})
     return InboundResult("on_my_way", request.report_id)
 
 
@@ -1068,10 +1068,10 @@ def send_alert(actor: Membership, network: Network, *, kind: str, target: Target
             incident.is_drill = incident.is_drill or drill
             incident.save(update_fields=["first_alert_at", "alerts_sent", "recipients",
                                          "is_drill"])
-        _record("rapidresponse.alert.sent", actor, org, alert,
-                {"kind": kind, "report": report.pk if report else None,
-                 "recipients": len(ranked), "drill": drill, "unverified": unverified,
-                 "zone": target.zone.pk if target.zone else None})
+        audit.record("rapidresponse.alert.sent", by=actor, obj=alert,
+                     data={"kind": kind, "report": report.pk if report else None,
+                           "recipients": len(ranked), "drill": drill, "unverified": unverified,
+                           "zone": target.zone.pk if target.zone else None})
     return alert
 
 
@@ -1107,16 +1107,15 @@ def send_all_clear(actor: Membership, alert: Alert, *, details: str = "") -> Ale
             details=details, body_en=bodies["en"], body_es=bodies["es"], sent_by=actor.user,
             sent_at=now, recipients_count=len(rows))
         _enqueue(clear, rows)
-        _record("rapidresponse.alert.all_clear", actor, org, clear,
-                {"follows": alert.pk, "recipients": len(rows)})
+        audit.record("rapidresponse.alert.all_clear", by=actor, obj=clear,
+                     data={"follows": alert.pk, "recipients": len(rows)})
     return clear
 
 
 def record_review_export(actor: Membership, network: Network, rows: int) -> None:
     """Exports are audited, even this one of times and counts only."""
     require(actor, "rapidresponse.view")
-    _record("rapidresponse.review.exported", actor, network.organization, network,
-            {"rows": rows})
+    audit.record("rapidresponse.review.exported", by=actor, obj=network, data={"rows": rows})
 
 
 # --- retention ------------------------------------------------------------------------------
@@ -1143,8 +1142,8 @@ def purge_report(actor: Membership, report: Report) -> int:
         report = _locked(report)
         incident_id = report.incident_id
         _purge(report, timezone.now())
-        _record("rapidresponse.report.purged", actor, report.organization, None,
-                {"incident": incident_id, "reports": 1})
+        audit.record("rapidresponse.report.purged", by=actor,
+                     data={"incident": incident_id, "reports": 1})
     return incident_id
 
 
@@ -1175,9 +1174,9 @@ def purge_expired(organization: Organization, now: datetime | None = None) -> Pu
             loose.delete()
             outbound.forget_messages(organization, alert_ids)
             if old or n_alerts:
-                _record("rapidresponse.retention.purged", None, organization, network,
-                        {"reports": len(old), "alerts": n_alerts,
-                         "retention_days": network.retention_days})
+                audit.record("rapidresponse.retention.purged", organization=organization,
+                             obj=network, data={"reports": len(old), "alerts": n_alerts,
+                                                "retention_days": network.retention_days})
             reports += len(old)
             alerts += n_alerts
     return PurgeResult(reports, alerts)

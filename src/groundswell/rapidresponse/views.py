@@ -24,11 +24,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from groundswell.core.errors import DomainError, InvalidInput
+from groundswell.core.forms import show_error
 from groundswell.core.permissions import can
-from groundswell.core.services import DomainError
 from groundswell.core.spreadsheets import SafeWriter
-from groundswell.core.views import confirm_first, membership_of, org_slug_of, org_view
-from groundswell.people.services import InvalidInput
+from groundswell.core.views import confirm_first, get_only, membership_of, org_slug_of, org_view
 from groundswell.rapidresponse import outbound, services
 from groundswell.rapidresponse.forms import (
     AlertForm,
@@ -75,20 +75,6 @@ def _report(request: HttpRequest, pk: int) -> Report:
                              .select_related("network", "incident"), pk=pk)
 
 
-def _get_only(request: HttpRequest) -> HttpResponse | None:
-    """For pages that look their object up before checking the method, so that a POST
-    with another organization's id is a 404 like a GET, not a 405 that would tell the
-    id exists."""
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET", "HEAD"])
-    return None
-
-
-def _error(form: Any, exc: DomainError) -> None:
-    field = getattr(exc, "field", None)
-    form.add_error(field if field in form.fields else None, exc.message)
-
-
 def _map_point(lat: float | None, lon: float | None, **props: Any) -> dict[str, Any] | None:
     if lat is None or lon is None:
         return None
@@ -129,7 +115,7 @@ def network_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         try:
             network = services.save_network(membership, network=network, **form.cleaned_data)
         except DomainError as exc:
-            _error(form, exc)
+            show_error(form, exc)
         else:
             messages.success(request, _("Network saved."))
             return redirect("rr_board", org_slug_of(request), network.pk)
@@ -151,7 +137,7 @@ def zones(request: HttpRequest, pk: int) -> HttpResponse:
             services.save_zone(membership_of(request), network, name=form.cleaned_data["name"],
                                geometry_json=form.cleaned_data["geometry"])
         except DomainError as exc:
-            _error(form, exc)
+            show_error(form, exc)
         else:
             messages.success(request, _("Zone saved."))
             return redirect("rr_zones", org_slug_of(request), network.pk)
@@ -183,7 +169,7 @@ def zone_edit(request: HttpRequest, pk: int) -> HttpResponse:
                                name=form.cleaned_data["name"],
                                geometry_json=form.cleaned_data["geometry"])
         except DomainError as exc:
-            _error(form, exc)
+            show_error(form, exc)
         else:
             messages.success(request, _("Zone saved."))
             return redirect("rr_zones", org_slug_of(request), network.pk)
@@ -199,7 +185,7 @@ def zone_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @org_view("rapidresponse.manage")
 def subscribers(request: HttpRequest, pk: int) -> HttpResponse:
     network = _network(request, pk)
-    if (refused := _get_only(request)) is not None:
+    if (refused := get_only(request)) is not None:
         return refused
     filters = SubscriberFilterForm(request.GET or None, network=network)
     qs = Subscriber.objects.filter(network=network, left_at__isnull=True).select_related(
@@ -262,7 +248,7 @@ def subscriber_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.update_subscriber(membership_of(request), subscriber, **form.cleaned_data)
         except DomainError as exc:
-            _error(form, exc)
+            show_error(form, exc)
         else:
             messages.success(request, _("Subscriber saved."))
             return redirect("rr_subscribers", org_slug_of(request), subscriber.network_id)
@@ -319,7 +305,7 @@ def _board_context(request: HttpRequest, network: Network) -> dict[str, Any]:
 @org_view("rapidresponse.view")
 def board(request: HttpRequest, pk: int) -> HttpResponse:
     network = _network(request, pk)
-    if (refused := _get_only(request)) is not None:
+    if (refused := get_only(request)) is not None:
         return refused
     return render(request, "rapidresponse/board.html", _board_context(request, network))
 
@@ -329,7 +315,7 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
 def board_feed(request: HttpRequest, pk: int) -> HttpResponse:
     """The part of the board that htmx polls every few seconds."""
     network = _network(request, pk)
-    if (refused := _get_only(request)) is not None:
+    if (refused := get_only(request)) is not None:
         return refused
     return render(request, "rapidresponse/_board_feed.html", _board_context(request, network))
 
@@ -348,7 +334,7 @@ def report_create(request: HttpRequest, pk: int) -> HttpResponse:
                 is_drill=data["is_drill"],
                 seen_at=timezone.now() - timedelta(minutes=data["minutes_ago"]))
         except DomainError as exc:
-            _error(form, exc)
+            show_error(form, exc)
         else:
             return redirect("rr_report", org_slug_of(request), report.pk)
     return render(request, "rapidresponse/report_create.html", {
@@ -403,7 +389,7 @@ def _report_context(request: HttpRequest, report: Report) -> dict[str, Any]:
 @never_cache
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = _report(request, pk)
-    if (refused := _get_only(request)) is not None:
+    if (refused := get_only(request)) is not None:
         return refused
     context = _report_context(request, report)
     if request.htmx and request.GET.get("part") == "status":  # type: ignore[attr-defined]
@@ -543,7 +529,7 @@ def alert_compose(request: HttpRequest, pk: int) -> HttpResponse:
                                         target=_target(network, data), report=data["report"],
                                         details=data["details"], drill=data["drill"])
         except DomainError as exc:
-            _error(form, exc)
+            show_error(form, exc)
         else:
             messages.success(request, _("Alert queued for %(n)d subscribers, nearest "
                                         "first.") % {"n": alert.recipients_count})
@@ -567,7 +553,7 @@ def alert_compose(request: HttpRequest, pk: int) -> HttpResponse:
 def alert_count(request: HttpRequest, pk: int) -> HttpResponse:
     """The live recipient count beside the composer (htmx, on every change)."""
     network = _network(request, pk)
-    if (refused := _get_only(request)) is not None:
+    if (refused := get_only(request)) is not None:
         return refused
     form = _alert_form(request, network, request.GET)
     count = by_language = None
@@ -596,7 +582,7 @@ def alert_count(request: HttpRequest, pk: int) -> HttpResponse:
 def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     alert = get_object_or_404(Alert.objects.filter(network__in=_networks(request))
                               .select_related("network", "report", "zone", "follows"), pk=pk)
-    if (refused := _get_only(request)) is not None:
+    if (refused := get_only(request)) is not None:
         return refused
     statuses = outbound.status_counts(alert.organization, [alert.pk]).get(alert.pk, [])
     cleared = alert.follow_ups.filter(kind=AlertKind.ALL_CLEAR).first()
@@ -684,7 +670,7 @@ def monthly(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @org_view("rapidresponse.view")
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     network = _network(request, pk)
-    if (refused := _get_only(request)) is not None:
+    if (refused := get_only(request)) is not None:
         return refused
     rows = review_rows(network)
     months = monthly(rows)
@@ -703,7 +689,7 @@ def review_export(request: HttpRequest, pk: int) -> HttpResponse:
     """The incident history as CSV: times and counts only, no reporter, place or
     person."""
     network = _network(request, pk)
-    if (refused := _get_only(request)) is not None:
+    if (refused := get_only(request)) is not None:
         return refused
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="incidents.csv"'

@@ -10,4 +10,3 @@ from groundswell.people.services.merge import (  # noqa: F401
     undo_merge,
 )
 from groundswell.people.services.records import *  # noqa: F403
-from groundswell.people.services.records import InvalidInput  # noqa: F401

@@ -27,13 +27,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from groundswell.core import audit
+from groundswell.core.errors import DomainError, InvalidInput
 from groundswell.core.models import Membership
 from groundswell.core.permissions import can, require
-from groundswell.core.services import DomainError
 from groundswell.core.spreadsheets import SafeWriter, neutralize
 from groundswell.people.models import ContactPoint, Person, Residence
 from groundswell.people.normalize import format_phone, mask_phone
-from groundswell.people.services.records import InvalidInput, phone_region
+from groundswell.people.services.records import phone_region
 
 # An export is built in memory (an XLSX file cannot be streamed); past this many people
 # the organizer narrows the list with the filters instead.
@@ -206,7 +206,7 @@ def export_people(actor: Membership, people_queryset: QuerySet[Person], fmt: str
     org = actor.organization
     filename = f"people-{org.slug}-{timezone.localdate().isoformat()}.{extension}"
     with transaction.atomic():
-        audit.record("people.list.exported", organization=org, actor=actor.user,
+        audit.record("people.list.exported", by=actor,
                      data={"count": count, "format": fmt, "columns": chosen,
                            "phones": "full" if full and "phone" in chosen else
                            ("masked" if "phone" in chosen else "none")})

@@ -39,9 +39,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from groundswell.core import audit
+from groundswell.core.errors import DomainError
 from groundswell.core.models import Membership, Organization
 from groundswell.core.permissions import require
-from groundswell.core.services import DomainError
 from groundswell.people.models import (
     Assessment,
     Consent,
@@ -164,7 +164,7 @@ def forget_person(actor: Membership, person: Person) -> Person:
             given_name=FORGOTTEN_NAME, family_name="", preferred_name="", language="",
             other_languages=[], birth_year=None, pronouns="", search_text="",
             forgotten_at=now, updated_at=now)
-        audit.record("people.person.forgotten", organization=org, actor=actor.user, obj=person,
+        audit.record("people.person.forgotten", by=actor, obj=person,
                      data={"person": person.pk, "merged_records": ids[1:], **counts,
                            "erased": {k: v for k, v in erased.items() if v}})
         # Queued inside the transaction, not on commit: the task row commits with the

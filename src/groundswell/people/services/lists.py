@@ -11,15 +11,13 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from groundswell.core import audit
+from groundswell.core.errors import InvalidInput
 from groundswell.core.models import Membership
 from groundswell.core.permissions import require
+from groundswell.people.filters import list_filter_keys
 from groundswell.people.models import SavedList
 from groundswell.people.normalize import clean_name
-from groundswell.people.services.records import InvalidInput
 
-# The filters a saved list may hold: ids and codes only (see people.forms.PeopleFilterForm).
-LIST_FILTER_KEYS = ("tag", "stage", "language", "base", "consent", "has_phone",
-                    "contacted_after", "contacted_before", "turf")
 MAX_FILTER_VALUE = 40
 
 
@@ -27,7 +25,7 @@ def clean_filters(filters: Mapping[str, object]) -> dict[str, str]:
     """The filters as stored: known keys, short string values, empty ones dropped."""
     clean: dict[str, str] = {}
     for key, value in filters.items():
-        if key not in LIST_FILTER_KEYS or not isinstance(value, str) \
+        if key not in list_filter_keys() or not isinstance(value, str) \
                 or len(value) > MAX_FILTER_VALUE:
             raise InvalidInput("filters", _("Those filters cannot be saved."))
         if value.strip():
@@ -54,9 +52,9 @@ def save_list(actor: Membership, *, name: str, filters: Mapping[str, object]) ->
         else:
             saved.filters = clean
             saved.save(update_fields=["filters"])
-        audit.record("people.list.saved", organization=org, actor=actor.user, obj=saved,
+        audit.record("people.list.saved", by=actor, obj=saved,
                      data={"filters": sorted(clean)})
     return saved
 
 
-__all__ = ["LIST_FILTER_KEYS", "clean_filters", "save_list"]
+__all__ = ["clean_filters", "save_list"]

@@ -40,9 +40,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from groundswell.core import audit
+from groundswell.core.errors import DomainError, InvalidInput
 from groundswell.core.models import Membership, Organization
 from groundswell.core.permissions import require
-from groundswell.core.services import DomainError
 from groundswell.people import matching
 from groundswell.people.models import (
     Assessment,
@@ -57,7 +57,6 @@ from groundswell.people.models import (
     Residence,
 )
 from groundswell.people.services.records import (
-    InvalidInput,
     current_residence,
     recompute_stage,
     refresh_search_text,
@@ -150,8 +149,7 @@ def dismiss_duplicate(actor: Membership, candidate: DuplicateCandidate) -> Dupli
             raise DomainError(_("This pair has already been reviewed."))
         candidate.status = DuplicateCandidate.Status.DISMISSED
         candidate.save(update_fields=["status"])
-        audit.record("people.duplicate.dismissed", organization=candidate.organization,
-                     actor=actor.user, obj=candidate,
+        audit.record("people.duplicate.dismissed", by=actor, obj=candidate,
                      data={"first": candidate.first_id, "second": candidate.second_id})
     return candidate
 
@@ -366,7 +364,7 @@ def merge_people(actor: Membership, kept: Person, merged: Person,
         recompute_stage(kept)
         merge = Merge.objects.create(organization=org, kept=kept, merged=merged, undo=undo,
                                      merged_by=actor.user)
-        audit.record("people.person.merged", organization=org, actor=actor.user, obj=kept,
+        audit.record("people.person.merged", by=actor, obj=kept,
                      data={"kept": kept.pk, "merged": merged.pk, "merge": merge.pk,
                            "moved": {k: len(v) for k, v in undo["moved"].items()},
                            "fields": sorted(n for n, side in choices.items()
@@ -541,8 +539,7 @@ def undo_merge(actor: Membership, merge: Merge) -> Merge:
                 Person._base_manager.filter(pk=person.pk).update(updated_at=parse_datetime(when))
         merge.undone_at = timezone.now()
         merge.save(update_fields=["undone_at"])
-        audit.record("people.person.merge_undone", organization=merge.organization,
-                     actor=actor.user, obj=kept,
+        audit.record("people.person.merge_undone", by=actor, obj=kept,
                      data={"kept": kept.pk, "merged": merged.pk, "merge": merge.pk})
     return merge
 

@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 
 from groundswell.core import audit
 from groundswell.core.crypto import blind_index
+from groundswell.core.errors import InvalidInput
 from groundswell.core.models import Base, Membership, Organization
 from groundswell.core.permissions import require
-from groundswell.core.services import DomainError
 from groundswell.people import ladder
 from groundswell.people.models import (
     Address,
@@ -49,14 +49,6 @@ from groundswell.people.normalize import (
 )
 
 
-class InvalidInput(DomainError):
-    """Bad input for one field; ``field`` names the form field to show it on."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
 def _org(actor: Membership | None, organization: Organization | None) -> Organization:
     if actor is not None:
         return actor.organization
@@ -67,11 +59,6 @@ def _org(actor: Membership | None, organization: Organization | None) -> Organiz
 
 def _user(actor: Membership | None) -> Any:
     return actor.user if actor is not None else None
-
-
-def _record(code: str, actor: Membership | None, org: Organization, obj: Any,
-            data: dict[str, Any] | None = None) -> None:
-    audit.record(code, organization=org, actor=_user(actor), obj=obj, data=data)
 
 
 def phone_region() -> str:
@@ -230,7 +217,7 @@ def create_person(actor: Membership | None, *, given_name: str, family_name: str
             _add_contact(org, person, ContactPoint.Kind.EMAIL, email_clean)
         for name in tags:
             _tag(org, person, name)
-        _record("people.person.created", actor, org, person)
+        audit.record("people.person.created", by=actor, organization=org, obj=person)
     return person
 
 
@@ -257,8 +244,7 @@ def update_person(actor: Membership, person: Person, **fields: Any) -> Person:
         person.save()
         refresh_search_text(person)
         if changed:
-            _record("people.person.updated", actor, person.organization, person,
-                    {"fields": changed})
+            audit.record("people.person.updated", by=actor, obj=person, data={"fields": changed})
     return person
 
 
@@ -285,8 +271,8 @@ def move_person(actor: Membership, person: Person, *, street: str, unit: str = "
         residence = Residence.objects.create(organization=org, person=person,
                                              household=household, started_on=moved_on)
         refresh_search_text(person)
-        _record("people.person.moved", actor, org, person,
-                {"from": current.household_id if current else None, "to": household.pk})
+        audit.record("people.person.moved", by=actor, obj=person,
+                     data={"from": current.household_id if current else None, "to": household.pk})
     return residence
 
 
@@ -352,7 +338,7 @@ def add_contact(actor: Membership, person: Person, *, kind: str, value: str,
     with transaction.atomic():
         contact = _add_contact(person.organization, person, kind, value, sms_capable)
         refresh_search_text(person)
-        _record("people.contact.added", actor, person.organization, contact, {"kind": kind})
+        audit.record("people.contact.added", by=actor, obj=contact, data={"kind": kind})
     return contact
 
 
@@ -360,8 +346,8 @@ def reveal_phone(actor: Membership, contact: ContactPoint) -> str:
     """The full number, for a role that may see it; every reveal is audited."""
     require(actor, "people.reveal_phone")
     with transaction.atomic():
-        _record("people.contact.revealed", actor, contact.organization, contact,
-                {"person": contact.person_id})
+        audit.record("people.contact.revealed", by=actor, obj=contact,
+                     data={"person": contact.person_id})
     return contact.value
 
 
@@ -389,7 +375,12 @@ def record_consent(actor: Membership | None, person: Person, *, channel: str, pu
                    organization: Organization | None = None) -> Consent:
     if actor is not None:
         require(actor, "people.edit")
-    org = _org(actor, organization)
+    return _save_consent(actor, person, channel=channel, purpose=purpose, source=source,
+                         wording=wording, org=_org(actor, organization))
+
+
+def _save_consent(actor: Membership | None, person: Person, *, channel: str, purpose: str,
+                  source: str, wording: str, org: Organization) -> Consent:
     if channel not in Consent.Channel.values or purpose not in Consent.Purpose.values \
             or source not in Consent.Source.values:
         raise InvalidInput("consent", _("Choose a listed channel, purpose and source."))
@@ -402,8 +393,9 @@ def record_consent(actor: Membership | None, person: Person, *, channel: str, pu
             consent.granted_at, consent.withdrawn_at = timezone.now(), None
             consent.recorded_by = _user(actor)
             consent.save()
-        _record("people.consent.granted", actor, org, consent,
-                {"person": person.pk, "channel": channel, "purpose": purpose, "source": source})
+        audit.record("people.consent.granted", by=actor, organization=org, obj=consent,
+                     data={"person": person.pk, "channel": channel, "purpose": purpose,
+                           "source": source})
     return consent
 
 
@@ -424,8 +416,8 @@ def withdraw_consent(actor: Membership | None, person: Person, *, channel: str,
             consent.withdrawn_at = timezone.now()
             consent.save(update_fields=["withdrawn_at"])
             withdrawn += 1
-            _record("people.consent.withdrawn", actor, org, consent,
-                    {"person": person.pk, "channel": channel, "purpose": consent.purpose})
+            audit.record("people.consent.withdrawn", by=actor, organization=org, obj=consent,
+                         data={"person": person.pk, "channel": channel, "purpose": consent.purpose})
     return withdrawn
 
 
@@ -435,6 +427,11 @@ def withdraw_consent(actor: Membership | None, person: Person, *, channel: str,
 def record_grievance(actor: Membership, person: Person, *, category: str, text: str = "",
                      raised_on: date | None = None) -> Grievance:
     require(actor, "people.edit")
+    return _save_grievance(actor, person, category=category, text=text, raised_on=raised_on)
+
+
+def _save_grievance(actor: Membership, person: Person, *, category: str, text: str,
+                    raised_on: date | None) -> Grievance:
     if category not in Grievance.Category.values:
         raise InvalidInput("category", _("Choose a category."))
     if len(text) > 5000:
@@ -444,8 +441,8 @@ def record_grievance(actor: Membership, person: Person, *, category: str, text: 
             organization=person.organization, person=person, category=category,
             text=text.strip(), raised_on=raised_on or timezone.localdate(),
             recorded_by=actor.user)
-        _record("people.grievance.recorded", actor, person.organization, grievance,
-                {"person": person.pk, "category": category})
+        audit.record("people.grievance.recorded", by=actor, obj=grievance,
+                     data={"person": person.pk, "category": category})
     return grievance
 
 
@@ -463,8 +460,8 @@ def add_relationship(actor: Membership, person: Person, other: Person, kind: str
         relationship, created = Relationship.objects.get_or_create(
             organization=person.organization, person=person, other=other, kind=kind)
         if created:
-            _record("people.relationship.added", actor, person.organization, relationship,
-                    {"person": person.pk, "other": other.pk, "kind": kind})
+            audit.record("people.relationship.added", by=actor, obj=relationship,
+                         data={"person": person.pk, "other": other.pk, "kind": kind})
             if kind == Relationship.Kind.BROUGHT_BY:
                 record_interaction(actor, other, kind=Interaction.Kind.BROUGHT,
                                    source=("people.person", str(person.pk)))
@@ -482,6 +479,10 @@ def _tag(org: Organization, person: Person, name: str) -> Tag:
 
 def tag_people(actor: Membership, people: Iterable[Person], name: str) -> int:
     require(actor, "people.edit")
+    return _tag_people(actor, people, name)
+
+
+def _tag_people(actor: Membership, people: Iterable[Person], name: str) -> int:
     people = list(people)
     with transaction.atomic():
         for person in people:
@@ -490,8 +491,7 @@ def tag_people(actor: Membership, people: Iterable[Person], name: str) -> int:
                                                "organization."))
             tag = _tag(actor.organization, person, name)
         if people:
-            _record("people.person.tagged", actor, actor.organization, tag,
-                    {"count": len(people)})
+            audit.record("people.person.tagged", by=actor, obj=tag, data={"count": len(people)})
     return len(people)
 
 
@@ -551,22 +551,27 @@ def set_stage(actor: Membership, person: Person, stage: EngagementStage | None) 
     with transaction.atomic():
         person.stage = stage
         person.save(update_fields=["stage", "updated_at"])
-        _record("people.assessment.recorded", actor, person.organization, person,
-                {"stage": stage.pk if stage else None})
+        audit.record("people.assessment.recorded", by=actor, obj=person,
+                     data={"stage": stage.pk if stage else None})
     return person
 
 
 def rate_engagement(actor: Membership, person: Person, *, level: int,
                     reason: str = "") -> Assessment:
     require(actor, "people.edit")
+    return _save_assessment(actor, person, level=level, reason=reason)
+
+
+def _save_assessment(actor: Membership, person: Person, *, level: int,
+                     reason: str) -> Assessment:
     if not isinstance(level, int) or not 1 <= level <= 5:
         raise InvalidInput("level", _("Choose a level from 1 to 5."))
     with transaction.atomic():
         assessment = Assessment.objects.create(
             organization=person.organization, person=person, level=level,
             assessed_by=actor.user, reason=reason.strip()[:200])
-        _record("people.assessment.recorded", actor, person.organization, assessment,
-                {"person": person.pk, "level": level})
+        audit.record("people.assessment.recorded", by=actor, obj=assessment,
+                     data={"person": person.pk, "level": level})
     return assessment
 
 
@@ -589,7 +594,7 @@ def engagement_summary(person: Person) -> dict[str, Any]:
 
 
 __all__ = [
-    "InvalidInput", "add_contact", "add_relationship", "create_person", "current_residence",
+    "add_contact", "add_relationship", "create_person", "current_residence",
     "engagement_summary", "ensure_default_stages", "find_or_create_household",
     "join_household", "move_person", "people_with_phone", "rate_engagement",
     "recompute_stage", "record_consent", "record_grievance", "record_interaction",

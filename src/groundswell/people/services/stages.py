@@ -8,15 +8,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from groundswell.core import audit
+from groundswell.core.errors import InvalidInput
 from groundswell.core.models import Membership
 from groundswell.core.permissions import require
 from groundswell.people import ladder
 from groundswell.people.models import EngagementStage, Person
-from groundswell.people.services.records import (
-    InvalidInput,
-    ensure_default_stages,
-    recompute_stage,
-)
+from groundswell.people.services.records import ensure_default_stages, recompute_stage
 
 
 @dataclass(frozen=True)
@@ -63,7 +60,7 @@ def save_ladder(actor: Membership, rows: list[StageRow]) -> list[EngagementStage
             stage.delete()
         for person in Person.objects.filter(organization=org).active():
             recompute_stage(person)
-        audit.record("people.ladder.changed", organization=org, actor=actor.user,
+        audit.record("people.ladder.changed", by=actor,
                      data={"stages": len(kept)})
     return kept
 

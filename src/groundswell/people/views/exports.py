@@ -20,12 +20,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from groundswell.core.services import DomainError
+from groundswell.core.errors import DomainError, InvalidInput
 from groundswell.core.views import org_view
 from groundswell.people.forms import PeopleFilterForm, add_service_error
 from groundswell.people.models import Person
 from groundswell.people.search import search_people
-from groundswell.people.services import InvalidInput
 from groundswell.people.services import exports as export_service
 from groundswell.people.services.exports import (
     DEFAULT_COLUMNS,

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from groundswell.core.services import DomainError
+from groundswell.core.errors import DomainError
 from groundswell.core.views import confirm_first, membership_of, org_slug_of, org_view
 from groundswell.people.models import DuplicateCandidate, Merge, Person
 from groundswell.people.normalize import fold, mask_phone

@@ -21,7 +21,6 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import (
     HttpRequest,
     HttpResponse,
-    HttpResponseNotAllowed,
     HttpResponseRedirect,
     QueryDict,
 )
@@ -32,11 +31,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from groundswell.core.errors import DomainError
 from groundswell.core.models import Membership
 from groundswell.core.permissions import can
-from groundswell.core.services import DomainError
-from groundswell.core.views import membership_of, org_slug_of, org_view, remembered_search
+from groundswell.core.views import get_only, membership_of, org_slug_of, org_view, remembered_search
 from groundswell.people import services
+from groundswell.people.filters import list_filter_keys
 from groundswell.people.forms import (
     BulkTagForm,
     ConsentForm,
@@ -69,26 +69,16 @@ from groundswell.people.models import (
 )
 from groundswell.people.normalize import digits, format_phone, mask_phone
 from groundswell.people.search import search_people
-from groundswell.people.services.lists import LIST_FILTER_KEYS
 
 PAGE_SIZE = 50
 TIMELINE_PAGE_SIZE = 20
 MATCHES_SHOWN = 5
 
 
-def _get_only(request: HttpRequest) -> HttpResponse | None:
-    """For pages that look their object up before checking the method, so that a POST
-    with another organization's id is a 404 like a GET, not a 405 that would tell the
-    id exists."""
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET", "HEAD"])
-    return None
-
-
 def _filter_query(data: QueryDict, *, page: bool = False) -> str:
     """The list's filters (ids and codes) as a query string; nothing else is kept."""
     query = QueryDict(mutable=True)
-    for key in (*LIST_FILTER_KEYS, "page") if page else LIST_FILTER_KEYS:
+    for key in (*list_filter_keys(), "page") if page else list_filter_keys():
         value = data.get(key, "")
         if value and len(value) <= 40:
             query[key] = value
@@ -108,7 +98,7 @@ def _with_current_residence(qs: QuerySet[Person]) -> QuerySet[Person]:
 def _list_page(request: HttpRequest, *, data: QueryDict | dict[str, str], query: str,
                saved: SavedList | None = None) -> HttpResponse:
     membership = membership_of(request)
-    filtered = any(data.get(key) for key in LIST_FILTER_KEYS)
+    filtered = any(data.get(key) for key in list_filter_keys())
     form = PeopleFilterForm(data if filtered else None, membership=membership)
     people = Person.objects.visible_to(membership)
     invalid = filtered and not form.is_valid()
@@ -142,7 +132,7 @@ def _filter_chips(request: HttpRequest, form: PeopleFilterForm) -> list[dict[str
     it (the search stays, it is in the session)."""
     chips = []
     people_url = reverse("people", args=[org_slug_of(request)])
-    for key in LIST_FILTER_KEYS:
+    for key in list_filter_keys():
         value = form.cleaned_data.get(key)
         if not value:
             continue
@@ -175,7 +165,7 @@ def people_list(request: HttpRequest) -> HttpResponse:
 @org_view("people.view")
 def saved_list(request: HttpRequest, pk: int) -> HttpResponse:
     saved = get_object_or_404(SavedList, pk=pk)
-    if (refused := _get_only(request)) is not None:
+    if (refused := get_only(request)) is not None:
         return refused
     return _list_page(request, data=saved.filters, query="", saved=saved)
 
@@ -402,7 +392,7 @@ def person_page(request: HttpRequest, pk: int) -> HttpResponse:
         if moved is not None:
             return moved
         person = _person(request, pk)  # 404
-    if (refused := _get_only(request)) is not None:
+    if (refused := get_only(request)) is not None:
         return refused
     return _person_page(request, person)
 
@@ -595,7 +585,7 @@ def _visible_households(membership: Membership) -> QuerySet[Household]:
 def household(request: HttpRequest, pk: int) -> HttpResponse:
     membership = membership_of(request)
     home = get_object_or_404(_visible_households(membership), pk=pk)
-    if (refused := _get_only(request)) is not None:
+    if (refused := get_only(request)) is not None:
         return refused
     residences = home.residences.filter(
         person__in=Person.objects.visible_to(membership)).select_related("person")

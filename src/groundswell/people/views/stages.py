@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from groundswell.core.errors import InvalidInput
 from groundswell.core.views import org_view
 from groundswell.people import ladder
-from groundswell.people.services import InvalidInput
 from groundswell.people.services.stages import StageRow, current_ladder, save_ladder
 
 RULE_LABELS = {

@@ -8,7 +8,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from groundswell.core.services import DomainError, create_organization
+from groundswell.core.errors import DomainError
+from groundswell.core.services import create_organization
 
 
 class Command(BaseCommand):

@@ -31,10 +31,11 @@ class Command(BaseCommand):
             total += count
             if count:
                 self.stdout.write(f"{model._meta.label}.{field.name}: {count} value(s)")
-        count = rotate_authenticators(primary, batch_size, dry_run)
-        total += count
-        if count:
-            self.stdout.write(f"second-factor secrets: {count} value(s)")
+        for name, rotate in crypto.sealed_elsewhere():
+            count = rotate(primary, batch_size, dry_run)
+            total += count
+            if count:
+                self.stdout.write(f"{name}: {count} value(s)")
         verb = "would be re-encrypted" if dry_run else "re-encrypted"
         self.stdout.write(f"{total} value(s) {verb} under key {primary!r}.")
         if not dry_run:
@@ -68,34 +69,3 @@ def rotate_column(model: Any, field: crypto.EncryptedTextField, primary: str,
                     fresh = crypto.encrypt(plain, context=field.context)
                     cursor.execute(update, [fresh, row_pk, token])
             last = rows[-1][0]
-
-
-def rotate_authenticators(primary: str, batch_size: int, dry_run: bool) -> int:
-    """TOTP secrets and recovery-code seeds, sealed by our MFA adapter inside allauth's
-    JSON column, use the same keyring and must move to the new key too."""
-    from allauth.mfa.models import Authenticator
-
-    from groundswell.accounts.adapter import MFAAdapter
-
-    context = MFAAdapter.context
-    last, rotated = 0, 0
-    while True:
-        with transaction.atomic():
-            batch = list(Authenticator.objects.select_for_update().filter(pk__gt=last)
-                         .order_by("pk")[:batch_size])
-            if not batch:
-                return rotated
-            for authenticator in batch:
-                data, changed = dict(authenticator.data), False
-                for key, value in data.items():
-                    key_id = crypto.key_id_of(value) if isinstance(value, str) else None
-                    if key_id is None or key_id == primary:
-                        continue
-                    rotated += 1
-                    changed = True
-                    data[key] = crypto.encrypt(crypto.decrypt(value, context=context),
-                                               context=context)
-                if changed and not dry_run:
-                    authenticator.data = data
-                    authenticator.save(update_fields=["data"])
-            last = batch[-1].pk
