@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from groundswell.canvass import services
 from groundswell.canvass.models import DoorVisit, WalkListEntry
+from groundswell.canvass.services import sync
 from groundswell.core.errors import InvalidInput
 from groundswell.core.models import AuditEvent, Membership, Role
 from groundswell.people.forms import rapid_response_wording
@@ -254,18 +255,18 @@ def test_a_server_fault_on_one_visit_keeps_it_for_later_and_saves_the_others(doo
     wl, residents, _q, canvasser = door
     faulty = visit(wl, household_of(residents[0]), notes="boom")
     fine = visit(wl, household_of(residents[1]))
-    real = services._clean_answers
+    real = sync._clean_answers
 
     def clean(effort, answers):
         if DoorVisit.objects.filter(client_id=fine["id"]).exists():
             raise RuntimeError("a bug of ours")
         return real(effort, answers)
 
-    monkeypatch.setattr(services, "_clean_answers", clean)
+    monkeypatch.setattr(sync, "_clean_answers", clean)
     results = services.sync_visits(canvasser, {"visits": [fine, faulty]})
     assert [r.status for r in results] == ["saved", "retry"]
     assert DoorVisit.objects.count() == 1
-    monkeypatch.setattr(services, "_clean_answers", real)
+    monkeypatch.setattr(sync, "_clean_answers", real)
     results = services.sync_visits(canvasser, {"visits": [fine, faulty]})
     assert [r.status for r in results] == ["already_saved", "saved"]
 

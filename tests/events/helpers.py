@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from groundswell.events import services
+from groundswell.people.services.residents import Resident
 
 
 def make_event(actor, *, days: float = 7, hours: float = 3, **fields):
@@ -18,7 +19,7 @@ def make_event(actor, *, days: float = 7, hours: float = 3, **fields):
     return services.create_event(actor, **values)
 
 
-def resident(**fields) -> services.Resident:
+def resident(**fields) -> Resident:
     values = {"given_name": "Rosa", "family_name": "Martínez", "phone": "215-555-0142"}
     values.update(fields)
-    return services.Resident(**values)
+    return Resident(**values)

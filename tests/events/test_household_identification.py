@@ -15,6 +15,7 @@ from groundswell.events import services
 from groundswell.events.models import Attendance
 from groundswell.people import services as people
 from groundswell.people.models import DuplicateCandidate, Person
+from groundswell.people.services.residents import BirthYearNeeded
 from tests.conftest import login
 from tests.events.helpers import make_event, resident
 
@@ -44,7 +45,7 @@ def test_the_kiosk_asks_the_year_of_birth_instead_of_guessing(in_org):
     father, son = family(organizer)
     staff = in_org.member("program_staff")
     kiosk = services.start_kiosk(staff, make_event(organizer, days=0), "2468")
-    with pytest.raises(services.BirthYearNeeded) as asked:
+    with pytest.raises(BirthYearNeeded) as asked:
         services.kiosk_quick_add(staff, kiosk, son_at_the_door())
     assert asked.value.field == "birth_year"
     assert Person.objects.count() == 2 and not Attendance.objects.exists()
@@ -65,7 +66,7 @@ def test_an_answer_that_settles_nothing_adds_the_resident_for_review(in_org):
                          phone="215-555-0134", street="2417 N Front St")
     staff = in_org.member("program_staff")
     kiosk = services.start_kiosk(staff, make_event(organizer, days=0), "2468")
-    with pytest.raises(services.BirthYearNeeded):
+    with pytest.raises(BirthYearNeeded):
         services.kiosk_quick_add(staff, kiosk, son_at_the_door())
     # The father's year is not on record: the answer cannot tell them apart.
     attendance, created = services.kiosk_quick_add(staff, kiosk,

@@ -20,6 +20,7 @@ from groundswell.people.models import (
     Person,
     SavedList,
 )
+from groundswell.people.services.residents import ConsentGiven
 from tests.events.helpers import make_event, resident
 
 pytestmark = pytest.mark.django_db
@@ -130,7 +131,7 @@ def test_rsvp_adds_a_new_person_with_consent_wording(in_org):
     event = make_event(org_member(in_org))
     wording = "Sí, envíenme mensajes de texto sobre eventos."
     rsvp = services.public_rsvp(event, resident(language="es"), guests=2, consents=[
-        services.ConsentGiven("sms", "events", wording)])
+        ConsentGiven("sms", "events", wording)])
     assert rsvp.new_person and rsvp.party_size == 3
     person = rsvp.person
     assert person.created_by is None and person.language == "es"
@@ -220,7 +221,7 @@ def test_sms_consent_needs_a_phone(in_org):
     event = make_event(org_member(in_org))
     with pytest.raises(InvalidInput):
         services.public_rsvp(event, resident(phone="", email="a@example.org"),
-                             consents=[services.ConsentGiven("sms", "events", "x")])
+                             consents=[ConsentGiven("sms", "events", "x")])
     assert not Person.objects.exists()
 
 
@@ -285,7 +286,7 @@ def test_kiosk_quick_add_creates_with_household_and_consent(in_org):
     kiosk = services.start_kiosk(staff, make_event(org_member(in_org), days=0), "2468")
     attendance, created = services.kiosk_quick_add(
         staff, kiosk, resident(street="2417 N Front St", unit="2", language="es"),
-        consents=[services.ConsentGiven("sms", "rapid_response", "Sí, alertas.")])
+        consents=[ConsentGiven("sms", "rapid_response", "Sí, alertas.")])
     person = attendance.person
     assert created and attendance.new_person and attendance.source == "kiosk"
     assert people.current_residence(person).household.unit

@@ -47,3 +47,7 @@ class CanvassConfig(AppConfig):
 
         register_coloring(Coloring("outcome", _("Last door visit"), outcome_colors,
                                    _("Not visited")))
+        from groundswell.canvass.timeline import door_visit_links
+        from groundswell.people.timeline import register_timeline_link
+
+        register_timeline_link("canvass.doorvisit", door_visit_links)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from groundswell.canvass.models import Effort, Question
 from groundswell.core.models import Base, Membership, Role
+from groundswell.events.models import Event
 from groundswell.geo.models import Turf
 from groundswell.people.models import Grievance
 
@@ -72,10 +74,6 @@ class QuestionForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from django.utils import timezone
-
-        from groundswell.events.models import Event
-
         self.fields["event"].queryset = Event.objects.filter(
             cancelled_at__isnull=True, ends_at__gte=timezone.now()).order_by("starts_at")
 

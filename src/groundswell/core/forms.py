@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from groundswell.core.audit import EVENT_LABELS
 from groundswell.core.errors import DomainError
 from groundswell.core.models import Base, Membership, Role
 
@@ -66,8 +67,6 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from groundswell.core.audit import EVENT_LABELS
-
         self.fields["code"].choices = [("", _("All events"))] + sorted(
             ((code, str(label)) for code, label in EVENT_LABELS.items()), key=lambda c: c[1])
         self.fields["actor"].queryset = Membership.objects.select_related("user").order_by(

@@ -20,6 +20,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from groundswell.core import crypto
+from groundswell.core.audit import seal_for
+from groundswell.core.models import AuditChainHead, KeyCanary
 
 CANARY_TEXT = "groundswell key canary"
 CANARY_CONTEXT = "core.keycanary"
@@ -48,8 +50,6 @@ def _blind_canary() -> str:
 
 
 def _audit_canary() -> str:
-    from groundswell.core.audit import seal_for
-
     return seal_for("canary", 1)
 
 
@@ -62,8 +62,6 @@ AUDIT_PROBLEM = ("GROUNDSWELL_AUDIT_KEY is not the key this database's audit log
 def key_problems() -> list[str]:
     """What keeps the configured secrets from reading this database ([] when they fit,
     or when the database has no tables yet), writing missing canaries once they fit."""
-    from groundswell.core.models import KeyCanary
-
     if KeyCanary._meta.db_table not in connection.introspection.table_names():
         return []  # before migrate
     canaries = dict(KeyCanary.objects.values_list("name", "value"))
@@ -123,9 +121,6 @@ def _sample_existing_data(missing: set[str]) -> list[str]:
                 return [BLIND_PROBLEM]
             need_blind = False
     if "audit" in missing:
-        from groundswell.core.audit import seal_for
-        from groundswell.core.models import AuditChainHead
-
         head = AuditChainHead.objects.exclude(keyed_from=None).exclude(seal="").first()
         if head is not None and not hmac.compare_digest(head.seal,
                                                         seal_for(head.chain, head.keyed_from)):
@@ -158,8 +153,6 @@ def refuse_unless_keys_fit() -> None:
 def forget_retired_keys() -> int:
     """After every value was re-encrypted under the primary key (rotate_encryption_keys),
     the canaries of older keys go: those keys may then be removed from the keyring."""
-    from groundswell.core.models import KeyCanary
-
     primary = f"encryption:{crypto.keyring().primary_id}"
     deleted, _ = KeyCanary.objects.filter(name__startswith="encryption:").exclude(
         name=primary).delete()

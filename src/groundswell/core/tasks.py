@@ -18,7 +18,7 @@ from groundswell.core.models import Invitation
 def send_invitation_email(invitation_id: int) -> bool:
     """Mail the invitation link. Returns False when the invitation is no longer
     pending (withdrawn or used before the worker got to it)."""
-    from groundswell.core.services import invitation_url
+    from groundswell.core.services import invitation_url  # services imports this module
 
     with scopes_disabled():
         invitation = Invitation.objects.select_related("organization").filter(

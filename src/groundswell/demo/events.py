@@ -16,6 +16,7 @@ from groundswell.events import services
 from groundswell.events.models import Event, FollowUp
 from groundswell.people import services as people
 from groundswell.people.models import Consent, Grievance, Interaction, Person
+from groundswell.people.services.residents import Resident, find_or_add_resident
 
 PARTY_TITLE = "Front Street Block Party"
 SIGN_INS = 150
@@ -75,7 +76,7 @@ def load(org: Organization) -> bool:
         attendees.append(person)
     new_people: list[Person] = []
     for i, (given, family) in enumerate(NEW_NAMES[:NEW_PEOPLE]):
-        person, _created = services.find_or_add_resident(org, services.Resident(
+        person, _created = find_or_add_resident(org, Resident(
             given_name=given, family_name=family, phone=f"215-555-{7000 + i:04d}",
             street=f"{2700 + 2 * i} N Front St", language=rng.choice(["es", "en", "es"])))
         services.record_attendance(staff, party, person, source="kiosk", new_person=True,

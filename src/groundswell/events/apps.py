@@ -52,3 +52,7 @@ class EventsConfig(AppConfig):
 
         register_eraser("events", erase_person, erases=_(
             "Their RSVPs, shift sign-ups and follow-ups"))
+        from groundswell.events.timeline import attendance_links
+        from groundswell.people.timeline import register_timeline_link
+
+        register_timeline_link("events.attendance", attendance_links)

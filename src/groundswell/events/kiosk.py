@@ -44,6 +44,7 @@ from groundswell.events.models import RSVP, Attendance, Event, Kiosk, ShiftSignu
 from groundswell.people.models import Person, Residence
 from groundswell.people.search import search_people
 from groundswell.people.services import people_with_phone
+from groundswell.people.services.residents import ConsentGiven, Resident
 
 RESULTS_SHOWN = 8
 KIOSK_SEARCHES = 30
@@ -228,11 +229,11 @@ def kiosk_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = KioskAddForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        resident = services.Resident(
+        resident = Resident(
             given_name=data["given_name"], family_name=data["family_name"],
             phone=data["phone"], street=data["street"], unit=data["unit"],
             language=data["language"], birth_year=data.get("birth_year"))
-        consents = [services.ConsentGiven(*choice) for choice in form.consent_choices()]
+        consents = [ConsentGiven(*choice) for choice in form.consent_choices()]
         try:
             attendance, created = services.kiosk_quick_add(
                 request.membership, running, resident, consents=consents)  # type: ignore

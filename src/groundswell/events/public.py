@@ -31,6 +31,7 @@ from groundswell.events import ics, services
 from groundswell.events.forms import RSVPForm, VolunteerForm
 from groundswell.events.models import Event
 from groundswell.events.views import FEED_SALT, materials_response
+from groundswell.people.services.residents import ConsentGiven, Resident
 
 RSVP_LIMIT_PER_IP = 10  # RSVPs tried from one address ...
 RSVP_LIMIT_PER_EVENT = 500  # ... and for one event ...
@@ -65,10 +66,10 @@ def event_rsvp(request: HttpRequest, public_id: str) -> HttpResponse:
             status = _refused(request, form, f"rsvp-event:{event.pk}") or 400
             if status == 400 and form.is_valid():
                 data = form.cleaned_data
-                resident = services.Resident(
+                resident = Resident(
                     given_name=data["given_name"], family_name=data["family_name"],
                     phone=data["phone"], email=data["email"], language=language[:2])
-                consents = [services.ConsentGiven(*c) for c in form.consent_choices()]
+                consents = [ConsentGiven(*c) for c in form.consent_choices()]
                 try:
                     rsvp = services.public_rsvp(event, resident, guests=data["guests"],
                                                 consents=consents)
@@ -125,10 +126,10 @@ def event_volunteer(request: HttpRequest, public_id: str) -> HttpResponse:
             status = _refused(request, form, f"volunteer-event:{event.pk}") or 400
             if status == 400 and not form.errors and form.is_valid():
                 data = form.cleaned_data
-                resident = services.Resident(
+                resident = Resident(
                     given_name=data["given_name"], family_name=data["family_name"],
                     phone=data["phone"], email=data["email"], language=language[:2])
-                consents = [services.ConsentGiven(*c) for c in form.consent_choices()]
+                consents = [ConsentGiven(*c) for c in form.consent_choices()]
                 shift = next(o.shift for o in shifts if o.shift.pk == data["shift"])
                 try:
                     signup = services.volunteer_for_shift(shift, resident, consents=consents)

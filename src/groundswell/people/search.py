@@ -460,7 +460,7 @@ def _phone_holders(queryset: QuerySet[Person], number: str, want: int) -> list[i
 
 
 def _last_four_holders(queryset: QuerySet[Person], last_four: str, want: int) -> list[int]:
-    from groundswell.people.services.records import last_four_index
+    from groundswell.people.services.records import last_four_index  # records imports search
 
     holders = ContactPoint.objects.filter(kind=ContactPoint.Kind.PHONE,
                                           last_four_index=last_four_index(last_four))

@@ -26,6 +26,12 @@ every eraser runs inside the same transaction, before the person's own contacts 
 deleted, so it can still find rows kept under their phone or email. Heavy cleanup too
 slow for the transaction (compacting the search index, which keeps deleted words in its
 segments until merged) is a task stored in the same transaction.
+
+On SQLite the forgetting runs with ``secure_delete`` on, so the space of every deleted
+or rewritten row is overwritten with zeros instead of keeping the old bytes in free
+pages; the task then empties the write-ahead log, which still holds older copies of the
+pages. PostgreSQL keeps dead row versions until a vacuum reuses their space (the README
+says so).
 """
 
 from __future__ import annotations
@@ -54,7 +60,7 @@ from groundswell.people.models import (
     Relationship,
     Residence,
 )
-from groundswell.people.tasks import compact_search_index
+from groundswell.people.tasks import compact_search_index, zeroing_what_is_deleted
 
 #: What a forgotten person is called from then on (shown translated on screens).
 FORGOTTEN_NAME = "Forgotten person"
@@ -124,7 +130,7 @@ def forget_person(actor: Membership, person: Person) -> Person:
     require(actor, "people.forget")
     if person.organization_id != actor.organization_id:
         raise DomainError(_("That person is not part of this organization."))
-    with transaction.atomic():
+    with transaction.atomic(), zeroing_what_is_deleted():
         person = Person.objects.select_for_update().get(pk=person.pk)
         if person.forgotten_at is not None:
             raise DomainError(_("This person has already been forgotten."))

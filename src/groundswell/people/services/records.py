@@ -47,6 +47,7 @@ from groundswell.people.normalize import (
     normalize_unit,
     phone_last_four,
 )
+from groundswell.people.search import compose_search_text
 
 
 def _org(actor: Membership | None, organization: Organization | None) -> Organization:
@@ -154,8 +155,6 @@ def _clean_names(given_name: str, family_name: str, preferred_name: str) -> tupl
 def refresh_search_text(person: Person) -> None:
     """What the search service indexes: folded names, street and unit. No phone digits
     and no email: those are found by blind index (whole number, or its last four)."""
-    from groundswell.people.search import compose_search_text
-
     residence = current_residence(person)
     text = compose_search_text(
         given_name=person.given_name, family_name=person.family_name,
@@ -188,8 +187,6 @@ def create_person(actor: Membership | None, *, given_name: str, family_name: str
         raise InvalidInput("base", _("That base is not part of this organization."))
     phone_e164 = _parse_phone(phone) if phone.strip() else ""
     email_clean = _parse_email(email) if email.strip() else ""
-    from groundswell.people.search import compose_search_text
-
     with transaction.atomic():
         household = None
         if street.strip():

@@ -69,6 +69,7 @@ from groundswell.people.models import (
 )
 from groundswell.people.normalize import digits, format_phone, mask_phone
 from groundswell.people.search import search_people
+from groundswell.people.timeline import with_links
 
 PAGE_SIZE = 50
 TIMELINE_PAGE_SIZE = 20
@@ -338,6 +339,7 @@ def _person_page(request: HttpRequest, person: Person, *,
     residence = services.current_residence(person)
     timeline = Paginator(person.interactions.select_related("recorded_by"),
                          TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
+    timeline.object_list = with_links(membership, timeline.object_list)
     forms: dict[str, django_forms.Form] = {
         "note": NoteForm(), "contact": ContactForm(), "consent": ConsentForm(),
         "grievance": GrievanceForm(),

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
 from groundswell.core import crypto
+from groundswell.core.keycheck import forget_retired_keys
 
 
 class Command(BaseCommand):
@@ -40,8 +41,6 @@ class Command(BaseCommand):
         self.stdout.write(f"{total} value(s) {verb} under key {primary!r}.")
         if not dry_run:
             # Nothing is left under the older keys: start-up stops asking for them.
-            from groundswell.core.keycheck import forget_retired_keys
-
             forget_retired_keys()
 
 
