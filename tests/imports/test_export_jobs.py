@@ -19,7 +19,7 @@ from groundswell.core.models import AuditEvent
 from groundswell.imports import exports
 from groundswell.imports.models import ExportJob
 from groundswell.people import services as people
-from groundswell.people.models import Tag
+from groundswell.people.models import Person, Tag
 from tests.conftest import login
 
 pytestmark = pytest.mark.django_db
@@ -124,3 +124,28 @@ def test_export_screens(client, crowd, django_capture_on_commit_callbacks):
     response = client.post(f"{url}{job.pk}/download/")
     assert response.status_code == 302  # gone: a message says to ask again
     assert client.post(url, {"format": "doc", "columns": ["given_name"]}).status_code == 400
+
+
+def test_someone_forgotten_while_their_list_is_being_written_is_never_left_in_a_file(
+        crowd, django_capture_on_commit_callbacks, monkeypatch):
+    """The export reads its people before the forgetting commits: the job is withdrawn
+    by the forgetting, and the worker deletes what it wrote instead of offering it."""
+    actor, admin = crowd.member("organizer"), crowd.member("admin")
+    real = exports.write_people_export
+    ana = Person.objects.get(given_name="Ana1")
+
+    def write_then_someone_is_forgotten(*args, **kwargs):
+        count = real(*args, **kwargs)
+        people.forget_person(admin, ana)
+        return count
+
+    monkeypatch.setattr(exports, "write_people_export", write_then_someone_is_forgotten)
+    exports_dir = Path(settings.MEDIA_ROOT) / "exports"
+    before = {p for p in exports_dir.rglob("*") if p.is_file()}
+    job = _request(actor, django_capture_on_commit_callbacks, fmt="csv",
+                   columns=["given_name", "family_name", "phone"], query="Torres")
+    assert job.status == ExportJob.Status.EXPIRED
+    assert "forgotten" in job.error and not job.stored_path
+    assert {p for p in exports_dir.rglob("*") if p.is_file()} == before
+    with scopes_disabled():
+        assert not AuditEvent.objects.filter(code="imports.export.written").exists()

@@ -7,7 +7,8 @@ ImportsConfig.ready()).
   downloaded yet may hold them (names, phones, emails of everyone in them) and are
   sealed, so not searched: every such file of the organization is deleted and its import
   or export ends as expired, with the reason (upload or ask again), as
-  ``storage.expire_files`` ends them after the retention period. The file goes inside
+  ``storage.expire_files`` ends them after the retention period. An export being
+  written ends the same way, and the worker deletes its file when it is done. The file goes inside
   the transaction rather than after it: if the forgetting then failed, the cost is an
   export to ask for again, never a copy left.
 """
@@ -56,8 +57,13 @@ def erase_person(forgetting: Forgetting) -> dict[str, int]:
             fields += ["status", "error", "headers"]
         batch.stored_path = ""
         batch.save(update_fields=fields)
-    # An export still being written is left to finish: it reads people after the
-    # forgetting commits, and a forgotten person is in no list.
+    # An export being written may already hold them: it is withdrawn now, and the
+    # worker deletes what it wrote when it finds its job no longer running
+    # (exports.run_export). First, so that on PostgreSQL this waits for an export
+    # finishing at this moment, whose file the next statement then sees as ready.
+    files += ExportJob.objects.filter(
+        organization=forgetting.organization, status=ExportJob.Status.RUNNING).update(
+        status=ExportJob.Status.EXPIRED, error=withdrawn, finished_at=timezone.now())
     for job in ExportJob.objects.filter(organization=forgetting.organization,
                                         status=ExportJob.Status.READY):
         files += _delete(storage.export_path(job))

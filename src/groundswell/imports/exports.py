@@ -98,10 +98,13 @@ def run_export(job: ExportJob) -> ExportJob:
         return job
     name = f"people-{job.organization.slug}-{timezone.localdate().isoformat()}.{extension}"
     with transaction.atomic():
-        ExportJob.objects.filter(pk=job.pk).update(
+        ready = ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.RUNNING).update(
             status=ExportJob.Status.READY, stored_path=relative, file_name=name, count=count,
             query="", finished_at=timezone.now())
         job.refresh_from_db()
+        if not ready:  # withdrawn while written: someone on the list was forgotten
+            storage.discard_export(relative)
+            return job
         audit.record("people.list.exported", by=actor, obj=job,
                      data={"count": count, "format": job.format, "columns": job.columns,
                            "job": job.pk})

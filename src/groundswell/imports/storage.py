@@ -110,6 +110,13 @@ def export_writer(relative: str) -> Iterator[BinaryIO]:
         raise
 
 
+def discard_export(relative: str) -> None:
+    """An export written for a job that was withdrawn meanwhile (see erasure)."""
+    path = _inside(exports_root(), relative)
+    if path is not None:
+        path.unlink(missing_ok=True)
+
+
 def read_export(job: ExportJob) -> bytes:
     path = export_path(job)
     if path is None:
