@@ -57,8 +57,10 @@ def test_every_door_gets_a_turf_and_every_turf_a_door(rows, parts):
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.tuples(coords, coords), min_size=40, max_size=200), st.integers(2, 8))
 def test_single_doors_are_balanced_within_tolerance(points, parts):
+    # Allowed across gaps: kept inside clusters, balance is only as close as the
+    # clusters' sizes allow (35 doors at one spot and 5 a field away, into 4 turfs).
     doors = [turfcut.Door(x, y) for x, y in points]
-    labels = turfcut.cut(doors, parts)
+    labels = turfcut.cut(doors, parts, cross_gaps=True)
     sizes = turfcut.sizes_of(labels, parts)
     assert max(sizes) <= 1.08 * min(sizes) + 1
 
