@@ -260,3 +260,20 @@ def test_every_cluster_gets_a_turf_and_the_shares_add_up(sizes, extra):
     shares = turfcut._allocate(sizes, parts)
     assert sum(shares) == parts
     assert min(shares) >= 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(coords, coords, st.integers(1, 30)), min_size=2, max_size=80),
+       st.integers(2, 9), st.sampled_from(["x", "y"]), st.booleans())
+def test_bisection_either_way_labels_every_part_and_cuts_first_across_the_axis(
+        rows, parts, axis, larger_first):
+    parts = min(parts, len(rows))
+    units = [turfcut._Unit(list(range(size)), x, y) for x, y, size in rows]
+    turfcut._bisect(list(units), parts, 0, axis, larger_first)
+    assert {u.label for u in units} == set(range(parts))
+    first = (parts + 1) // 2 if larger_first else parts // 2
+    key = (lambda u: (u.x, u.y)) if axis == "x" else (lambda u: (u.y, u.x))
+    lower = [key(u) for u in units if u.label < first]
+    upper = [key(u) for u in units if u.label >= first]
+    assert max(lower) <= min(upper)
+
