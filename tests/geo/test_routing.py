@@ -36,6 +36,19 @@ def test_solve_is_deterministic_for_a_seed_and_kick_count(pts, seed):
         routing.solve(pts, max_kicks=10, seed=seed)
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(coords, coords), min_size=2, max_size=80), st.integers(0, 79),
+       st.booleans())
+def test_a_tour_measures_the_same_from_any_door_either_way_round(pts, shift, backwards):
+    order = list(range(len(pts)))
+    shift %= len(pts)
+    other = order[shift:] + order[:shift]
+    if backwards:
+        other.reverse()
+    # Exactly equal, not approximately: the same tour found by two routers is a tie.
+    assert routing.tour_length(pts, other) == routing.tour_length(pts, order)
+
+
 def test_points_on_a_circle_are_walked_around_it():
     n = 40
     pts = [(100 * math.cos(2 * math.pi * i / n), 100 * math.sin(2 * math.pi * i / n))

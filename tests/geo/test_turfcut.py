@@ -57,8 +57,10 @@ def test_every_door_gets_a_turf_and_every_turf_a_door(rows, parts):
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.tuples(coords, coords), min_size=40, max_size=200), st.integers(2, 8))
 def test_single_doors_are_balanced_within_tolerance(points, parts):
+    # Allowed across gaps: kept inside clusters, balance is only as close as the
+    # clusters' sizes allow (35 doors at one spot and 5 a field away, into 4 turfs).
     doors = [turfcut.Door(x, y) for x, y in points]
-    labels = turfcut.cut(doors, parts)
+    labels = turfcut.cut(doors, parts, cross_gaps=True)
     sizes = turfcut.sizes_of(labels, parts)
     assert max(sizes) <= 1.08 * min(sizes) + 1
 
@@ -258,3 +260,20 @@ def test_every_cluster_gets_a_turf_and_the_shares_add_up(sizes, extra):
     shares = turfcut._allocate(sizes, parts)
     assert sum(shares) == parts
     assert min(shares) >= 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(coords, coords, st.integers(1, 30)), min_size=2, max_size=80),
+       st.integers(2, 9), st.sampled_from(["x", "y"]), st.booleans())
+def test_bisection_either_way_labels_every_part_and_cuts_first_across_the_axis(
+        rows, parts, axis, larger_first):
+    parts = min(parts, len(rows))
+    units = [turfcut._Unit(list(range(size)), x, y) for x, y, size in rows]
+    turfcut._bisect(list(units), parts, 0, axis, larger_first)
+    assert {u.label for u in units} == set(range(parts))
+    first = (parts + 1) // 2 if larger_first else parts // 2
+    key = (lambda u: (u.x, u.y)) if axis == "x" else (lambda u: (u.y, u.x))
+    lower = [key(u) for u in units if u.label < first]
+    upper = [key(u) for u in units if u.label >= first]
+    assert max(lower) <= min(upper)
+

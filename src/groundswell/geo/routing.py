@@ -37,6 +37,12 @@ import shapely.errors
 Point = tuple[float, float]
 EARTH_RADIUS_M = 6_371_008.8
 NEIGHBOURS = 8
+# Up to this many doors each door's candidates are its 12 nearest: a small walk can
+# afford the wider search, and with 8 the open walk through a patch, an avenue and a
+# strand of country houses could stay 18 % long (the start's list gives one place to
+# the end-of-walk node, and the crossings between parts need more than 8 to be found).
+SMALL = 150
+NEIGHBOURS_SMALL = 12
 EPS = 1e-9
 KICK_SPAN = 30
 
@@ -52,14 +58,18 @@ def project(latlons: Sequence[tuple[float, float]]) -> list[Point]:
 
 
 def tour_length(points: Sequence[Point], order: Sequence[int], closed: bool = True) -> float:
-    """Length in metres of walking ``order`` (and back to the start when closed)."""
+    """Length in metres of walking ``order`` (and back to the start when closed).
+
+    Summed exactly rounded (``math.fsum``), so one tour measures the same to the last
+    bit whichever door it is read from and whichever way round: two routers that find
+    the same tour tie, rather than differ by a rounding of the order of addition."""
     if len(order) < 2:
         return 0.0
-    total = sum(math.dist(points[order[i]], points[order[i + 1]])
-                for i in range(len(order) - 1))
+    steps = [math.dist(points[order[i]], points[order[i + 1]])
+             for i in range(len(order) - 1)]
     if closed:
-        total += math.dist(points[order[-1]], points[order[0]])
-    return total
+        steps.append(math.dist(points[order[-1]], points[order[0]]))
+    return math.fsum(steps)
 
 
 def nearest_neighbour(points: Sequence[Point], start: int = 0) -> list[int]:
@@ -553,6 +563,10 @@ class _Tour:
                     queue.append(a)
 
 
+def _cycle_length(order: list[int], dist: Callable[[int, int], float]) -> float:
+    return sum(dist(order[i - 1], order[i]) for i in range(len(order)))
+
+
 def default_budget(n: int) -> float:
     """The most seconds :func:`solve` may take for n doors (a ceiling, not what it
     takes): 0.28 s at 100 doors, 1.8 s from 1,900 on. Within it the search stops once
@@ -631,7 +645,7 @@ def solve(points: Sequence[Point], *, time_limit: float | None = None, seed: int
                 return 0.0 if a + b - dummy == start or a == b else far
             return hypot(xs[a] - xs[b], ys[a] - ys[b])
 
-    near, near_d = _candidates(xy, NEIGHBOURS)
+    near, near_d = _candidates(xy, NEIGHBOURS_SMALL if n <= SMALL else NEIGHBOURS)
     first = _greedy_edges(n, near, near_d, xy)
     if start is not None:
         # The start's first neighbour is the dummy; the dummy's only one is the start.
@@ -689,6 +703,18 @@ def solve(points: Sequence[Point], *, time_limit: float | None = None, seed: int
             tour.undo(0)
             tour.length = before
     order = list(tour.t)
+    if size <= 800:
+        # Where it is cheap, never hand over a walk longer than the nearest-neighbour
+        # one: greedy edges can start the search in a basin whose bottom is (a few
+        # scattered doors, many at one spot); then the plain walk, improved, is used.
+        plain = nearest_neighbour(points, 0 if start is None else start)
+        if start is not None:
+            plain.append(dummy)
+        if _cycle_length(plain, dist) < tour.length - EPS:
+            other = _Tour(plain, near, near_d, dist)
+            other.local_search(list(range(size)))
+            if other.length < tour.length:
+                order = list(other.t)
     if start is None:
         return order
     return _open_from(order, start, dummy)
