@@ -139,6 +139,7 @@ def _enqueue(alert: Alert, ranked: list[list[int | None]]) -> None:
         alert.pending = rest
         alert.pending_from = len(first)
         alert.save(update_fields=["pending", "pending_from"])
+        # tasks imports the services
         from groundswell.rapidresponse.tasks import queue_alert_rest
 
         alert_id = alert.pk

@@ -13,6 +13,7 @@ from groundswell.core.errors import InvalidInput
 from groundswell.core.models import Membership
 from groundswell.core.permissions import require
 from groundswell.geo import geometry
+from groundswell.people.normalize import NormalizationError, normalize_phone
 from groundswell.rapidresponse.models import (
     Network,
     Subscriber,
@@ -39,7 +40,6 @@ def save_network(actor: Membership, *, network: Network | None = None,
     fields["name"] = name
     hotline = (fields.get("hotline_number") or "").strip()
     if hotline:
-        from groundswell.people.normalize import NormalizationError, normalize_phone
         try:
             fields["hotline_number"] = normalize_phone(hotline)
         except NormalizationError:
@@ -67,6 +67,7 @@ def save_network(actor: Membership, *, network: Network | None = None,
                      data={"fields": sorted(fields)})
         if created and Network.objects.filter(organization=actor.organization).count() == 1:
             # One self-rescheduling maintenance chain per organization.
+            # tasks imports the services
             from groundswell.rapidresponse.tasks import schedule
 
             org_id = actor.organization_id

@@ -14,6 +14,7 @@ from groundswell.core import audit
 from groundswell.core.errors import InvalidInput
 from groundswell.core.models import Membership, Organization
 from groundswell.core.permissions import require
+from groundswell.people import services as people
 from groundswell.people.models import Consent, ContactPoint, Person, Residence
 from groundswell.rapidresponse import outbound, targeting, texts
 from groundswell.rapidresponse.models import (
@@ -152,7 +153,6 @@ def update_subscriber(actor: Membership, subscriber: Subscriber, *, role: str,
 
 
 def _leave(actor: Membership | None, subscriber: Subscriber, via: str) -> None:
-    from groundswell.people import services as people
 
     subscriber.left_at = timezone.now()
     subscriber.save(update_fields=["left_at"])
@@ -190,7 +190,6 @@ def leave_by_token(token: str) -> Subscriber | None:
 def join_by_text(organization: Organization, network: Network, person: Person,
                  language: str) -> Subscriber:
     """JOIN / UNIRSE texted to the hotline: the texted word is the consent."""
-    from groundswell.people import services as people
 
     with transaction.atomic():
         people.record_consent(None, person, channel=Consent.Channel.SMS,

@@ -16,6 +16,7 @@ from groundswell.core import audit
 from groundswell.core.errors import DomainError, InvalidInput
 from groundswell.core.models import Membership, Organization
 from groundswell.core.permissions import require
+from groundswell.messaging.inbound import new_contact_for_number
 from groundswell.people.models import ContactPoint, Person
 from groundswell.rapidresponse import outbound, states, targeting, texts
 from groundswell.rapidresponse.models import (
@@ -259,7 +260,6 @@ def handle_hotline_text(organization: Organization, network: Network | None, *,
             if inbound is None:
                 return InboundResult("ignored")
             # Asking to join is asking to be on the list: now the number gets a person.
-            from groundswell.messaging.inbound import new_contact_for_number
 
             person = new_contact_for_number(organization, inbound.from_address).person
         join_by_text(organization, network, person, value)
