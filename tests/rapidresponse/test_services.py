@@ -24,6 +24,7 @@ from groundswell.rapidresponse.models import (
     Report,
     VerificationRequest,
 )
+from groundswell.rapidresponse.services import alerts
 from tests.rapidresponse.conftest import BOW_TIE, CENTER
 
 pytestmark = pytest.mark.django_db
@@ -317,8 +318,8 @@ def test_maintenance_task_runs_inline_without_rescheduling(world):
 
 def test_large_alerts_queue_the_nearest_first_then_the_rest_in_chunks(
         world, monkeypatch, django_capture_on_commit_callbacks):
-    monkeypatch.setattr(services, "FIRST_CHUNK", 2)
-    monkeypatch.setattr(services, "CHUNK", 1)
+    monkeypatch.setattr(alerts, "FIRST_CHUNK", 2)
+    monkeypatch.setattr(alerts, "CHUNK", 1)
     with scope(organization=world.org):
         report = _report(world)
         services.override_report(world.dispatcher, report)

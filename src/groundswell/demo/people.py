@@ -31,6 +31,7 @@ from django.utils import timezone
 from groundswell.core.models import Base, Membership, Organization, Role
 from groundswell.people import ladder
 from groundswell.people import services as people_services
+from groundswell.people.forms import rapid_response_wording
 from groundswell.people.models import (
     Address,
     Consent,
@@ -298,6 +299,7 @@ class _Loader:
         self.canvasser_user = canvasser.user if canvasser else self.actor.user
         names = [b.name for b in Base.objects.filter(organization=org).order_by("pk")]
         by_name = {b.name: b for b in Base.objects.filter(organization=org)}
+        # scenario imports this module (it runs each area's demo)
         from groundswell.demo.scenario import BASES
 
         self.bases = [by_name.get(name) for name, _description in BASES]
@@ -538,7 +540,6 @@ class _Loader:
 
     # --- through the services: consents, grievances, moves, duplicates, ratings
     def consents(self) -> None:
-        from groundswell.people.forms import rapid_response_wording
 
         rng = self.rng
         granted = []

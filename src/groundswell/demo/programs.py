@@ -14,6 +14,8 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 
 from groundswell.core.models import Membership, Organization, Role
+from groundswell.events.models import Attendance as EventAttendance
+from groundswell.events.models import Event
 from groundswell.people.models import Person, Relationship, Residence
 from groundswell.programs import services
 from groundswell.programs.models import Enrollment, Item, Program
@@ -125,17 +127,11 @@ def load(org: Organization) -> bool:
         services.receive_stock(admin, items[name], quantity=quantity, source=source)
 
     party_day, attendees = today - timedelta(days=12), []
-    try:
-        from groundswell.events.models import Attendance as EventAttendance
-        from groundswell.events.models import Event
-    except ImportError:  # pragma: no cover - the events area is part of the project
-        party = None
-    else:
-        party = Event.objects.filter(title_en=PARTY_TITLE).first()
-        if party is not None:
-            party_day = timezone.localdate(party.starts_at)
-            attendees = list(Person.objects.filter(pk__in=EventAttendance.objects.filter(
-                event=party).values("person_id")).active().order_by("pk"))
+    party = Event.objects.filter(title_en=PARTY_TITLE).first()
+    if party is not None:
+        party_day = timezone.localdate(party.starts_at)
+        attendees = list(Person.objects.filter(pk__in=EventAttendance.objects.filter(
+            event=party).values("person_id")).active().order_by("pk"))
     table = services.create_distribution(
         admin, name="Block party bag table", held_on=party_day,
         place="Lot at Front & Somerset", event=party)

@@ -18,7 +18,18 @@ from django.db.models import F
 from django.utils import timezone
 
 from groundswell.core.models import Base, Membership, Organization, Role
+from groundswell.messaging.models import Message
 from groundswell.people.models import Address
+from groundswell.rapidresponse import services
+from groundswell.rapidresponse.models import (
+    Alert,
+    Incident,
+    Network,
+    Report,
+    Subscriber,
+    SubscriberRole,
+    VerificationRequest,
+)
 
 NAME = "Front Street rapid-response network"
 HOTLINE = "+12155550100"
@@ -46,8 +57,6 @@ def _shift(model: type, pks: list[int], fields: list[str], delta: timedelta) -> 
 
 
 def load(org: Organization) -> bool:
-    from groundswell.rapidresponse import services
-    from groundswell.rapidresponse.models import Network, Subscriber, SubscriberRole
 
     if Network.objects.filter(organization=org, name=NAME).exists():
         return False
@@ -96,13 +105,6 @@ def load(org: Organization) -> bool:
 
 def _past_incidents(org: Organization, network: object, dispatcher: Membership,
                     centre: tuple[float, float]) -> None:
-    from groundswell.rapidresponse import services
-    from groundswell.rapidresponse.models import (
-        Alert,
-        Incident,
-        Report,
-        VerificationRequest,
-    )
 
     zone = network.zones.order_by("pk").first()  # type: ignore[attr-defined]
     lat, lon = centre
@@ -149,8 +151,6 @@ def _past_incidents(org: Organization, network: object, dispatcher: Membership,
 
 def _as_history(org: Organization, alert_ids: list[int], report_ids: list[int]) -> None:
     """The demo's past texts were "sent" back then: the worker must not send them now."""
-    from groundswell.messaging.models import Message
-    from groundswell.rapidresponse.models import Alert, VerificationRequest
 
     for alert_id, at in Alert.objects.filter(pk__in=alert_ids).values_list("pk", "sent_at"):
         Message.objects.filter(organization=org, cause_key=f"rr-alert-{alert_id}",

@@ -22,6 +22,7 @@ from django_scopes import scope
 
 from groundswell.core.models import Base, Membership, Organization, Role
 from groundswell.core.services import create_organization, save_base
+from groundswell.demo import people
 from groundswell.env import env_secret
 
 DOMAIN = "demo.groundswell.test"
@@ -90,7 +91,6 @@ def load() -> list[DemoLogin]:
         for base_name, description in BASES:
             if not Base.objects.filter(name=base_name).exists():
                 save_base(admin, name=base_name, description=description)
-        from groundswell.demo import people
 
         people.load(org)  # ~2,000 residents; adds nothing when they are already there
         for area in AREA_DEMOS:

@@ -13,7 +13,7 @@ import json
 import math
 from typing import Any
 
-from shapely import Polygon, make_valid
+from shapely import Polygon
 from shapely.geometry import MultiPolygon, Point, shape
 from shapely.validation import explain_validity
 
@@ -89,9 +89,3 @@ def contains(geometry: Polygon | MultiPolygon, lat: float, lon: float) -> bool:
     """Whether the point is inside the shape or on its edge (a house on the line
     between two zones belongs to both)."""
     return geometry.covers(Point(lon, lat))
-
-
-def repair(geometry: Polygon | MultiPolygon) -> Polygon | MultiPolygon:
-    """The valid shape closest to a broken one, for offering a fix; never applied
-    silently."""
-    return make_valid(geometry)

@@ -488,10 +488,6 @@ def _cells(latlons: list[tuple[float, float]], labels: list[int], parts: int,
     return result
 
 
-def visible_turfs(membership: Membership) -> QuerySet[Turf]:
-    return Turf.objects.visible_to(membership)
-
-
 def assignable_members() -> QuerySet[Membership]:
     return Membership.objects.filter(role__in=[Role.CANVASSER, Role.ORGANIZER, Role.ADMIN]) \
         .select_related("user").order_by("user__name", "user__email")

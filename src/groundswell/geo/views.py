@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -191,15 +190,3 @@ def turf_cut(request: HttpRequest) -> HttpResponse:
                                                   link=False)
     return render(request, "geo/cut.html", {"form": form, "features": collection},
                   status=400 if request.method == "POST" else 200)
-
-
-urlpatterns: list[URLPattern] = [
-    path("", geo_map, name="geo_map"),
-    path("addresses/", address_points, name="address_points"),
-    path("addresses/geocode/", address_geocode, name="address_geocode"),
-    path("turfs/", turfs, name="turfs"),
-    path("turfs/new/", turf_create, name="turf_create"),
-    path("turfs/cut/", turf_cut, name="turf_cut"),
-    path("turfs/<int:pk>/", turf, name="turf"),
-    path("turfs/<int:pk>/archive/", turf_archive, name="turf_archive"),
-]

@@ -8,6 +8,7 @@ class ImportsConfig(AppConfig):
     verbose_name = _("Imports")
 
     def ready(self) -> None:
+        # apps.py loads before the models: the registry is ready only here
         from groundswell.core.audit import register_events
         from groundswell.core.models import Role
         from groundswell.core.permissions import register_capabilities
@@ -28,6 +29,7 @@ class ImportsConfig(AppConfig):
             "imports.export.expired": _("Export deleted unread after its time"),
             "imports.batch.expired": _("Upload deleted after its time"),
         })
+        # apps.py loads before the models: the registry is ready only here
         from groundswell.imports.erasure import erase_person
         from groundswell.people.services.forget import register_eraser
 

@@ -502,102 +502,140 @@ def write_chunk(actor: Membership, batch: ImportBatch, steps: Sequence[Step],
     (call inside a transaction); returns the steps, each with the id of the person it
     created or updated (``person_id``). Steps whose outcome is ``updated`` or
     ``review`` must have a ``target`` that exists and is active."""
-    org_id = batch.organization_id
-    places = places or Places(org_id)
-    user = actor.user
-    options = batch.options
-    batch_tags = [t for t in options.get("tags", []) if t]
-    base_id = options.get("base") if batch.base is not None else None
-    purpose = options.get("purpose") or Consent.Purpose.GENERAL
-    wording = options.get("wording", "")
-    now = timezone.now()
-    today = timezone.localdate()
-    new = [s for s in steps if s.outcome in (ImportRow.Outcome.CREATED,
-                                             ImportRow.Outcome.REVIEW)]
-    updates = [s for s in steps if s.outcome == ImportRow.Outcome.UPDATED]
-    targets = Person.objects.in_bulk({s.target for s in updates if s.target})
-    for step in updates:
-        step.person = targets[step.target]
-        step.undo["person"] = step.person.pk
-    homes: dict[int, Residence] = {
-        r.person_id: r for r in Residence.objects.filter(
-            person_id__in=list(targets), ended_on__isnull=True).select_related(
-            "household__address")}
+    chunk = _Chunk(actor, batch, steps, stage_id, places or Places(batch.organization_id))
+    chunk.find_updated()
+    chunk.place_everyone()
+    chunk.create_people()
+    chunk.add_what_new_people_hold()
+    chunk.fill_updated_people()
+    chunk.write_what_people_hold()
+    chunk.queue_reviews()
+    chunk.record_rows()
+    return list(steps)
 
-    # Places: every new person with an address, and people updated who have no home.
-    wanted: list[tuple[Step, Any, str, int | None]] = []
-    located: dict[int, tuple[Any, str]] = {}
-    for step in steps:
-        if step.outcome not in (ImportRow.Outcome.CREATED, ImportRow.Outcome.REVIEW,
-                                ImportRow.Outcome.UPDATED) or not step.row.values.get("street"):
-            continue
-        if step.outcome == ImportRow.Outcome.UPDATED and step.person is not None and \
-                step.person.pk in homes:
-            step.messages.append(["address_kept", ""])
-            continue
-        try:
-            address, unit = _address_of(step.row.values)
-        except NormalizationError:
-            step.outcome = ImportRow.Outcome.ERROR
-            step.messages.append(["bad_address", ""])
-            step.undo, step.person = {}, None
-            continue
-        located[step.number] = (address, unit)
-        person_base = step.person.base_id if step.person is not None else base_id
-        wanted.append((step, address, unit, person_base))
-        if step.person is not None:
-            homes[step.person.pk] = Residence(person_id=step.person.pk)  # one home a chunk
-    new = [s for s in new if s.outcome != ImportRow.Outcome.ERROR]
-    updates = [s for s in updates if s.outcome != ImportRow.Outcome.ERROR]
-    if wanted:
-        places.resolve(wanted)
-    tags = _tags(org_id, [*new, *updates], batch_tags)
 
-    # New people and what they hold, written from values (Writer), not model instances.
-    people_out = Writer(Person, ["organization_id", "given_name", "family_name",
-                                 "preferred_name", "language", "base_id", "birth_year",
-                                 "created_by_id", "computed_stage_id", "search_text"], now)
-    user_id = user.pk if user is not None else None
-    for step in new:
-        v = step.row.values
-        given, family, preferred = _clean_names(v.get("given_name", ""),
-                                                v.get("family_name", ""),
-                                                v.get("preferred_name", ""))
-        place = located.get(step.number)
-        household = places.household(*place) if place else None
-        step.name = (family, given)
-        people_out.add(org_id, given, family, preferred, v.get("language", ""), base_id,
-                       step.row.birth_year, user_id, stage_id, compose_search_text(
-                           given_name=given, family_name=family, preferred_name=preferred,
-                           street=household.address.street if household else "",
-                           unit=household.unit if household else ""))
-    for step, pk in zip(new, people_out.write(), strict=True):
-        step.person_id = pk
-    residences = Writer(Residence, ["organization_id", "person_id", "household_id",
-                                    "started_on"], now)
-    residence_steps: list[Step | None] = []
-    contacts = Writer(ContactPoint, ["organization_id", "person_id", "kind", "value",
-                                     "value_index", "last_four_index", "sms_capable",
-                                     "is_primary"], now)
-    contact_steps: list[Step | None] = []
-    link_model = Person.tags.through
-    links = Writer(link_model, ["person_id", "tag_id"], now)
-    link_steps: list[Step | None] = []
-    consents = Writer(Consent, ["organization_id", "person_id", "channel", "purpose",
-                                "source", "wording", "recorded_by_id", "granted_at"], now)
-    consent_steps: list[Step | None] = []
-    granted_at = consents.prep("granted_at", now)
+class _Chunk:
+    """One chunk being written: the batch's options, the rows, and the writers that
+    collect what the new and updated people hold until it is written at once
+    (``write_chunk`` runs its steps in order; each step's queries are as they were)."""
 
-    def contact(step: Step | None, person_id: int, kind: str, value: str, token: str,
+    def __init__(self, actor: Membership, batch: ImportBatch, steps: Sequence[Step],
+                 stage_id: int | None, places: Places) -> None:
+        self.org_id = batch.organization_id
+        self.batch, self.steps, self.stage_id, self.places = batch, steps, stage_id, places
+        self.user = actor.user
+        self.user_id = self.user.pk if self.user is not None else None
+        options = batch.options
+        self.batch_tags = [t for t in options.get("tags", []) if t]
+        self.base_id = options.get("base") if batch.base is not None else None
+        self.purpose = options.get("purpose") or Consent.Purpose.GENERAL
+        self.wording = options.get("wording", "")
+        self.now = timezone.now()
+        self.today = timezone.localdate()
+        self.new = [s for s in steps if s.outcome in (ImportRow.Outcome.CREATED,
+                                                      ImportRow.Outcome.REVIEW)]
+        self.updates = [s for s in steps if s.outcome == ImportRow.Outcome.UPDATED]
+        self.targets: dict[int, Person] = {}
+        self.homes: dict[int, Residence] = {}
+        self.located: dict[int, tuple[Any, str]] = {}
+        self.tags: dict[str, Tag] = {}
+        now = self.now
+        self.residences = Writer(Residence, ["organization_id", "person_id", "household_id",
+                                             "started_on"], now)
+        self.residence_steps: list[Step | None] = []
+        self.contacts = Writer(ContactPoint, ["organization_id", "person_id", "kind",
+                                              "value", "value_index", "last_four_index",
+                                              "sms_capable", "is_primary"], now)
+        self.contact_steps: list[Step | None] = []
+        self.links = Writer(Person.tags.through, ["person_id", "tag_id"], now)
+        self.link_steps: list[Step | None] = []
+        self.consents = Writer(Consent, ["organization_id", "person_id", "channel",
+                                         "purpose", "source", "wording", "recorded_by_id",
+                                         "granted_at"], now)
+        self.consent_steps: list[Step | None] = []
+        self.granted_at = self.consents.prep("granted_at", now)
+        self.changed_consents: dict[int, Consent] = {}
+        self.changed_people: dict[int, Person] = {}
+        self.fill_fields = {"updated_at"}
+
+    def find_updated(self) -> None:
+        """The people the updated rows update, and their current homes."""
+        self.targets = Person.objects.in_bulk({s.target for s in self.updates if s.target})
+        for step in self.updates:
+            step.person = self.targets[step.target]
+            step.undo["person"] = step.person.pk
+        self.homes = {
+            r.person_id: r for r in Residence.objects.filter(
+                person_id__in=list(self.targets), ended_on__isnull=True).select_related(
+                "household__address")}
+
+    def place_everyone(self) -> None:
+        """Places: every new person with an address, and people updated who have no
+        home. A row whose address cannot be read becomes an error; then the tags."""
+        wanted: list[tuple[Step, Any, str, int | None]] = []
+        for step in self.steps:
+            if step.outcome not in (ImportRow.Outcome.CREATED, ImportRow.Outcome.REVIEW,
+                                    ImportRow.Outcome.UPDATED) or \
+                    not step.row.values.get("street"):
+                continue
+            if step.outcome == ImportRow.Outcome.UPDATED and step.person is not None and \
+                    step.person.pk in self.homes:
+                step.messages.append(["address_kept", ""])
+                continue
+            try:
+                address, unit = _address_of(step.row.values)
+            except NormalizationError:
+                step.outcome = ImportRow.Outcome.ERROR
+                step.messages.append(["bad_address", ""])
+                step.undo, step.person = {}, None
+                continue
+            self.located[step.number] = (address, unit)
+            person_base = step.person.base_id if step.person is not None else self.base_id
+            wanted.append((step, address, unit, person_base))
+            if step.person is not None:  # one home a chunk
+                self.homes[step.person.pk] = Residence(person_id=step.person.pk)
+        self.new = [s for s in self.new if s.outcome != ImportRow.Outcome.ERROR]
+        self.updates = [s for s in self.updates if s.outcome != ImportRow.Outcome.ERROR]
+        if wanted:
+            self.places.resolve(wanted)
+        self.tags = _tags(self.org_id, [*self.new, *self.updates], self.batch_tags)
+
+    def create_people(self) -> None:
+        """New people, written from values (Writer), not model instances."""
+        people_out = Writer(Person, ["organization_id", "given_name", "family_name",
+                                     "preferred_name", "language", "base_id", "birth_year",
+                                     "created_by_id", "computed_stage_id", "search_text"],
+                            self.now)
+        for step in self.new:
+            v = step.row.values
+            given, family, preferred = _clean_names(v.get("given_name", ""),
+                                                    v.get("family_name", ""),
+                                                    v.get("preferred_name", ""))
+            place = self.located.get(step.number)
+            household = self.places.household(*place) if place else None
+            step.name = (family, given)
+            people_out.add(self.org_id, given, family, preferred, v.get("language", ""),
+                           self.base_id, step.row.birth_year, self.user_id, self.stage_id,
+                           compose_search_text(
+                               given_name=given, family_name=family,
+                               preferred_name=preferred,
+                               street=household.address.street if household else "",
+                               unit=household.unit if household else ""))
+        for step, pk in zip(self.new, people_out.write(), strict=True):
+            step.person_id = pk
+
+    def contact(self, step: Step | None, person_id: int, kind: str, value: str, token: str,
                 primary: bool) -> None:
         """A contact as people.services writes it: the value encrypted, its blind index
         (``token``), a phone's last four indexed."""
+        contacts = self.contacts
         is_phone = kind == ContactPoint.Kind.PHONE
-        contacts.add(org_id, person_id, kind, contacts.prep("value", value), token,
+        contacts.add(self.org_id, person_id, kind, contacts.prep("value", value), token,
                      last_four_index(phone_last_four(value)) if is_phone else "",
                      is_phone, primary)
-        contact_steps.append(step)
+        self.contact_steps.append(step)
 
+    @staticmethod
     def blind(step: Step, kind: str) -> str:
         value = step.row.values[kind]
         found = step.row.tokens.get(kind)
@@ -605,68 +643,87 @@ def write_chunk(actor: Membership, batch: ImportBatch, steps: Sequence[Step],
             found = step.row.tokens[kind] = contact_index(value)
         return found
 
-    for step in new:
-        person_id = step.person_id
-        assert person_id is not None
-        step.undo["created"] = person_id
-        place = located.get(step.number)
-        if place:
-            residences.add(org_id, person_id, places.household(*place).pk, None)
-            residence_steps.append(None)
-        v = step.row.values
-        for kind in (ContactPoint.Kind.PHONE, ContactPoint.Kind.EMAIL):
-            if v.get(kind):
-                contact(None, person_id, kind, v[kind], blind(step, kind), True)
-                step.holds.add(kind)
-        for name in dict.fromkeys((*step.row.tags, *batch_tags)):
-            links.add(person_id, tags[name].pk)
-            link_steps.append(None)
-        for channel in dict.fromkeys(step.row.consents):
-            consents.add(org_id, person_id, channel, purpose, Consent.Source.IMPORT, wording,
-                         user_id, granted_at)
-            consent_steps.append(None)
+    def add_what_new_people_hold(self) -> None:
+        """Each new person's home, phone, email, tags and consents (collected)."""
+        for step in self.new:
+            person_id = step.person_id
+            assert person_id is not None
+            step.undo["created"] = person_id
+            place = self.located.get(step.number)
+            if place:
+                self.residences.add(self.org_id, person_id,
+                                    self.places.household(*place).pk, None)
+                self.residence_steps.append(None)
+            v = step.row.values
+            for kind in (ContactPoint.Kind.PHONE, ContactPoint.Kind.EMAIL):
+                if v.get(kind):
+                    self.contact(None, person_id, kind, v[kind], self.blind(step, kind), True)
+                    step.holds.add(kind)
+            for name in dict.fromkeys((*step.row.tags, *self.batch_tags)):
+                self.links.add(person_id, self.tags[name].pk)
+                self.link_steps.append(None)
+            for channel in dict.fromkeys(step.row.consents):
+                self.consents.add(self.org_id, person_id, channel, self.purpose,
+                                  Consent.Source.IMPORT, self.wording, self.user_id,
+                                  self.granted_at)
+                self.consent_steps.append(None)
 
-    # People updated: add what they lack, never overwrite.
-    ids = list(targets)
-    have: dict[int, set[str]] = defaultdict(set)
-    kinds: dict[int, set[str]] = defaultdict(set)
-    for person_id, kind, token in ContactPoint.objects.filter(
-            person_id__in=ids).values_list("person_id", "kind", "value_index"):
-        have[person_id].add(token)
-        kinds[person_id].add(kind)
-    linked = set(Person.tags.through.objects.filter(person_id__in=ids).values_list(
-        "person_id", "tag_id"))
-    held: dict[tuple[int, str], Consent | None] = {
-        (c.person_id, c.channel): c for c in Consent.objects.filter(
-            person_id__in=ids, purpose=purpose)}
-    changed_consents: dict[int, Consent] = {}
-    changed_people: dict[int, Person] = {}
-    fill_fields = {"updated_at"}
-    for step in updates:
-        person = step.person
-        assert person is not None
-        step.person_id, step.name = person.pk, (person.family_name, person.given_name)
-        step.undo["before"] = {k: v for k, v in _row(person).items() if k != "id"}
+    def fill_updated_people(self) -> None:
+        """People updated: add what they lack, never overwrite."""
+        ids = list(self.targets)
+        have: dict[int, set[str]] = defaultdict(set)
+        kinds: dict[int, set[str]] = defaultdict(set)
+        for person_id, kind, token in ContactPoint.objects.filter(
+                person_id__in=ids).values_list("person_id", "kind", "value_index"):
+            have[person_id].add(token)
+            kinds[person_id].add(kind)
+        linked = set(Person.tags.through.objects.filter(person_id__in=ids).values_list(
+            "person_id", "tag_id"))
+        held: dict[tuple[int, str], Consent | None] = {
+            (c.person_id, c.channel): c for c in Consent.objects.filter(
+                person_id__in=ids, purpose=self.purpose)}
+        for step in self.updates:
+            person = step.person
+            assert person is not None
+            step.person_id, step.name = person.pk, (person.family_name, person.given_name)
+            step.undo["before"] = {k: v for k, v in _row(person).items() if k != "id"}
+            self._add_contacts(step, person, have[person.pk], kinds[person.pk])
+            place = self.located.get(step.number)
+            if place:
+                self._move_in(step, person, place)
+            self._fill_blanks(step, person, place)
+            person.updated_at = self.now
+            self.changed_people[person.pk] = person
+            step.holds = kinds[person.pk]
+            self._add_tags(step, person, linked)
+            self._grant_consents(step, person, held)
+
+    def _add_contacts(self, step: Step, person: Person, have: set[str],
+                      kinds: set[str]) -> None:
         v = step.row.values
         for kind in (ContactPoint.Kind.PHONE, ContactPoint.Kind.EMAIL):
             value = v.get(kind)
-            if not value or blind(step, kind) in have[person.pk]:
+            if not value or self.blind(step, kind) in have:
                 continue
-            contact(step, person.pk, kind, value, blind(step, kind),
-                    kind not in kinds[person.pk])
-            have[person.pk].add(blind(step, kind))
-            kinds[person.pk].add(kind)
-        place = located.get(step.number)
-        if place:
-            household = places.household(*place)
-            residences.add(org_id, person.pk, household.pk, residences.prep("started_on",
-                                                                             today))
-            residence_steps.append(step)
-            person.search_text = compose_search_text(
-                given_name=person.given_name, family_name=person.family_name,
-                preferred_name=person.preferred_name, street=household.address.street,
-                unit=household.unit)
-            fill_fields.add("search_text")
+            self.contact(step, person.pk, kind, value, self.blind(step, kind),
+                         kind not in kinds)
+            have.add(self.blind(step, kind))
+            kinds.add(kind)
+
+    def _move_in(self, step: Step, person: Person, place: tuple[Any, str]) -> None:
+        household = self.places.household(*place)
+        self.residences.add(self.org_id, person.pk, household.pk,
+                            self.residences.prep("started_on", self.today))
+        self.residence_steps.append(step)
+        person.search_text = compose_search_text(
+            given_name=person.given_name, family_name=person.family_name,
+            preferred_name=person.preferred_name, street=household.address.street,
+            unit=household.unit)
+        self.fill_fields.add("search_text")
+
+    def _fill_blanks(self, step: Step, person: Person, place: tuple[Any, str] | None
+                     ) -> None:
+        v = step.row.values
         fill: dict[str, Any] = {}
         if v.get("language") and not person.language:
             fill["language"] = v["language"]
@@ -674,81 +731,92 @@ def write_chunk(actor: Membership, batch: ImportBatch, steps: Sequence[Step],
             fill["preferred_name"] = v["preferred_name"][:100]
         if step.row.birth_year and person.birth_year is None:
             fill["birth_year"] = step.row.birth_year
-        if base_id is not None and person.base_id is None:
-            fill["base_id"] = base_id
+        if self.base_id is not None and person.base_id is None:
+            fill["base_id"] = self.base_id
         for name, value in fill.items():
             setattr(person, name, value)
-            fill_fields.add(name.removesuffix("_id"))
+            self.fill_fields.add(name.removesuffix("_id"))
         if fill and "preferred_name" in fill:
             person.search_text = compose_search_text(
                 given_name=person.given_name, family_name=person.family_name,
                 preferred_name=person.preferred_name,
-                **_home_words(homes.get(person.pk), place, places))
-            fill_fields.add("search_text")
-        person.updated_at = now
-        changed_people[person.pk] = person
-        step.holds = kinds[person.pk]
-        for name in dict.fromkeys((*step.row.tags, *batch_tags)):
-            tag = tags[name]
+                **_home_words(self.homes.get(person.pk), place, self.places))
+            self.fill_fields.add("search_text")
+
+    def _add_tags(self, step: Step, person: Person, linked: set[tuple[int, int]]) -> None:
+        for name in dict.fromkeys((*step.row.tags, *self.batch_tags)):
+            tag = self.tags[name]
             if (person.pk, tag.pk) not in linked:
                 linked.add((person.pk, tag.pk))
-                links.add(person.pk, tag.pk)
-                link_steps.append(step)
+                self.links.add(person.pk, tag.pk)
+                self.link_steps.append(step)
+
+    def _grant_consents(self, step: Step, person: Person,
+                        held: dict[tuple[int, str], Consent | None]) -> None:
         for channel in dict.fromkeys(step.row.consents):
             if (person.pk, channel) not in held:
-                consents.add(org_id, person.pk, channel, purpose, Consent.Source.IMPORT,
-                             wording, user_id, granted_at)
-                consent_steps.append(step)
+                self.consents.add(self.org_id, person.pk, channel, self.purpose,
+                                  Consent.Source.IMPORT, self.wording, self.user_id,
+                                  self.granted_at)
+                self.consent_steps.append(step)
                 held[(person.pk, channel)] = None  # granted by this row
                 continue
             before = held[(person.pk, channel)]
             if before is None:
                 continue  # granted by an earlier row of this chunk
             step.undo.setdefault("consents_changed", []).append(_row(before))
-            before.source, before.wording = Consent.Source.IMPORT, wording
-            before.granted_at, before.withdrawn_at = now, None
-            before.recorded_by = user
-            changed_consents[before.pk] = before
+            before.source, before.wording = Consent.Source.IMPORT, self.wording
+            before.granted_at, before.withdrawn_at = self.now, None
+            before.recorded_by = self.user
+            self.changed_consents[before.pk] = before
 
-    for writer, owners, key, many in (
-            (residences, residence_steps, "residence_created", False),
-            (contacts, contact_steps, "contacts_created", True),
-            (links, link_steps, "tag_links_created", True),
-            (consents, consent_steps, "consents_created", True)):
-        for owner, pk in zip(owners, writer.write(), strict=True):
-            if owner is None:
-                continue
-            if many:
-                owner.undo.setdefault(key, []).append(pk)
-            else:
-                owner.undo[key] = pk
-    if changed_consents:
-        Consent.objects.bulk_update(list(changed_consents.values()),
-                                    ["source", "wording", "granted_at", "withdrawn_at",
-                                     "recorded_by"])
-    if changed_people:
-        _update_each(list(changed_people.values()), sorted(fill_fields))
+    def write_what_people_hold(self) -> None:
+        """The collected homes, contacts, tag links and consents, each kind at once, the
+        ids kept for undo; then the consents renewed and the people filled in."""
+        for writer, owners, key, many in (
+                (self.residences, self.residence_steps, "residence_created", False),
+                (self.contacts, self.contact_steps, "contacts_created", True),
+                (self.links, self.link_steps, "tag_links_created", True),
+                (self.consents, self.consent_steps, "consents_created", True)):
+            for owner, pk in zip(owners, writer.write(), strict=True):
+                if owner is None:
+                    continue
+                if many:
+                    owner.undo.setdefault(key, []).append(pk)
+                else:
+                    owner.undo[key] = pk
+        if self.changed_consents:
+            Consent.objects.bulk_update(list(self.changed_consents.values()),
+                                        ["source", "wording", "granted_at", "withdrawn_at",
+                                         "recorded_by"])
+        if self.changed_people:
+            _update_each(list(self.changed_people.values()), sorted(self.fill_fields))
 
-    # Pairs for the duplicates review, then the rows' records.
-    pairs = Writer(DuplicateCandidate, ["organization_id", "first_id", "second_id", "score",
-                                        "reasons"], now)
-    reviewed = [s for s in new if s.outcome == ImportRow.Outcome.REVIEW]
-    for step in reviewed:
-        assert step.person_id is not None and step.target is not None
-        first, second = sorted((step.target, step.person_id))
-        pairs.add(org_id, first, second, round(step.score, 2),
-                  pairs.prep("reasons", step.reasons))
-    for step, pk in zip(reviewed, pairs.write(), strict=True):
-        step.candidate_id = pk
-        step.undo["candidate"] = pk
-        step.messages.append(["review", ""])
-    records = Writer(ImportRow, ["organization_id", "batch_id", "number", "outcome",
-                                 "person_id", "candidate_id", "messages", "undo"], now)
-    for s in steps:
-        records.add(org_id, batch.pk, s.number, s.outcome, s.person_id, s.candidate_id,
-                    records.prep("messages", s.messages), records.prep("undo", s.undo))
-    records.write()
-    return list(steps)
+    def queue_reviews(self) -> None:
+        """Pairs for the duplicates review."""
+        pairs = Writer(DuplicateCandidate, ["organization_id", "first_id", "second_id",
+                                            "score", "reasons"], self.now)
+        reviewed = [s for s in self.new if s.outcome == ImportRow.Outcome.REVIEW]
+        for step in reviewed:
+            assert step.person_id is not None and step.target is not None
+            first, second = sorted((step.target, step.person_id))
+            pairs.add(self.org_id, first, second, round(step.score, 2),
+                      pairs.prep("reasons", step.reasons))
+        for step, pk in zip(reviewed, pairs.write(), strict=True):
+            step.candidate_id = pk
+            step.undo["candidate"] = pk
+            step.messages.append(["review", ""])
+
+    def record_rows(self) -> None:
+        """The rows' records."""
+        records = Writer(ImportRow, ["organization_id", "batch_id", "number", "outcome",
+                                     "person_id", "candidate_id", "messages", "undo"],
+                         self.now)
+        for s in self.steps:
+            records.add(self.org_id, self.batch.pk, s.number, s.outcome, s.person_id,
+                        s.candidate_id, records.prep("messages", s.messages),
+                        records.prep("undo", s.undo))
+        records.write()
 
 
 def _update_each(objs: Sequence[Model], names: Sequence[str]) -> None:

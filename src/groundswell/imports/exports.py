@@ -54,6 +54,7 @@ def request_export(actor: Membership, *, fmt: str, columns: Sequence[str],
                                         "does not exist."))
     if len(query) > 100:
         raise InvalidInput("query", _("That search is too long."))
+    # tasks imports this module
     from groundswell.imports.tasks import export_people_task
 
     with transaction.atomic():

@@ -418,6 +418,7 @@ def plan_batch(batch: ImportBatch, table: reading.Table | None = None) -> Plan:
 def start_commit(actor: Membership, batch: ImportBatch) -> ImportBatch:
     """Queue the import. The worker applies the rows and moves the progress bar."""
     require(actor, "imports.manage")
+    # tasks imports this module
     from groundswell.imports.tasks import commit_import_task
 
     with transaction.atomic():

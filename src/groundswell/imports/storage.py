@@ -223,6 +223,7 @@ def _sweep(root: Path, cutoff: datetime, keep: set[Path]) -> int:
 def schedule_expiry(written_at: datetime | None = None) -> bool:
     """Queue a sweep for the moment a file written now falls due, on a task backend that
     can run it later (never inline: the file was just written)."""
+    # tasks imports this module
     from groundswell.imports.tasks import expire_files_task
 
     if not expire_files_task.get_backend().supports_defer:

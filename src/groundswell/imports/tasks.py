@@ -7,7 +7,10 @@ from django_scopes import scope, scopes_disabled
 from django_tasks import task
 
 from groundswell.core.models import Membership
+from groundswell.imports.exports import run_export
 from groundswell.imports.models import ExportJob, ImportBatch
+from groundswell.imports.services import commit_batch
+from groundswell.imports.storage import expire_files
 
 
 def _actor(membership_id: int, organization_id: int) -> Membership | None:
@@ -18,7 +21,6 @@ def _actor(membership_id: int, organization_id: int) -> Membership | None:
 @task()
 def commit_import_task(batch_id: int, membership_id: int) -> str:
     """Apply a queued import batch (services.commit_batch). Returns its final status."""
-    from groundswell.imports.services import commit_batch
 
     with scopes_disabled():
         batch = ImportBatch.objects.select_related("organization").filter(pk=batch_id).first()
@@ -37,7 +39,6 @@ def commit_import_task(batch_id: int, membership_id: int) -> str:
 @task()
 def export_people_task(job_id: int) -> str:
     """Write a queued export to its file (services.run_export)."""
-    from groundswell.imports.exports import run_export
 
     with scopes_disabled():
         job = ExportJob.objects.select_related("organization", "requested_by__user",
@@ -53,7 +54,6 @@ def export_people_task(job_id: int) -> str:
 def expire_files_task() -> int:
     """Delete stored uploads and exports past their retention period (queued for the
     moment each file falls due; ``manage.py expire_files`` does the same from cron)."""
-    from groundswell.imports.storage import expire_files
 
     done = expire_files()
     return done.uploads + done.exports + done.stray_files

@@ -11,7 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -356,17 +356,3 @@ def export_download(request: HttpRequest, pk: int) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "no-store"
     return response
-
-
-urlpatterns: list[URLPattern] = [
-    path("", import_list, name="imports"),
-    path("<int:pk>/mapping/", import_mapping, name="import_mapping"),
-    path("<int:pk>/sheet/", import_sheet, name="import_sheet"),
-    path("<int:pk>/preview/", import_preview, name="import_preview"),
-    path("<int:pk>/", import_batch, name="import_batch"),
-    path("<int:pk>/progress/", import_progress, name="import_progress"),
-    path("<int:pk>/report.csv", import_report, name="import_report"),
-    path("<int:pk>/undo/", import_undo, name="import_undo"),
-    path("exports/", export_list, name="export_jobs"),
-    path("exports/<int:pk>/download/", export_download, name="export_download"),
-]

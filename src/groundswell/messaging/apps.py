@@ -9,6 +9,7 @@ class MessagingConfig(AppConfig):
     verbose_name = _("Messaging")
 
     def ready(self) -> None:
+        # apps.py loads before the models: the registry is ready only here
         from groundswell.core.audit import register_events
         from groundswell.core.models import Role
         from groundswell.core.permissions import register_capabilities
@@ -32,6 +33,7 @@ class MessagingConfig(AppConfig):
             "messaging.conversation.read": _("Conversation read"),
             "messaging.settings.changed": _("Messaging settings changed"),
         })
+        # apps.py loads before the models: the registry is ready only here
         from groundswell.messaging.erasure import erase_person
         from groundswell.people.services.forget import register_eraser
 

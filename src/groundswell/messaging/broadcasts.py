@@ -28,7 +28,8 @@ from groundswell.messaging.models import (
     Message,
     MessagingSettings,
 )
-from groundswell.people.models import Person, SavedList
+from groundswell.people.models import Interaction, Person, SavedList
+from groundswell.people.services.records import record_interaction
 
 MAX_RECIPIENTS = 20_000
 PREVIEW_ROWS = 50
@@ -181,8 +182,6 @@ def status_counts(broadcast: Broadcast) -> dict[str, int]:
 def reply(actor: Membership, conversation: Conversation, body: str) -> Message:
     """A member's answer in a conversation: a "reply" (no consent record needed, only to
     a number that texted us), threaded and on the person's timeline."""
-    from groundswell.people.models import Interaction
-    from groundswell.people.services.records import record_interaction
 
     require(actor, "messaging.reply")
     body = (body or "").strip()

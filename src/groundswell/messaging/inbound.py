@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from groundswell.core import audit
 from groundswell.core.errors import InvalidInput
 from groundswell.core.models import Organization
-from groundswell.messaging import keywords
+from groundswell.messaging import keywords, providers
 from groundswell.messaging.models import (
     CONFIDENTIAL,
     Channel,
@@ -37,6 +37,7 @@ from groundswell.messaging.models import (
 )
 from groundswell.messaging.policy import OPT_OUT_CONFIRMATION
 from groundswell.messaging.providers import provider_confirms_opt_out
+from groundswell.messaging.services import enqueue_sms, settings_for
 from groundswell.messaging.signals import inbound_message_received, message_status_changed
 from groundswell.people.models import Consent, ContactPoint, Interaction, Person
 from groundswell.people.normalize import NormalizationError, normalize_phone, phone_last_four
@@ -273,7 +274,6 @@ def _opt_in(org: Organization, contacts: list[ContactPoint], index: str) -> None
 
 def _help_reply(org: Organization, person: Person | None, contact: ContactPoint | None,
                 conversation: Conversation, inbound: InboundMessage, body: str) -> Message:
-    from groundswell.messaging.services import enqueue_sms, settings_for
 
     language = _language(person, body, org)
     config = settings_for(org)
@@ -295,7 +295,6 @@ def _opt_out_confirmation(org: Organization, person: Person | None,
                           body: str) -> Message:
     """The one text carriers expect after an opt-out, in the language of the word used
     (BAJA is answered in Spanish), saying how to come back."""
-    from groundswell.messaging.services import enqueue_sms
 
     language = _language(person, body, org)
     with translation.override(language):
@@ -346,7 +345,6 @@ def record_status(organization: Organization, *, status: str, provider_sid: str 
                   client_reference: str = "", error_code: str = "") -> Message:
     """Apply a delivery report. Raises InvalidInput for an unknown status and
     UnknownMessage when no message of this organization matches."""
-    from groundswell.messaging import providers
 
     status = (status or "").strip().lower()
     if status not in STATUS_MAP:

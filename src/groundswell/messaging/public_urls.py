@@ -4,10 +4,10 @@ included at the site root. The organization is named ``organization`` here, not
 
 from django.urls import path
 
-from groundswell.messaging import hooks
+from groundswell.messaging import public
 
 urlpatterns = [
-    path("hooks/sms/<slug:organization>/incoming", hooks.incoming,
+    path("hooks/sms/<slug:organization>/incoming", public.incoming,
          name="messaging_hook_incoming"),
-    path("hooks/sms/<slug:organization>/status", hooks.status, name="messaging_hook_status"),
+    path("hooks/sms/<slug:organization>/status", public.status, name="messaging_hook_status"),
 ]

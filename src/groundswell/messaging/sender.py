@@ -31,9 +31,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from groundswell.core.models import Organization
 from groundswell.messaging import policy, providers
+from groundswell.messaging.inbound import suppress_address
 from groundswell.messaging.models import Channel, Message
 from groundswell.messaging.providers import Outgoing, PermanentError, ProviderError, Sent
+from groundswell.messaging.services import release_at, settings_for
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +144,6 @@ class Sender:
     def _attach_organizations(messages: list[Claimed]) -> None:
         """Each message's organization, loaded once per batch and shared (a copy
         joined to every row cost more than sending it)."""
-        from groundswell.core.models import Organization
 
         organizations = Organization.objects.in_bulk({m.organization_id for m in messages})
         for message in messages:
@@ -307,7 +309,6 @@ class Sender:
         return [m for m in messages if m.pk not in refused]
 
     def _defer_quiet(self, messages: list[Claimed]) -> list[Claimed]:
-        from groundswell.messaging.services import release_at, settings_for
 
         now = timezone.now()
         keep, defer = [], []
@@ -340,7 +341,6 @@ class Sender:
         outcomes = list(outcomes)
         if not outcomes:
             return
-        from groundswell.messaging.inbound import suppress_address
 
         now = timezone.now()
         sent = self._sent_rows([o for o in outcomes if o.sent is not None], now)

@@ -9,6 +9,7 @@ class ProgramsConfig(AppConfig):
     verbose_name = _("Programs")
 
     def ready(self) -> None:
+        # apps.py loads before the models: the registry is ready only here
         from groundswell.core.audit import register_events
         from groundswell.core.models import Role
         from groundswell.core.permissions import register_capabilities
@@ -28,6 +29,7 @@ class ProgramsConfig(AppConfig):
             "programs.reports": overseers,  # reach and conversion, CSV
         })
         register_events(AUDIT_EVENTS)
+        # apps.py loads before the models: the registry is ready only here
         from groundswell.people.services.forget import register_eraser
         from groundswell.programs.erasure import erase_person
 

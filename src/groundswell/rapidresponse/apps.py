@@ -8,6 +8,7 @@ class RapidresponseConfig(AppConfig):
     verbose_name = _("Rapid response")
 
     def ready(self) -> None:
+        # apps.py loads before the models: the registry is ready only here
         from groundswell.core.audit import register_events
         from groundswell.core.backup import register_after_restore
         from groundswell.core.models import Role
@@ -55,6 +56,7 @@ class RapidresponseConfig(AppConfig):
             "rapidresponse.retention.purged": _("Old reports purged"),
             "rapidresponse.review.exported": _("Incident review exported"),
         })
+        # apps.py loads before the models: the registry is ready only here
         from groundswell.messaging.inbound import register_confidential_number
         from groundswell.rapidresponse import receivers  # (texts to the hotline)
 
@@ -63,6 +65,7 @@ class RapidresponseConfig(AppConfig):
         register_confidential_number(
             lambda organization, to_number:
             receivers.network_for_number(organization, to_number) is not None)
+        # apps.py loads before the models: the registry is ready only here
         from groundswell.people.services.forget import register_eraser
         from groundswell.rapidresponse.erasure import erase_person
 
@@ -74,6 +77,7 @@ class RapidresponseConfig(AppConfig):
 def _purge_after_restore() -> str:
     from django_scopes import scopes_disabled
 
+    # apps.py loads before the models (this runs after a restore, long after ready())
     from groundswell.core.models import Organization
     from groundswell.rapidresponse.tasks import run_maintenance
 

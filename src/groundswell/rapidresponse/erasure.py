@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from groundswell.people.services.forget import Forgetting
 from groundswell.rapidresponse.models import Report, Subscriber
-from groundswell.rapidresponse.services import _purge
+from groundswell.rapidresponse.services.retention import _purge
 
 
 def erase_person(forgetting: Forgetting) -> dict[str, int]:

@@ -18,7 +18,11 @@ from typing import Any
 from django.db.models import Count, Min
 
 from groundswell.core.models import Organization
+from groundswell.messaging import services as messaging
+from groundswell.messaging.inbound import reply_address
+from groundswell.messaging.models import Message
 from groundswell.people.models import ContactPoint, Person
+from groundswell.rapidresponse.models import Alert
 
 PURPOSE = "rapid_response"
 
@@ -48,7 +52,6 @@ def plan_many(organization: Organization, cause_key: str, items: list[Outgoing])
     """The outbox's plan for ``items`` (``messaging.services.plan_messages``: texts,
     addresses, consent and opt-outs), written by ``queue_planned``; reads only, so a
     large alert is planned outside the transaction that writes it."""
-    from groundswell.messaging import services as messaging
 
     if not items:
         return None
@@ -67,7 +70,6 @@ def queue_planned(plan: Any, *, recheck: bool = False) -> int:
     """Write a plan from ``plan_many`` (``recheck``: consent and opt-outs asked again in
     this transaction, for a plan made outside it); returns how many rows the outbox
     holds for it."""
-    from groundswell.messaging import services as messaging
 
     if plan is None:
         return 0
@@ -89,8 +91,6 @@ def send_reply(organization: Organization, *, contact: ContactPoint | None, body
                cause_key: str, inbound: Any = None, language: str = "") -> int | None:
     """An answer to the number that just texted us (purpose "reply"): ``inbound``'s
     number, which may belong to no one on record (a reporter), else ``contact``."""
-    from groundswell.messaging import services as messaging
-    from groundswell.messaging.inbound import reply_address
 
     if inbound is not None:
         message = messaging.enqueue_sms(None, organization=organization,
@@ -108,7 +108,6 @@ def send_reply(organization: Organization, *, contact: ContactPoint | None, body
 
 
 def _messages(organization: Organization) -> Any:
-    from groundswell.messaging.models import Message
 
     return Message.objects.filter(organization=organization)
 
@@ -117,7 +116,6 @@ def status_counts(organization: Organization,
                   alert_ids: Iterable[int]) -> dict[int, list[tuple[str, int]]]:
     """Per alert, how many of its texts are queued, sent, delivered, failed or not sent
     (suppressed: opted out or no consent), as (label, count) in the reader's language."""
-    from groundswell.messaging.models import Message
 
     causes = {alert_cause(pk): pk for pk in alert_ids}
     if not causes:
@@ -144,7 +142,6 @@ def first_delivery(organization: Organization, alert_ids: list[int]) -> datetime
 
 def first_deliveries(network: Any) -> dict[int, datetime]:
     """First text sent per incident whose report still exists (for the review)."""
-    from groundswell.rapidresponse.models import Alert
 
     incident_of = {alert_cause(pk): incident for pk, incident in Alert.objects.filter(
         network=network, report__isnull=False).values_list("pk", "report__incident_id")}
@@ -165,7 +162,6 @@ def forget_messages(organization: Organization, alert_ids: list[int]) -> int:
     place); a row being handed to the provider right now is left to finish."""
     if not alert_ids:
         return 0
-    from groundswell.messaging.models import Message
 
     deleted, _rows = _messages(organization).filter(
         cause_key__in=[alert_cause(pk) for pk in alert_ids]).exclude(

@@ -3,9 +3,9 @@ site root under r/."""
 
 from django.urls import path
 
-from groundswell.rapidresponse import public_views
+from groundswell.rapidresponse import public
 
 urlpatterns = [
-    path("r/leave/<str:token>/", public_views.leave, name="rr_public_leave"),
-    path("r/<str:network_key>/", public_views.report_form, name="rr_public_report"),
+    path("r/leave/<str:token>/", public.leave, name="rr_public_leave"),
+    path("r/<str:network_key>/", public.report_form, name="rr_public_report"),
 ]

@@ -14,6 +14,7 @@ from typing import Any
 from django.dispatch import receiver
 
 from groundswell.messaging.signals import inbound_message_received
+from groundswell.people.normalize import NormalizationError, normalize_phone
 from groundswell.rapidresponse import services
 from groundswell.rapidresponse.models import Network
 
@@ -21,7 +22,6 @@ from groundswell.rapidresponse.models import Network
 def network_for_number(organization: Any, to_number: str) -> Network | None:
     if not to_number:
         return None
-    from groundswell.people.normalize import NormalizationError, normalize_phone
 
     try:
         number = normalize_phone(to_number)

@@ -19,7 +19,6 @@ from datetime import datetime
 
 NEW, VERIFYING, CONFIRMED = "new", "verifying", "confirmed"
 FALSE_ALARM, DUPLICATE, EXPIRED = "false_alarm", "duplicate", "expired"
-STATES = (NEW, VERIFYING, CONFIRMED, FALSE_ALARM, DUPLICATE, EXPIRED)
 OPEN = frozenset({NEW, VERIFYING})
 CLOSED = frozenset({FALSE_ALARM, DUPLICATE, EXPIRED})
 

@@ -15,13 +15,14 @@ from django_scopes import scope, scopes_disabled
 from django_tasks import task
 
 from groundswell.core.models import Organization
+from groundswell.rapidresponse import services
+from groundswell.rapidresponse.models import Alert, Network
 
 INTERVAL = timedelta(minutes=10)
 
 
 def run_maintenance(org: Organization) -> tuple[int, int, int]:
     """(reports expired, reports purged, alerts purged) for one organization."""
-    from groundswell.rapidresponse import services
 
     with scope(organization=org):
         expired = services.expire_reports(org)
@@ -43,8 +44,6 @@ def maintain_rapid_response(organization_id: int) -> int:
 @task()
 def queue_alert_rest(alert_id: int) -> int:
     """Queue the rest of an alert's recipients after its first, nearest chunk."""
-    from groundswell.rapidresponse import services
-    from groundswell.rapidresponse.models import Alert
 
     with scopes_disabled():
         alert = Alert.objects.select_related("organization").filter(pk=alert_id).first()
@@ -59,7 +58,6 @@ def schedule(organization_id: int) -> bool:
     backend = maintain_rapid_response.get_backend()
     if not backend.supports_defer:
         return False
-    from groundswell.rapidresponse.models import Network
 
     with scopes_disabled():
         if not Network.objects.filter(organization_id=organization_id).exists():

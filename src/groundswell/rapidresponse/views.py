@@ -29,7 +29,7 @@ from groundswell.core.forms import show_error
 from groundswell.core.permissions import can
 from groundswell.core.spreadsheets import SafeWriter
 from groundswell.core.views import confirm_first, get_only, membership_of, org_slug_of, org_view
-from groundswell.rapidresponse import outbound, services
+from groundswell.rapidresponse import outbound, services, states, texts
 from groundswell.rapidresponse.forms import (
     AlertForm,
     AllClearForm,
@@ -353,7 +353,6 @@ def _report_context(request: HttpRequest, report: Report) -> dict[str, Any]:
     statuses = outbound.status_counts(report.organization, [a.pk for a in alerts])
     cleared = {a.follows_id for a in alerts if a.kind == AlertKind.ALL_CLEAR}
     snapshot = services._snapshot(report)
-    from groundswell.rapidresponse import states
 
     now = timezone.now()
     point = _map_point(report.latitude, report.longitude, label=_("Report"), kind="report",
@@ -538,7 +537,6 @@ def alert_compose(request: HttpRequest, pk: int) -> HttpResponse:
     report_value = form["report"].value()
     if report_value and str(report_value).isdigit():
         report = Report.objects.filter(network=network, pk=report_value).first()
-    from groundswell.rapidresponse import texts
 
     previews = {kind: {lang: texts.ALERT_TEMPLATES[kind][lang] for lang in ("en", "es")}
                 for kind in texts.ALERT_TEMPLATES}

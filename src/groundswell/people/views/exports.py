@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import URLPattern, path
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
@@ -116,8 +115,3 @@ def people_export(request: HttpRequest) -> HttpResponse:
         "active_filters": _describe(filters) if count is not None else [],
         "filter_query": urlencode(filters.raw_filters()),
     }, status=status)
-
-
-urlpatterns: list[URLPattern] = [
-    path("export/", people_export, name="people_export"),
-]

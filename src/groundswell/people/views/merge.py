@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -296,13 +296,3 @@ def person_forget(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, template, {"person": person, "error": error,
                                       "erased_elsewhere": erased_elsewhere()},
                   status=400 if error else 200)
-
-
-urlpatterns: list[URLPattern] = [
-    path("duplicates/", duplicates, name="duplicates"),
-    path("duplicates/<int:pk>/dismiss/", duplicate_dismiss, name="duplicate_dismiss"),
-    path("merge/<int:first>/<int:second>/", person_merge, name="person_merge"),
-    path("merges/", merges, name="merges"),
-    path("merges/<int:pk>/undo/", merge_undo, name="merge_undo"),
-    path("<int:pk>/forget/", person_forget, name="person_forget"),
-]

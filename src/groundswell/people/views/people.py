@@ -25,7 +25,7 @@ from django.http import (
     QueryDict,
 )
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -598,29 +598,3 @@ def household(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "people/household.html", {
         "household": home, "current": current, "past": past, "neighbors": neighbors,
     })
-
-
-urlpatterns: list[URLPattern] = [
-    path("", people_list, name="people"),
-    path("tag/", people_tag, name="people_tag"),
-    path("lists/save/", list_save, name="people_list_save"),
-    path("lists/<int:pk>/", saved_list, name="saved_list"),
-    path("new/", person_create, name="person_create"),
-    path("new/check/", duplicate_check, name="person_duplicate_check"),
-    path("<int:pk>/", person_page, name="person"),
-    path("<int:pk>/note/", person_note, name="person_note"),
-    path("<int:pk>/contact/", person_contact, name="person_contact"),
-    path("<int:pk>/consent/", person_consent, name="person_consent"),
-    path("<int:pk>/consent/withdraw/", person_consent_withdraw,
-         name="person_consent_withdraw"),
-    path("<int:pk>/grievance/", person_grievance, name="person_grievance"),
-    path("<int:pk>/relationship/", person_relationship, name="person_relationship"),
-    path("<int:pk>/relationship/search/", person_relationship_search,
-         name="person_relationship_search"),
-    path("<int:pk>/move/", person_move, name="person_move"),
-    path("<int:pk>/stage/", person_stage, name="person_stage"),
-    path("<int:pk>/rate/", person_rate, name="person_rate"),
-    path("<int:pk>/edit/", person_edit, name="person_edit"),
-    path("contacts/<int:pk>/reveal/", contact_reveal, name="contact_reveal"),
-    path("households/<int:pk>/", household, name="household"),
-]

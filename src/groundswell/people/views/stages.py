@@ -8,7 +8,6 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -71,8 +70,3 @@ def engagement_ladder(request: HttpRequest) -> HttpResponse:
     return render(request, "people/ladder.html", {
         "formset": formset, "error": error, "rule_labels": RULE_LABELS,
     }, status=400 if request.method == "POST" else 200)
-
-
-urlpatterns: list[URLPattern] = [
-    path("ladder/", engagement_ladder, name="engagement_ladder"),
-]

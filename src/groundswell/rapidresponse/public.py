@@ -22,7 +22,7 @@ from groundswell.core.forms import show_error
 from groundswell.core.middleware import client_ip
 from groundswell.rapidresponse import services
 from groundswell.rapidresponse.forms import ReportForm
-from groundswell.rapidresponse.models import Network
+from groundswell.rapidresponse.models import Network, Subscriber
 
 PER_CLIENT = getattr(settings, "RAPID_RESPONSE_REPORTS_PER_CLIENT", 5)
 PER_NETWORK = getattr(settings, "RAPID_RESPONSE_REPORTS_PER_NETWORK", 60)
@@ -73,7 +73,6 @@ def report_form(request: HttpRequest, network_key: str) -> HttpResponse:
 def leave(request: HttpRequest, token: str) -> HttpResponse:
     """One click to stop rapid-response alerts (the link in the welcome text)."""
     with scopes_disabled():
-        from groundswell.rapidresponse.models import Subscriber
 
         subscriber = Subscriber.objects.select_related("organization").filter(
             leave_token=token).first()
