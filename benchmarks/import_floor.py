@@ -71,7 +71,7 @@ def write(org, actor, data: bytes, chunk: int, duplicates: set[int]) -> float:
 
     from groundswell.core.crypto import encrypt
     from groundswell.imports import services
-    from groundswell.imports.bulk import contact_index
+    from groundswell.imports.chunk_matching import contact_index
     from groundswell.imports.models import ImportBatch, ImportRow
     from groundswell.people.models import ContactPoint, Person
     from groundswell.people.normalize import normalize_phone, phone_last_four

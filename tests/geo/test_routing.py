@@ -8,7 +8,7 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from groundswell.geo import routing
+from groundswell.geo import neighbours, routing
 
 coords = st.floats(min_value=0, max_value=2000, allow_nan=False, allow_infinity=False)
 points = st.lists(st.tuples(coords, coords), min_size=0, max_size=60)
@@ -117,7 +117,7 @@ def test_local_search_keeps_a_tour_its_length_and_never_lengthens_it(pts, rnd):
     import numpy as np
 
     xy = np.asarray(pts, dtype=float)
-    near, near_d = routing._neighbour_lists(xy, routing.NEIGHBOURS)
+    near, near_d = neighbours.neighbour_lists(xy, routing.NEIGHBOURS)
     order = list(range(len(pts)))
     rnd.shuffle(order)
     start = routing.tour_length(pts, order)
@@ -139,7 +139,7 @@ def test_a_journal_undoes_every_change(pts, rnd):
     import numpy as np
 
     xy = np.asarray(pts, dtype=float)
-    near, near_d = routing._neighbour_lists(xy, routing.NEIGHBOURS)
+    near, near_d = neighbours.neighbour_lists(xy, routing.NEIGHBOURS)
     order = list(range(len(pts)))
     rnd.shuffle(order)
     tour = routing._Tour(list(order), near, near_d, lambda a, b: math.dist(pts[a], pts[b]))
@@ -160,8 +160,8 @@ def test_bucketed_neighbour_lists_are_the_nearest(pts):
     import numpy as np
 
     xy = np.asarray(pts, dtype=float)
-    _near, near_d = routing._neighbour_lists(xy, 8)
-    _all, all_d = routing._brute_neighbours(xy, np.arange(len(pts)), 8)
+    _near, near_d = neighbours.neighbour_lists(xy, 8)
+    _all, all_d = neighbours.brute_neighbours(xy, np.arange(len(pts)), 8)
     assert np.allclose(np.asarray(near_d), np.asarray(all_d))
 
 
@@ -250,10 +250,10 @@ def test_gap_crossing_candidates_include_the_delaunay_edges(pts, rnd):
     import numpy as np
 
     xy = np.asarray(pts, dtype=float)
-    near, near_d = routing._candidates(xy, 4)
+    near, near_d = neighbours.candidates(xy, 4)
     for ds in near_d:
         assert ds == sorted(ds)
-    for a, b in routing.delaunay_pairs(xy).tolist():
+    for a, b in neighbours.delaunay_pairs(xy).tolist():
         assert b in near[a] and a in near[b]
 
 

@@ -1,6 +1,6 @@
 """The import's bulk path against a large organization: there the people a chunk is
 compared with are asked for by blind index (phone, email) and full name, chunk by
-chunk, instead of reading everyone (bulk.FULL_INDEX_LIMIT). The wizard's end-to-end
+chunk, instead of reading everyone (chunk_matching.FULL_INDEX_LIMIT). The wizard's end-to-end
 tests run again that way; and one audit record per chunk, with counts only."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 from django_scopes import scopes_disabled
 
 from groundswell.core.models import AuditEvent
-from groundswell.imports import bulk, services
+from groundswell.imports import chunk_matching, services
 from groundswell.imports.models import ImportRow
 from groundswell.people import services as people
 from groundswell.people.models import ContactPoint, Person
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def large_organization(monkeypatch):
-    monkeypatch.setattr(bulk, "FULL_INDEX_LIMIT", 0)
+    monkeypatch.setattr(chunk_matching, "FULL_INDEX_LIMIT", 0)
 
 
 def test_creates_updates_reviews_against_a_large_organization(
@@ -44,9 +44,9 @@ def test_blind_records_never_decrypt(in_org, monkeypatch):
         raise AssertionError("a contact was decrypted")
 
     monkeypatch.setattr("groundswell.core.crypto.decrypt", refuse)
-    [record] = bulk.blind_records(in_org.org.pk, [person.pk])
-    assert record["phone"] == [bulk.contact_index("+12155550101")]
-    assert record["email"] == [bulk.contact_index("rosa@example.org")]
+    [record] = chunk_matching.blind_records(in_org.org.pk, [person.pk])
+    assert record["phone"] == [chunk_matching.contact_index("+12155550101")]
+    assert record["email"] == [chunk_matching.contact_index("rosa@example.org")]
 
 
 def test_rows_across_chunks_match_earlier_rows_and_audit_each_chunk(
@@ -148,17 +148,17 @@ def test_namesake_answers_kept_between_chunks_match_asking_each_chunk(
             ["Rita", "Paz", "", "", *blank]]
     data = test_wizard.csv_bytes(rows)
     asked = []
-    check = bulk.ChunkMatcher._check_data_version
+    check = chunk_matching.ChunkMatcher._check_data_version
 
     def every_chunk(matcher):
         asked.append(len(matcher._namesakes))
         matcher._namesakes.clear()
 
-    monkeypatch.setattr(bulk.ChunkMatcher, "_check_data_version", every_chunk)
+    monkeypatch.setattr(chunk_matching.ChunkMatcher, "_check_data_version", every_chunk)
     fresh = test_wizard.run(actor, data, django_capture_on_commit_callbacks)
     expected = _outcomes(fresh)
     services.undo_import(actor, fresh)
-    monkeypatch.setattr(bulk.ChunkMatcher, "_check_data_version", check)
+    monkeypatch.setattr(chunk_matching.ChunkMatcher, "_check_data_version", check)
     kept = test_wizard.run(actor, data, django_capture_on_commit_callbacks)
     assert _outcomes(kept) == expected
     assert any(asked)  # answers were there to keep
@@ -178,15 +178,15 @@ def test_namesakes_lacking_phone_and_email_as_the_query_finds_them(large_organiz
                 ("none", {}), ("phone", {"phone": "215-555-0101"}),
                 ("email", {"email": "ana1@example.org"}),
                 ("both", {"phone": "215-555-0102", "email": "ana2@example.org"}))}
-    matcher = bulk.ChunkMatcher(in_org.org.pk, "US", services.REVIEW_THRESHOLD)
+    matcher = chunk_matching.ChunkMatcher(in_org.org.pk, "US", services.REVIEW_THRESHOLD)
     record = {"id": "row:2", "given_name": "Ana", "preferred_name": "",
-              "family_name": "Torres", "phone": bulk.contact_index("+12155550199"),
-              "email": bulk.contact_index("ana9@example.org"), "street": "", "unit": "",
+              "family_name": "Torres", "phone": chunk_matching.contact_index("+12155550199"),
+              "email": chunk_matching.contact_index("ana9@example.org"), "street": "", "unit": "",
               "birth_year": None}
     only_phone = {**record, "id": "row:3", "email": ""}
     matcher.best([record, only_phone])
     answers = matcher._namesakes[("Torres", "Ana")]
     assert answers[("phone", "email")] == {made["none"]} == {
-        pk for pk, _f, _g in bulk._namesakes(in_org.org.pk, [("Torres", "Ana")],
+        pk for pk, _f, _g in chunk_matching._namesakes(in_org.org.pk, [("Torres", "Ana")],
                                              ("phone", "email"))}
     assert answers[("phone",)] == {made["none"], made["email"]}

@@ -12,7 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from groundswell.core.crypto import decrypt
-from groundswell.imports import bulk, services
+from groundswell.imports import bulk, chunk_matching, services
 from groundswell.imports.models import ImportBatch, ImportRow
 from groundswell.people import services as people
 from groundswell.people.models import (
@@ -77,7 +77,7 @@ def test_each_model_written_as_the_orm_writes_it(in_org):
                                         "value_index", "last_four_index", "is_primary"],
                          now)
     writer.add(org.pk, ours, "phone", writer.prep("value", "+12155550134"),
-               bulk.contact_index("+12155550134"), "x", True)
+               chunk_matching.contact_index("+12155550134"), "x", True)
     [contact_pk] = writer.write()
     assert_same(ContactPoint, contact_pk, contact.pk, differ=("id", "person_id", "value"))
     context = ContactPoint._meta.get_field("value").context

@@ -120,7 +120,7 @@ def backup(path: Path) -> BackupInfo:
         with out, crypto.EncryptedWriter(out, context=CONTEXT) as sealed:
             sealed.write(header)
             if engine() == "sqlite":
-                _backup_sqlite(sealed, path.parent)
+                _backup_sqlite(sealed)
             elif engine() == "postgresql":
                 _backup_postgres(sealed)
             else:
@@ -131,7 +131,7 @@ def backup(path: Path) -> BackupInfo:
     return BackupInfo(path, engine(), path.stat().st_size)
 
 
-def _backup_sqlite(out: BinaryIO, work_dir: Path) -> None:
+def _backup_sqlite(out: BinaryIO) -> None:
     """SQLite's backup API copies a snapshot (one read transaction in WAL mode, so the
     site keeps writing) into a private temporary file, which is then sealed and removed.
     The copy is plaintext for a moment in the folder the live database is in."""

@@ -26,7 +26,6 @@ from groundswell.people.models import Grievance, Interaction, Person
 
 CONTACT_KINDS = (Interaction.Kind.CALL, Interaction.Kind.TEXT, Interaction.Kind.DOOR_VISIT,
                  Interaction.Kind.ONE_ON_ONE, Interaction.Kind.NOTE)
-LISTS = ("not_contacted", "new_person", "grievance")
 DEFAULT_DAYS = 7
 MAX_DAYS = 365
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
-from datetime import timedelta
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -55,10 +54,6 @@ def events_between(start, end) -> QuerySet[Event]:  # type: ignore[no-untyped-de
                                  cancelled_at__isnull=True)
             .order_by("starts_at", "pk"))
 
-
-def default_period() -> tuple:  # type: ignore[type-arg]
-    today = timezone.localdate()
-    return today - timedelta(days=180), today
 
 
 def overview(events: Iterable[Event]) -> list[tuple[Event, Figures]]:

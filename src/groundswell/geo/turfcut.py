@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from groundswell.geo import routing
+from groundswell.geo import neighbours
 
 STREET_NUMBER = re.compile(r"^(\d+)[A-Z]?(?:-\d+)?\s+(.+)$")
 
@@ -124,7 +124,7 @@ def _bisect(units: list[_Unit], parts: int, first_label: int, axis: str = "",
 def _neighbours(units: list[_Unit], k: int = 8) -> list[list[int]]:
     if len(units) < 2:
         return [[] for _ in units]
-    return routing.nearest_others(np.array([(u.x, u.y) for u in units], dtype=float), k)
+    return neighbours.nearest_others(np.array([(u.x, u.y) for u in units], dtype=float), k)
 
 
 def _balance(units: list[_Unit], parts: int, tolerance: float,
@@ -202,7 +202,7 @@ def clusters(doors: Sequence[Door], *, min_size: int = 2, gap_factor: float = GA
     if n == 0:
         return []
     xy = np.array([(d.x, d.y) for d in doors], dtype=float)
-    pairs = routing.delaunay_pairs(xy)
+    pairs = neighbours.delaunay_pairs(xy)
     if not len(pairs):
         return [0] * n
     lengths = np.hypot(*(xy[pairs[:, 0]] - xy[pairs[:, 1]]).T)
@@ -513,7 +513,7 @@ def _stretches(doors: Sequence[Door], units: list[_Unit]) -> list[_Stretch]:
     partner: dict[int, int] = {}
     if len(faces) >= 2:
         centres = np.array([axes[k][1] for k in faces])
-        nearest = routing.nearest_others(centres, 1)
+        nearest = neighbours.nearest_others(centres, 1)
         for a, (b,) in enumerate(nearest):
             ka, kb = faces[a], faces[b]
             if nearest[b][0] != a or ka in partner or kb in partner:
@@ -552,7 +552,7 @@ def _chain(stretches: list[_Stretch]) -> tuple[list[int], list[float]]:
     for angle in range(8):
         direction = np.array([math.cos(angle * math.pi / 4), math.sin(angle * math.pi / 4)])
         starts.add(int(np.argmax(centred @ direction)))
-    near = routing.nearest_others(ends, min(8, len(ends) - 1))
+    near = neighbours.nearest_others(ends, min(8, len(ends) - 1))
     walk = min((_greedy_walk(ends, start, near) for start in sorted(starts)),
                key=lambda w: _walk_length(w, ends))
     walk = _reinsert(walk, ends)

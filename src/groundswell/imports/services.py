@@ -34,7 +34,7 @@ from groundswell.core.errors import DomainError, InvalidInput
 from groundswell.core.models import Base, Membership
 from groundswell.core.permissions import require
 from groundswell.core.spreadsheets import SafeWriter
-from groundswell.imports import bulk, reading, storage
+from groundswell.imports import bulk, chunk_matching, reading, storage
 from groundswell.imports.models import ImportBatch, ImportRow, ImportTemplate
 from groundswell.imports.rows import (
     TARGETS,
@@ -353,7 +353,7 @@ class _CheckedChunk:
 
 
 def _checked_chunks(table: reading.Table, mapping: Mapping[int, str], region: str,
-                    matcher: bulk.ChunkMatcher) -> Iterator[_CheckedChunk]:
+                    matcher: chunk_matching.ChunkMatcher) -> Iterator[_CheckedChunk]:
     """Every row checked, CHUNK rows at a time: an error, a repeat of an earlier row
     (skipped), or a row to match, read as the matcher reads it. This depends on the file
     alone: nothing here reads the database or the matcher's indexes. (Run ahead on a
@@ -379,21 +379,23 @@ def _checked_chunks(table: reading.Table, mapping: Mapping[int, str], region: st
             step = PlannedRow(row, ImportRow.Outcome.CREATED)
             chunk.planned.append(step)
             chunk.to_match.append(step)
-            record = bulk.row_record(row)
+            record = chunk_matching.row_record(row)
             chunk.records.append(record)
             chunk.prepared.append(matcher.prepare(record))
         yield chunk
 
 
 def _planned_chunks(batch: ImportBatch, table: reading.Table,
-                    matcher: bulk.ChunkMatcher | None = None) -> Iterator[list[PlannedRow]]:
+                    matcher: chunk_matching.ChunkMatcher | None = None
+                    ) -> Iterator[list[PlannedRow]]:
     """Every row checked and decided, CHUNK rows at a time: an error, a repeat of an
     earlier row (skipped), an update of someone already here, a new person sent to
     review beside a possible duplicate, or a new person. Each chunk is matched against
-    the people here when it is planned (bulk.ChunkMatcher: by blind index, no
+    the people here when it is planned (chunk_matching.ChunkMatcher: by blind index, no
     decryption) and against the file's earlier rows."""
     region = phone_region()
-    matcher = matcher or bulk.ChunkMatcher(batch.organization_id, region, REVIEW_THRESHOLD)
+    matcher = matcher or chunk_matching.ChunkMatcher(batch.organization_id, region,
+                                                     REVIEW_THRESHOLD)
     checked = _checked_chunks(table, batch_mapping(batch), region, matcher)
     for chunk in checked:
         found = matcher.best(chunk.records, chunk.prepared)
@@ -444,7 +446,7 @@ def _row_of(match: int | str | None) -> int | None:
 
 def _write(actor: Membership, batch: ImportBatch, planned: list[PlannedRow],
            made: dict[int, int], stage_id: int | None, places: bulk.Places,
-           matcher: bulk.ChunkMatcher) -> dict[str, int]:
+           matcher: chunk_matching.ChunkMatcher) -> dict[str, int]:
     """Write one planned chunk (inside the caller's transaction); a row matching an
     earlier row of the same chunk waits until that row is written. The matcher is told
     who was written (its namesake answers follow)."""
@@ -520,7 +522,7 @@ def commit_batch(actor: Membership, batch: ImportBatch) -> ImportBatch:
             made[number] = person_id
     stage_id = bulk.initial_stage_id(batch.organization)
     places = bulk.Places(batch.organization_id)
-    matcher = bulk.ChunkMatcher(batch.organization_id, phone_region(), REVIEW_THRESHOLD)
+    matcher = chunk_matching.ChunkMatcher(batch.organization_id, phone_region(), REVIEW_THRESHOLD)
     progress = 0
     chunks = _planned_chunks(batch, table, matcher)
     # The cycle collector waits for the whole file: let in after each chunk, it walked

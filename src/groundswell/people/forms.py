@@ -108,9 +108,6 @@ class PeopleFilterForm(_MembershipForm):
         return {key: str(self.data.get(key, "")).strip() for key in list_filter_keys()
                 if str(self.data.get(key, "")).strip()}
 
-    def is_filtered(self) -> bool:
-        return self.is_bound and any(self.cleaned_data.get(k) for k in list_filter_keys())
-
     def apply(self, qs: QuerySet[Person]) -> QuerySet[Person]:
         data = self.cleaned_data
         tz = timezone.get_current_timezone()

@@ -46,7 +46,7 @@ def spots_left(event: Event) -> int | None:
 
 
 def public_rsvp(event: Event, resident: Resident, *, guests: int = 0,
-                consents: Sequence[ConsentGiven] = (), source_ip: str = "") -> RSVP:
+                consents: Sequence[ConsentGiven] = ()) -> RSVP:
     """A resident's RSVP from the public page: matched to their existing record or
     added, with the consents they ticked (source "web", exact wording). Refused, with
     nothing saved, when the event is closed, full, or they already RSVP'd."""

@@ -22,6 +22,7 @@ from groundswell.events.models import (
     Shift,
     ShiftSignup,
 )
+from groundswell.messaging import services as messaging
 from groundswell.people import services as people
 from groundswell.people.models import (
     Person,
@@ -191,8 +192,6 @@ def send_shift_reminders(actor: Membership | None, event: Event, *,
     volunteer of the event's shifts still to come who has not had one. ``actor`` None:
     the scheduled command. People without consent to event texts are counted, not
     texted (the outbox records why)."""
-    from groundswell.messaging import services as messaging
-
     if actor is not None:
         require(actor, "events.manage")
     org = actor.organization if actor is not None else organization
