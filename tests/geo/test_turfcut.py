@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from groundswell.geo import turfcut
+from groundswell.geo import chains, turfcut
 
 
 def grid(blocks_x: int, blocks_y: int, per_side: int = 20) -> list[turfcut.Door]:
@@ -91,7 +91,7 @@ def test_runs_are_the_cheapest_balanced_cut(sizes, data):
     parts = data.draw(st.integers(1, len(sizes)))
     low = data.draw(st.integers(1, 12))
     high = low + data.draw(st.integers(0, 6))
-    found = turfcut._runs(sizes, steps, parts, low, high)
+    found = chains.runs(sizes, steps, parts, low, high)
     expected = _runs_by_brute_force(sizes, steps, parts, low, high)
     if expected is None:
         assert found is None
@@ -138,10 +138,10 @@ def test_reordering_the_chain_keeps_every_stretch_once_and_never_lengthens_it(se
     ends = np.array([p for x1, y1, x2, y2 in segs for p in ((x1, y1), (x2, y2))])
     walk = [2 * k + rnd.randint(0, 1) for k in range(len(segs))]
     rnd.shuffle(walk)
-    better = turfcut._reinsert(list(walk), ends)
+    better = chains.reinsert(list(walk), ends)
     assert sorted(e // 2 for e in better) == list(range(len(segs)))
-    assert turfcut._walk_length(better, ends) <= turfcut._walk_length(walk, ends) + 1e-6
-    order, steps = turfcut._chain([turfcut._Stretch([k], ((x1, y1), (x2, y2)), 1)
+    assert chains.walk_length(better, ends) <= chains.walk_length(walk, ends) + 1e-6
+    order, steps = chains.chain([chains.Stretch([k], ((x1, y1), (x2, y2)), 1)
                                    for k, (x1, y1, x2, y2) in enumerate(segs)])
     assert sorted(order) == list(range(len(segs)))
     assert len(steps) == len(segs) - 1

@@ -37,15 +37,13 @@ from __future__ import annotations
 
 import math
 import re
-from bisect import bisect_left, bisect_right
-from collections import deque
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
 
-from groundswell.geo import neighbours
+from groundswell.geo import chains, neighbours
 
 STREET_NUMBER = re.compile(r"^(\d+)[A-Z]?(?:-\d+)?\s+(.+)$")
 
@@ -517,7 +515,7 @@ def _finish(doors: Sequence[Door], labels: list[int], parts: int,
 
 def _paired_bisection(doors: Sequence[Door], units: list[_Unit], parts: int,
                       tolerance: float, axis: str = "", larger_first: bool = False,
-                      stretches: list[_Stretch] | None = None,
+                      stretches: list[chains.Stretch] | None = None,
                       near: list[list[int]] | None = None,
                       limits: tuple[int, int] | None = None,
                       whole_stretches: bool = False) -> None:
@@ -537,7 +535,7 @@ def _paired_bisection(doors: Sequence[Door], units: list[_Unit], parts: int,
                for s in stretches]
     if len(grouped) < parts:
         grouped = units
-        stretches = [_Stretch([k], ((u.x, u.y), (u.x, u.y)), u.size)
+        stretches = [chains.Stretch([k], ((u.x, u.y), (u.x, u.y)), u.size)
                      for k, u in enumerate(units)]
     _bisect(list(grouped), parts, 0, axis, larger_first)
     if whole_stretches:
@@ -583,31 +581,7 @@ def sizes_of(labels: Sequence[int], parts: int) -> list[int]:
 # --- along the streets: faces paired across the street, chained end to end, cut in runs ----
 
 
-@dataclass
-class _Stretch:
-    """One side of a block face, or both sides paired across the street: the units
-    walked together, and the two ends of the line they stand along."""
-
-    units: list[int]
-    ends: tuple[tuple[float, float], tuple[float, float]]
-    size: int
-
-
-def _axis(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-    """Centre, unit direction and length of the line a group of doors stands along
-    (the principal axis of their spread)."""
-    centre = xy.mean(axis=0)
-    dx, dy = xy[:, 0] - centre[0], xy[:, 1] - centre[1]
-    sxx, syy, sxy = float(dx @ dx), float(dy @ dy), float(dx @ dy)
-    if sxx + syy == 0:
-        return centre, np.array([1.0, 0.0]), 0.0
-    angle = 0.5 * math.atan2(2 * sxy, sxx - syy)
-    direction = np.array([math.cos(angle), math.sin(angle)])
-    along = dx * direction[0] + dy * direction[1]
-    return centre, direction, float(along.max() - along.min())
-
-
-def _stretches(doors: Sequence[Door], units: list[_Unit]) -> list[_Stretch]:
+def _stretches(doors: Sequence[Door], units: list[_Unit]) -> list[chains.Stretch]:
     """Pair each block face with the face across the street: the nearest other face
     (centre to centre) when each is the other's nearest, they run the same way, and
     they are closer than half the shorter one's length. Unpaired faces and single doors
@@ -615,7 +589,7 @@ def _stretches(doors: Sequence[Door], units: list[_Unit]) -> list[_Stretch]:
     axes = []
     for u in units:
         xy = np.array([(doors[i].x, doors[i].y) for i in u.doors], dtype=float)
-        axes.append((xy, *_axis(xy)))
+        axes.append((xy, *chains.axis(xy)))
     faces = [k for k, u in enumerate(units) if u.size >= 2 and axes[k][3] > 0]
     partner: dict[int, int] = {}
     if len(faces) >= 2:
@@ -629,186 +603,25 @@ def _stretches(doors: Sequence[Door], units: list[_Unit]) -> list[_Stretch]:
             parallel = abs(float(axes[ka][2] @ axes[kb][2])) >= 0.8
             if parallel and gap <= 0.5 * min(axes[ka][3], axes[kb][3]):
                 partner[ka], partner[kb] = kb, ka
-    result: list[_Stretch] = []
+    result: list[chains.Stretch] = []
     for k in range(len(units)):
         other = partner.get(k)
         if other is not None and other < k:
             continue
         members = [k] if other is None else [k, other]
         xy = np.concatenate([axes[m][0] for m in members])
-        centre, direction, _length = _axis(xy)
+        centre, direction, _length = chains.axis(xy)
         along = (xy - centre) @ direction
         first = centre + direction * float(along.min())
         last = centre + direction * float(along.max())
-        result.append(_Stretch(members, ((float(first[0]), float(first[1])),
+        result.append(chains.Stretch(members, ((float(first[0]), float(first[1])),
                                          (float(last[0]), float(last[1]))),
                                sum(units[m].size for m in members)))
     return result
 
 
-def _chain(stretches: list[_Stretch]) -> tuple[list[int], list[float]]:
-    """The stretches in walking order: from an outer end, walk each stretch to its
-    other end, then on to the nearest end of a stretch not yet walked (the shortest of
-    such greedy walks from the ends farthest out in eight directions); then runs of
-    stretches the greedy walk left behind (to be fetched with a long step later) are
-    moved to wherever in the chain they cost the least. Returns the order and the step
-    from each stretch to the next."""
-    ends = np.array([e for s in stretches for e in s.ends], dtype=float)  # 2k, 2k + 1
-    centred = ends - ends.mean(axis=0)
-    starts = set()
-    for angle in range(8):
-        direction = np.array([math.cos(angle * math.pi / 4), math.sin(angle * math.pi / 4)])
-        starts.add(int(np.argmax(centred @ direction)))
-    near = neighbours.nearest_others(ends, min(8, len(ends) - 1))
-    walk = min((_greedy_walk(ends, start, near) for start in sorted(starts)),
-               key=lambda w: _walk_length(w, ends))
-    walk = _reinsert(walk, ends)
-    steps = [float(np.hypot(*(ends[b] - ends[a ^ 1]))) for a, b in zip(walk, walk[1:],
-                                                                     strict=False)]
-    return [e // 2 for e in walk], steps
-
-
-def _greedy_walk(ends: np.ndarray, start: int, near: list[list[int]]) -> list[int]:
-    """Nearest-neighbour walk over stretches (ends 2k and 2k + 1 of stretch k) from end
-    ``start``: the end each stretch is entered by, in order. ``near`` lists each end's
-    nearest other ends, nearest first: the first free one there is the nearest free end;
-    only when all are taken are all ends compared."""
-    free = np.ones(len(ends), dtype=bool)
-    walk: list[int] = []
-    current = start
-    left = len(ends) // 2
-    for _ in range(left):
-        walk.append(current)
-        free[current] = free[current ^ 1] = False
-        left -= 1
-        if not left:
-            break
-        out = current ^ 1
-        current = next((e for e in near[out] if free[e]), -1)
-        if current < 0:
-            gaps = np.hypot(ends[:, 0] - ends[out, 0], ends[:, 1] - ends[out, 1])
-            gaps[~free] = np.inf
-            current = int(np.argmin(gaps))
-    return walk
-
-
-def _walk_length(walk: list[int], ends: np.ndarray) -> float:
-    """The steps between the stretches of a walk, summed."""
-    entries = ends[np.array(walk[1:], dtype=np.int64)]
-    exits = ends[np.array(walk[:-1], dtype=np.int64) ^ 1]
-    return float(np.hypot(*(entries - exits).T).sum())
-
-
-def _reinsert(walk: list[int], ends: np.ndarray, passes: int = 3,
-              longest: int = 8) -> list[int]:
-    """Or-opt on the chain of stretches: take out each run of 1 to ``longest``
-    stretches and put it back (either way round) where the steps around it are
-    shortest, when that shortens the chain. ``walk`` holds the end each stretch is
-    entered by (2k or 2k + 1 for stretch k); turning a run round enters each of its
-    stretches by the other end."""
-
-    def step(x: int, y: int) -> float:  # from stretch entered by x on to one entered by y
-        return float(np.hypot(*(ends[y] - ends[x ^ 1])))
-
-    for _pass in range(passes):
-        improved = False
-        i = 0
-        while i < len(walk):
-            count = len(walk)
-            moved = False
-            for length in range(1, min(longest, count - 1) + 1):
-                if i + length > count:
-                    break
-                seg = walk[i:i + length]
-                before = step(walk[i - 1], seg[0]) if i > 0 else 0.0
-                after = step(seg[-1], walk[i + length]) if i + length < count else 0.0
-                bridge = (step(walk[i - 1], walk[i + length])
-                          if 0 < i and i + length < count else 0.0)
-                saved = before + after - bridge
-                if saved <= 1e-9:
-                    continue
-                rest = walk[:i] + walk[i + length:]
-                outs = ends[np.array(rest) ^ 1]  # exit end of each stretch left
-                ins = ends[np.array(rest)]  # entry end of each
-                old = np.hypot(*(ins[1:] - outs[:-1]).T)
-                best = (saved - 1e-9, -1, 0)
-                for way, (first, last) in enumerate(((ends[seg[0]], ends[seg[-1] ^ 1]),
-                                                     (ends[seg[-1] ^ 1], ends[seg[0]]))):
-                    # At j: before rest[j] (j = 0: at the front; j = len: at the back).
-                    into = np.hypot(*(outs - first).T)  # from rest[j] into the run
-                    onto = np.hypot(*(ins - last).T)  # from the run on to rest[j]
-                    costs = np.concatenate([[onto[0]], into[:-1] + onto[1:] - old,
-                                            [into[-1]]])
-                    j = int(np.argmin(costs))
-                    if costs[j] < best[0]:
-                        best = (float(costs[j]), j, way)
-                if best[1] < 0:
-                    continue
-                _cost, j, way = best
-                placed = seg if way == 0 else [e ^ 1 for e in reversed(seg)]
-                walk = rest[:j] + placed + rest[j:]
-                improved = moved = True
-                break
-            if not moved:
-                i += 1
-        if not improved:
-            break
-    return walk
-
-
-def _runs(sizes: list[int], steps: list[float], parts: int, low: int,
-          high: int) -> tuple[float, list[int]] | None:
-    """Cut a sequence into ``parts`` consecutive runs of low..high doors each, with the
-    least sum of steps inside runs (so runs end where the walk jumps). Dynamic
-    programming with a sliding-window minimum: O(len × parts). Returns the cost and the
-    start of each run, or None when no such cut exists."""
-    count = len(sizes)
-    prefix = [0] * (count + 1)
-    for i, size in enumerate(sizes):
-        prefix[i + 1] = prefix[i] + size
-    inside = [0.0] * (count + 1)  # inside[i]: steps between items 0..i-1
-    for i in range(1, count):
-        inside[i] = inside[i - 1] + steps[i - 1]
-    inf = math.inf
-    best = [0.0] + [inf] * count
-    choices: list[list[int]] = []
-    total = prefix[count]
-    for part in range(1, parts + 1):
-        now = [inf] * (count + 1)
-        choice = [-1] * (count + 1)
-        # Only ends of run ``part`` that leave room for the runs before and after it.
-        first = bisect_left(prefix, max(part * low, total - (parts - part) * high), 1)
-        last = bisect_right(prefix, min(part * high, total - (parts - part) * low)) - 1
-        window: deque[int] = deque()
-        nxt = bisect_left(prefix, prefix[first] - high) if first <= count else count
-        for i in range(first, last + 1):
-            while nxt < i and prefix[nxt] <= prefix[i] - low:
-                if best[nxt] < inf:
-                    value = best[nxt] - inside[nxt]
-                    while window and best[window[-1]] - inside[window[-1]] >= value:
-                        window.pop()
-                    window.append(nxt)
-                nxt += 1
-            while window and prefix[window[0]] < prefix[i] - high:
-                window.popleft()
-            if window:
-                j = window[0]
-                now[i] = best[j] - inside[j] + inside[i - 1]
-                choice[i] = j
-        choices.append(choice)
-        best = now
-    if best[count] == inf:
-        return None
-    starts = []
-    i = count
-    for choice in reversed(choices):
-        i = choice[i]
-        starts.append(i)
-    return best[count], starts[::-1]
-
-
 def _street_cut(doors: Sequence[Door], units: list[_Unit], parts: int,
-                tolerance: float, stretches: list[_Stretch] | None = None,
+                tolerance: float, stretches: list[chains.Stretch] | None = None,
                 limits: tuple[int, int] | None = None) -> bool:
     """Label ``units`` with turfs that follow the streets: faces paired across the
     street, chained end to end, and the chain cut into runs of balanced door counts
@@ -819,7 +632,7 @@ def _street_cut(doors: Sequence[Door], units: list[_Unit], parts: int,
         stretches = _stretches(doors, units)
     if len(stretches) < 2:
         return False
-    order, steps = _chain(stretches)
+    order, steps = chains.chain(stretches)
     sequence: list[int] = []
     unit_steps: list[float] = []
     for position, k in enumerate(order):
@@ -841,7 +654,7 @@ def _street_cut(doors: Sequence[Door], units: list[_Unit], parts: int,
     for low, high in bounds:
         if low < 1 or high < math.ceil(average):
             continue
-        cut = _runs(sizes, unit_steps, parts, low, high)
+        cut = chains.runs(sizes, unit_steps, parts, low, high)
         if cut is not None and (found is None or cut[0] < found[0] - 1e-9):
             found = cut
     if found is None:
