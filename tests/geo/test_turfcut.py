@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from groundswell.geo import turfcut
+from groundswell.geo import chains, turfcut
 
 
 def grid(blocks_x: int, blocks_y: int, per_side: int = 20) -> list[turfcut.Door]:
@@ -90,7 +91,7 @@ def test_runs_are_the_cheapest_balanced_cut(sizes, data):
     parts = data.draw(st.integers(1, len(sizes)))
     low = data.draw(st.integers(1, 12))
     high = low + data.draw(st.integers(0, 6))
-    found = turfcut._runs(sizes, steps, parts, low, high)
+    found = chains.runs(sizes, steps, parts, low, high)
     expected = _runs_by_brute_force(sizes, steps, parts, low, high)
     if expected is None:
         assert found is None
@@ -137,10 +138,10 @@ def test_reordering_the_chain_keeps_every_stretch_once_and_never_lengthens_it(se
     ends = np.array([p for x1, y1, x2, y2 in segs for p in ((x1, y1), (x2, y2))])
     walk = [2 * k + rnd.randint(0, 1) for k in range(len(segs))]
     rnd.shuffle(walk)
-    better = turfcut._reinsert(list(walk), ends)
+    better = chains.reinsert(list(walk), ends)
     assert sorted(e // 2 for e in better) == list(range(len(segs)))
-    assert turfcut._walk_length(better, ends) <= turfcut._walk_length(walk, ends) + 1e-6
-    order, steps = turfcut._chain([turfcut._Stretch([k], ((x1, y1), (x2, y2)), 1)
+    assert chains.walk_length(better, ends) <= chains.walk_length(walk, ends) + 1e-6
+    order, steps = chains.chain([chains.Stretch([k], ((x1, y1), (x2, y2)), 1)
                                    for k, (x1, y1, x2, y2) in enumerate(segs)])
     assert sorted(order) == list(range(len(segs)))
     assert len(steps) == len(segs) - 1
@@ -277,3 +278,71 @@ def test_bisection_either_way_labels_every_part_and_cuts_first_across_the_axis(
     upper = [key(u) for u in units if u.label >= first]
     assert max(lower) <= min(upper)
 
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(20, 2000), min_size=1, max_size=8), st.floats(1.02, 1.3))
+def test_shared_limits_hold_every_clusters_average_turf(averages, tolerance):
+    """Every cluster's average turf is within the limits shared by all, and the limits
+    are no wider than the tolerance unless the averages themselves are further apart."""
+    low, high = turfcut._limits(averages, tolerance)
+    assert 1 <= low <= min(averages)
+    assert high >= max(averages)
+    if math.ceil(max(averages)) <= tolerance * low:
+        assert high <= tolerance * low
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(coords, coords, st.integers(1, 30)), min_size=2, max_size=80),
+       st.integers(2, 8), st.data())
+def test_balancing_within_limits_never_leaves_more_doors_outside_them(rows, parts, data):
+    """Moving units between neighbouring turfs only ever brings turfs nearer the
+    limits: no turf emptied, fewer (or as many) doors outside them than before."""
+    parts = min(parts, len(rows))
+    units = [turfcut._Unit(list(range(size)), x, y) for x, y, size in rows]
+    turfcut._bisect(list(units), parts, 0)
+    total = sum(u.size for u in units)
+    low = data.draw(st.integers(1, max(1, total // parts)))
+    high = data.draw(st.integers(max(low, -(-total // parts)), total))
+    before = turfcut.sizes_of([u.label for u in units for _ in u.doors], parts)
+    turfcut._balance(units, parts, 1.08, limits=(low, high))
+    after = turfcut.sizes_of([u.label for u in units for _ in u.doors], parts)
+    assert min(after) >= 1
+    assert (sum(turfcut._excess(s, (low, high)) for s in after)
+            <= sum(turfcut._excess(s, (low, high)) for s in before))
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 3), st.integers(1, 3)), min_size=2, max_size=3),
+       st.integers(0, 3))
+def test_unequal_neighbourhoods_share_one_set_of_turf_limits(shapes, extra):
+    """Neighbourhoods of unequal sizes: no turf across a gap, and every turf, in
+    whichever neighbourhood, within the limits shared by all (no narrower range for a
+    neighbourhood whose whole number of turfs makes them larger or smaller than the
+    average), so the largest turf is within the tolerance of the smallest whenever
+    the neighbourhoods' average turfs allow it."""
+    doors, hood = [], []
+    x = 0.0
+    for k, (cols, rows) in enumerate(shapes):
+        made = neighbourhood(x, 0, cols, rows, k)
+        doors += made
+        hood += [k] * len(made)
+        x += 100 * cols + 250
+    counts = [hood.count(k) for k in range(len(shapes))]
+    parts = len(shapes) + extra
+    # Each neighbourhood at least half a turf: smaller ones join their nearest.
+    assume(2 * min(counts) >= len(doors) / parts)
+    shares = turfcut._allocate(counts, parts)
+    averages = [c / s for c, s in zip(counts, shares, strict=True)]
+    low, high = turfcut._limits(averages, 1.08)
+    labels = turfcut.cut(doors, parts)
+    assert spans(labels, hood) == 0
+    sizes = turfcut.sizes_of(labels, parts)
+    first = 0
+    for share, average in zip(shares, averages, strict=True):
+        for size in sizes[first:first + share]:
+            assert (min(low, math.floor(average / 1.01)) <= size
+                    <= max(high, math.ceil(average * 1.01)))
+        first += share
+    if max(averages) <= 1.08 * min(averages) / 1.02:
+        assert max(sizes) <= 1.08 * min(sizes) + 1

@@ -25,21 +25,25 @@ a last pass split a face (the one doors' split that is unavoidable). Where most 
 have a face, the street cut and four bisections of the stretches (the first cut
 either way, the larger share of an odd number of parts on either side) are each cut
 and balanced, and the one with the shortest estimated walks (:func:`_spread`) kept.
+
+Where the area falls into clusters apart across gaps, every turf of every cluster is
+held between the same fewest and most doors (:func:`_limits`), rather than each
+cluster within the tolerance of its own average: a cluster whose whole number of turfs
+makes them larger than the average is not squeezed into a narrower range, and its
+balancing has room to move both sides of a street together.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from bisect import bisect_left, bisect_right
-from collections import deque
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
 
-from groundswell.geo import neighbours
+from groundswell.geo import chains, neighbours
 
 STREET_NUMBER = re.compile(r"^(\d+)[A-Z]?(?:-\d+)?\s+(.+)$")
 
@@ -128,12 +132,17 @@ def _neighbours(units: list[_Unit], k: int = 8) -> list[list[int]]:
 
 
 def _balance(units: list[_Unit], parts: int, tolerance: float,
-             near: list[list[int]] | None = None) -> None:
+             near: list[list[int]] | None = None,
+             limits: tuple[int, int] | None = None, carry: bool = False) -> None:
     """Move units on the border between turfs from the largest turfs to smaller
     neighbours until within ``tolerance`` (``near``: each unit's nearest units, when
-    already known)."""
+    already known); with ``limits`` (the fewest and most doors of any turf) until every
+    turf is within them instead (``carry``: see :func:`_balance_within`)."""
     if near is None:
         near = _neighbours(units)
+    if limits is not None:
+        _balance_within(units, parts, limits, near, carry)
+        return
     sizes = [0] * parts
     sx = [0.0] * parts
     sy = [0.0] * parts
@@ -177,6 +186,67 @@ def _balance(units: list[_Unit], parts: int, tolerance: float,
         sy[dst] += u.y * u.size
         u.label = dst
 
+
+
+def _excess(size: int, limits: tuple[int, int]) -> int:
+    """How many doors a turf of ``size`` doors is outside ``limits``."""
+    return max(0, size - limits[1], limits[0] - size)
+
+
+def _balance_within(units: list[_Unit], parts: int, limits: tuple[int, int],
+                    near: list[list[int]], carry: bool = False) -> None:
+    """Move units on the border between turfs until every turf holds between
+    ``limits`` doors: each move takes a unit into a neighbouring turf where that leaves
+    fewer doors outside the limits in the two turfs, the unit nearest the centre of
+    its new turf first. Turfs inside the limits are left alone, whatever their sizes
+    (a neighbourhood whose whole number of turfs makes them larger than the average
+    keeps them larger, within the limits shared by every turf). With ``carry`` (single
+    doors, the last resort), when no move does that, one leaving as many outside with
+    the two turfs nearer in size: it carries a shortfall across turfs already at the
+    limit. Whole faces are not carried so (on the clustered benchmark the walks came
+    out longer than with a face split after)."""
+    sizes = [0] * parts
+    sx = [0.0] * parts
+    sy = [0.0] * parts
+    for u in units:
+        sizes[u.label] += u.size
+        sx[u.label] += u.x * u.size
+        sy[u.label] += u.y * u.size
+    for _round in range(20 * len(units)):
+        if all(_excess(size, limits) == 0 for size in sizes):
+            return
+        best: tuple[float, int, int] | None = None
+        for ui, u in enumerate(units):
+            src = u.label
+            for vi in near[ui]:
+                dst = units[vi].label
+                if dst == src:
+                    continue
+                before = _excess(sizes[src], limits) + _excess(sizes[dst], limits)
+                if not before:
+                    continue
+                after_src, after_dst = sizes[src] - u.size, sizes[dst] + u.size
+                after = _excess(after_src, limits) + _excess(after_dst, limits)
+                if after > before or after_src <= 0 or (after == before and (
+                        not carry or sizes[src] - sizes[dst] <= u.size)):
+                    continue
+                cx, cy = sx[dst] / max(sizes[dst], 1), sy[dst] / max(sizes[dst], 1)
+                score = ((after == before) * 1e12 + after * 1e6
+                         + math.hypot(u.x - cx, u.y - cy))
+                if best is None or score < best[0]:
+                    best = (score, ui, dst)
+        if best is None:
+            return
+        _score, ui, dst = best
+        u = units[ui]
+        src = u.label
+        sizes[src] -= u.size
+        sizes[dst] += u.size
+        sx[src] -= u.x * u.size
+        sy[src] -= u.y * u.size
+        sx[dst] += u.x * u.size
+        sy[dst] += u.y * u.size
+        u.label = dst
 
 # The directions of the first cut of the bisections tried.
 AXES = ("x", "y")
@@ -301,9 +371,10 @@ def cut(doors: Sequence[Door], parts: int, *, tolerance: float = 1.08,
     across a park, a highway or a rail line): each cluster is cut on its own into a
     share of the turfs in proportion to its doors. A cluster smaller than half a turf
     is no cluster of its own; when there are more clusters than turfs, the narrowest
-    gaps are crossed until there are as many as turfs. Balance is then as close as
-    the clusters' sizes allow (two clusters of 300 doors cut into 3 turfs cannot be
-    within 10 %)."""
+    gaps are crossed until there are as many as turfs. Every turf is held between
+    the fewest and most doors shared by all clusters (:func:`_limits`), so balance is
+    within ``tolerance`` where the clusters' sizes allow it, and otherwise as close as
+    they allow (two clusters of 300 doors cut into 3 turfs cannot be within 10 %)."""
     if parts < 1:
         raise ValueError("parts must be at least 1")
     if not doors:
@@ -325,14 +396,32 @@ def cut(doors: Sequence[Door], parts: int, *, tolerance: float = 1.08,
     averages = [len(m) / k for m, k in zip(members, shares, strict=True)]
     # The clusters' own spread eats into the tolerance left for each cluster's cut.
     inner = max(1.02, tolerance * min(averages) / max(averages))
+    low, high = _limits(averages, tolerance)
     result = [0] * len(doors)
     first = 0
     for indexes, share in zip(members, shares, strict=True):
-        labels = _cut([doors[i] for i in indexes], share, inner)
+        # Within the shared limits; or, where the clusters' averages are further apart
+        # than the tolerance, at least 1 % either side of the cluster's own average.
+        average = len(indexes) / share
+        limits = (min(low, math.floor(average / 1.01)), max(high, math.ceil(average * 1.01)))
+        labels = _cut([doors[i] for i in indexes], share, inner, limits)
         for i, label in zip(indexes, labels, strict=True):
             result[i] = first + label
         first += share
     return result
+
+
+def _limits(averages: list[float], tolerance: float) -> tuple[int, int]:
+    """The fewest and most doors of any turf, shared by every cluster: as wide as
+    ``tolerance`` allows (most / fewest at most ``tolerance``), centred on the clusters'
+    average turfs, so a cluster whose whole number of turfs makes them larger (or
+    smaller) than the average is not squeezed into a tighter range of its own. Where
+    the clusters' averages are further apart than ``tolerance``, the limits hold them
+    all, and balance is as close as the clusters allow."""
+    centre = math.sqrt(min(averages) * max(averages))
+    low = max(1, min(math.ceil(centre / math.sqrt(tolerance)), math.floor(min(averages))))
+    high = max(math.floor(low * tolerance), math.ceil(max(averages)))
+    return low, high
 
 
 def _join_smallest(doors: Sequence[Door], groups: list[int]) -> list[int]:
@@ -356,7 +445,8 @@ def _join_smallest(doors: Sequence[Door], groups: list[int]) -> list[int]:
     return [renumber.setdefault(g, len(renumber)) for g in merged]
 
 
-def _cut(doors: Sequence[Door], parts: int, tolerance: float) -> list[int]:
+def _cut(doors: Sequence[Door], parts: int, tolerance: float,
+         limits: tuple[int, int] | None = None) -> list[int]:
     """One area cut into ``parts`` turfs, gaps or not: along the streets, or in compact
     blocks of streets (both sides together), whichever makes the rounder turfs for their
     doors (:func:`_spread`); by bisection of single doors where few have a face."""
@@ -367,30 +457,33 @@ def _cut(doors: Sequence[Door], parts: int, tolerance: float) -> list[int]:
     faced = sum(u.size for u in units if u.size >= 2)
     if faced < 0.8 * len(doors):
         _bisect(list(units), parts, 0)
-        _balance(units, parts, tolerance)
-        return _finish(doors, _labels(doors, units), parts, tolerance)
+        _balance(units, parts, tolerance, limits=limits)
+        return _finish(doors, _labels(doors, units), parts, tolerance, limits=limits)
     stretches = _stretches(doors, units)
     near_units = _neighbours(units)
     near_doors: list[list[int]] = []
 
     def finish(labels: list[int]) -> list[int]:
-        if not near_doors and not _balanced(labels, parts, tolerance):
+        if not near_doors and not _balanced(labels, parts, tolerance, limits):
             near_doors.extend(_neighbours([_Unit([i], d.x, d.y)
                                            for i, d in enumerate(doors)]))
-        return _finish(doors, labels, parts, tolerance, near_doors or None)
+        return _finish(doors, labels, parts, tolerance, near_doors or None, limits)
 
     candidates = []
-    if _street_cut(doors, units, parts, tolerance, stretches):
+    if _street_cut(doors, units, parts, tolerance, stretches, limits):
         candidates.append(finish(_labels(doors, units)))
     # Bisections whose first cut runs either way, with the larger share of an odd
     # number of parts on either side: which of them walks shortest depends on the
     # shape of the area (by up to 2 % on the clustered benchmark), so each is cut,
     # balanced, and the one with the shortest estimated walks kept.
+    # Within limits shared with other clusters there is room to move whole stretches
+    # as well: either balancing can walk shorter, so both are tried.
     for axis in AXES:
         for larger_first in (False, True) if parts % 2 else (False,):
-            _paired_bisection(doors, units, parts, tolerance, axis, larger_first,
-                              stretches, near_units)
-            candidates.append(finish(_labels(doors, units)))
+            for whole in (False, True) if limits is not None else (False,):
+                _paired_bisection(doors, units, parts, tolerance, axis, larger_first,
+                                  stretches, near_units, limits, whole)
+                candidates.append(finish(_labels(doors, units)))
     return min(candidates, key=lambda labels: _spread(doors, labels, parts))
 
 
@@ -402,29 +495,38 @@ def _labels(doors: Sequence[Door], units: list[_Unit]) -> list[int]:
     return result
 
 
-def _balanced(labels: list[int], parts: int, tolerance: float) -> bool:
+def _balanced(labels: list[int], parts: int, tolerance: float,
+              limits: tuple[int, int] | None = None) -> bool:
     sizes = sizes_of(labels, parts)
+    if limits is not None:
+        return all(_excess(size, limits) == 0 for size in sizes)
     return min(sizes) > 0 and max(sizes) <= tolerance * min(sizes) + 1
 
 
 def _finish(doors: Sequence[Door], labels: list[int], parts: int,
-            tolerance: float, near: list[list[int]] | None = None) -> list[int]:
+            tolerance: float, near: list[list[int]] | None = None,
+            limits: tuple[int, int] | None = None) -> list[int]:
     """``labels``, balanced by moving single doors if faces could not be (``near``:
     each door's nearest doors, when already known)."""
-    if _balanced(labels, parts, tolerance):
+    if _balanced(labels, parts, tolerance, limits):
         return labels
-    return _split_faces(doors, labels, parts, tolerance, near)
+    return _split_faces(doors, labels, parts, tolerance, near, limits)
 
 
 def _paired_bisection(doors: Sequence[Door], units: list[_Unit], parts: int,
                       tolerance: float, axis: str = "", larger_first: bool = False,
-                      stretches: list[_Stretch] | None = None,
-                      near: list[list[int]] | None = None) -> None:
+                      stretches: list[chains.Stretch] | None = None,
+                      near: list[list[int]] | None = None,
+                      limits: tuple[int, int] | None = None,
+                      whole_stretches: bool = False) -> None:
     """Label ``units`` by bisecting the stretches (a face with the face across the
     street, walked together), then balancing face by face. Compact turfs of a few
     blocks: the better cut where streets run both ways, as a chain along the streets
     then zig-zags between short cross streets. ``stretches`` and ``near`` (the units'
-    nearest units) when already known."""
+    nearest units) when already known. With ``whole_stretches`` the stretches are
+    balanced first, both sides of a street moved together, and single faces only
+    for what that leaves (a side parted from the side across the street is walked up
+    and back)."""
     if stretches is None:
         stretches = _stretches(doors, units)
     grouped = [_Unit([i for m in s.units for i in units[m].doors],
@@ -433,13 +535,15 @@ def _paired_bisection(doors: Sequence[Door], units: list[_Unit], parts: int,
                for s in stretches]
     if len(grouped) < parts:
         grouped = units
-        stretches = [_Stretch([k], ((u.x, u.y), (u.x, u.y)), u.size)
+        stretches = [chains.Stretch([k], ((u.x, u.y), (u.x, u.y)), u.size)
                      for k, u in enumerate(units)]
     _bisect(list(grouped), parts, 0, axis, larger_first)
+    if whole_stretches:
+        _balance(grouped, parts, tolerance, limits=limits)
     for stretch, unit in zip(stretches, grouped, strict=True):
         for m in stretch.units:
             units[m].label = unit.label
-    _balance(units, parts, tolerance, near)
+    _balance(units, parts, tolerance, near, limits)
 
 
 def _spread(doors: Sequence[Door], labels: list[int], parts: int) -> float:
@@ -457,12 +561,13 @@ def _spread(doors: Sequence[Door], labels: list[int], parts: int) -> float:
 
 
 def _split_faces(doors: Sequence[Door], labels: list[int], parts: int,
-                 tolerance: float, near: list[list[int]] | None = None) -> list[int]:
+                 tolerance: float, near: list[list[int]] | None = None,
+                 limits: tuple[int, int] | None = None) -> list[int]:
     """Last resort: move single doors (the ends of faces) between neighbouring turfs."""
     single = [_Unit([i], d.x, d.y) for i, d in enumerate(doors)]
     for u, label in zip(single, labels, strict=True):
         u.label = label
-    _balance(single, parts, tolerance, near)
+    _balance(single, parts, tolerance, near, limits, carry=True)
     return [u.label for u in single]
 
 
@@ -476,31 +581,7 @@ def sizes_of(labels: Sequence[int], parts: int) -> list[int]:
 # --- along the streets: faces paired across the street, chained end to end, cut in runs ----
 
 
-@dataclass
-class _Stretch:
-    """One side of a block face, or both sides paired across the street: the units
-    walked together, and the two ends of the line they stand along."""
-
-    units: list[int]
-    ends: tuple[tuple[float, float], tuple[float, float]]
-    size: int
-
-
-def _axis(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-    """Centre, unit direction and length of the line a group of doors stands along
-    (the principal axis of their spread)."""
-    centre = xy.mean(axis=0)
-    dx, dy = xy[:, 0] - centre[0], xy[:, 1] - centre[1]
-    sxx, syy, sxy = float(dx @ dx), float(dy @ dy), float(dx @ dy)
-    if sxx + syy == 0:
-        return centre, np.array([1.0, 0.0]), 0.0
-    angle = 0.5 * math.atan2(2 * sxy, sxx - syy)
-    direction = np.array([math.cos(angle), math.sin(angle)])
-    along = dx * direction[0] + dy * direction[1]
-    return centre, direction, float(along.max() - along.min())
-
-
-def _stretches(doors: Sequence[Door], units: list[_Unit]) -> list[_Stretch]:
+def _stretches(doors: Sequence[Door], units: list[_Unit]) -> list[chains.Stretch]:
     """Pair each block face with the face across the street: the nearest other face
     (centre to centre) when each is the other's nearest, they run the same way, and
     they are closer than half the shorter one's length. Unpaired faces and single doors
@@ -508,7 +589,7 @@ def _stretches(doors: Sequence[Door], units: list[_Unit]) -> list[_Stretch]:
     axes = []
     for u in units:
         xy = np.array([(doors[i].x, doors[i].y) for i in u.doors], dtype=float)
-        axes.append((xy, *_axis(xy)))
+        axes.append((xy, *chains.axis(xy)))
     faces = [k for k, u in enumerate(units) if u.size >= 2 and axes[k][3] > 0]
     partner: dict[int, int] = {}
     if len(faces) >= 2:
@@ -522,186 +603,26 @@ def _stretches(doors: Sequence[Door], units: list[_Unit]) -> list[_Stretch]:
             parallel = abs(float(axes[ka][2] @ axes[kb][2])) >= 0.8
             if parallel and gap <= 0.5 * min(axes[ka][3], axes[kb][3]):
                 partner[ka], partner[kb] = kb, ka
-    result: list[_Stretch] = []
+    result: list[chains.Stretch] = []
     for k in range(len(units)):
         other = partner.get(k)
         if other is not None and other < k:
             continue
         members = [k] if other is None else [k, other]
         xy = np.concatenate([axes[m][0] for m in members])
-        centre, direction, _length = _axis(xy)
+        centre, direction, _length = chains.axis(xy)
         along = (xy - centre) @ direction
         first = centre + direction * float(along.min())
         last = centre + direction * float(along.max())
-        result.append(_Stretch(members, ((float(first[0]), float(first[1])),
+        result.append(chains.Stretch(members, ((float(first[0]), float(first[1])),
                                          (float(last[0]), float(last[1]))),
                                sum(units[m].size for m in members)))
     return result
 
 
-def _chain(stretches: list[_Stretch]) -> tuple[list[int], list[float]]:
-    """The stretches in walking order: from an outer end, walk each stretch to its
-    other end, then on to the nearest end of a stretch not yet walked (the shortest of
-    such greedy walks from the ends farthest out in eight directions); then runs of
-    stretches the greedy walk left behind (to be fetched with a long step later) are
-    moved to wherever in the chain they cost the least. Returns the order and the step
-    from each stretch to the next."""
-    ends = np.array([e for s in stretches for e in s.ends], dtype=float)  # 2k, 2k + 1
-    centred = ends - ends.mean(axis=0)
-    starts = set()
-    for angle in range(8):
-        direction = np.array([math.cos(angle * math.pi / 4), math.sin(angle * math.pi / 4)])
-        starts.add(int(np.argmax(centred @ direction)))
-    near = neighbours.nearest_others(ends, min(8, len(ends) - 1))
-    walk = min((_greedy_walk(ends, start, near) for start in sorted(starts)),
-               key=lambda w: _walk_length(w, ends))
-    walk = _reinsert(walk, ends)
-    steps = [float(np.hypot(*(ends[b] - ends[a ^ 1]))) for a, b in zip(walk, walk[1:],
-                                                                     strict=False)]
-    return [e // 2 for e in walk], steps
-
-
-def _greedy_walk(ends: np.ndarray, start: int, near: list[list[int]]) -> list[int]:
-    """Nearest-neighbour walk over stretches (ends 2k and 2k + 1 of stretch k) from end
-    ``start``: the end each stretch is entered by, in order. ``near`` lists each end's
-    nearest other ends, nearest first: the first free one there is the nearest free end;
-    only when all are taken are all ends compared."""
-    free = np.ones(len(ends), dtype=bool)
-    walk: list[int] = []
-    current = start
-    left = len(ends) // 2
-    for _ in range(left):
-        walk.append(current)
-        free[current] = free[current ^ 1] = False
-        left -= 1
-        if not left:
-            break
-        out = current ^ 1
-        current = next((e for e in near[out] if free[e]), -1)
-        if current < 0:
-            gaps = np.hypot(ends[:, 0] - ends[out, 0], ends[:, 1] - ends[out, 1])
-            gaps[~free] = np.inf
-            current = int(np.argmin(gaps))
-    return walk
-
-
-def _walk_length(walk: list[int], ends: np.ndarray) -> float:
-    """The steps between the stretches of a walk, summed."""
-    entries = ends[np.array(walk[1:], dtype=np.int64)]
-    exits = ends[np.array(walk[:-1], dtype=np.int64) ^ 1]
-    return float(np.hypot(*(entries - exits).T).sum())
-
-
-def _reinsert(walk: list[int], ends: np.ndarray, passes: int = 3,
-              longest: int = 8) -> list[int]:
-    """Or-opt on the chain of stretches: take out each run of 1 to ``longest``
-    stretches and put it back (either way round) where the steps around it are
-    shortest, when that shortens the chain. ``walk`` holds the end each stretch is
-    entered by (2k or 2k + 1 for stretch k); turning a run round enters each of its
-    stretches by the other end."""
-
-    def step(x: int, y: int) -> float:  # from stretch entered by x on to one entered by y
-        return float(np.hypot(*(ends[y] - ends[x ^ 1])))
-
-    for _pass in range(passes):
-        improved = False
-        i = 0
-        while i < len(walk):
-            count = len(walk)
-            moved = False
-            for length in range(1, min(longest, count - 1) + 1):
-                if i + length > count:
-                    break
-                seg = walk[i:i + length]
-                before = step(walk[i - 1], seg[0]) if i > 0 else 0.0
-                after = step(seg[-1], walk[i + length]) if i + length < count else 0.0
-                bridge = (step(walk[i - 1], walk[i + length])
-                          if 0 < i and i + length < count else 0.0)
-                saved = before + after - bridge
-                if saved <= 1e-9:
-                    continue
-                rest = walk[:i] + walk[i + length:]
-                outs = ends[np.array(rest) ^ 1]  # exit end of each stretch left
-                ins = ends[np.array(rest)]  # entry end of each
-                old = np.hypot(*(ins[1:] - outs[:-1]).T)
-                best = (saved - 1e-9, -1, 0)
-                for way, (first, last) in enumerate(((ends[seg[0]], ends[seg[-1] ^ 1]),
-                                                     (ends[seg[-1] ^ 1], ends[seg[0]]))):
-                    # At j: before rest[j] (j = 0: at the front; j = len: at the back).
-                    into = np.hypot(*(outs - first).T)  # from rest[j] into the run
-                    onto = np.hypot(*(ins - last).T)  # from the run on to rest[j]
-                    costs = np.concatenate([[onto[0]], into[:-1] + onto[1:] - old,
-                                            [into[-1]]])
-                    j = int(np.argmin(costs))
-                    if costs[j] < best[0]:
-                        best = (float(costs[j]), j, way)
-                if best[1] < 0:
-                    continue
-                _cost, j, way = best
-                placed = seg if way == 0 else [e ^ 1 for e in reversed(seg)]
-                walk = rest[:j] + placed + rest[j:]
-                improved = moved = True
-                break
-            if not moved:
-                i += 1
-        if not improved:
-            break
-    return walk
-
-
-def _runs(sizes: list[int], steps: list[float], parts: int, low: int,
-          high: int) -> tuple[float, list[int]] | None:
-    """Cut a sequence into ``parts`` consecutive runs of low..high doors each, with the
-    least sum of steps inside runs (so runs end where the walk jumps). Dynamic
-    programming with a sliding-window minimum: O(len × parts). Returns the cost and the
-    start of each run, or None when no such cut exists."""
-    count = len(sizes)
-    prefix = [0] * (count + 1)
-    for i, size in enumerate(sizes):
-        prefix[i + 1] = prefix[i] + size
-    inside = [0.0] * (count + 1)  # inside[i]: steps between items 0..i-1
-    for i in range(1, count):
-        inside[i] = inside[i - 1] + steps[i - 1]
-    inf = math.inf
-    best = [0.0] + [inf] * count
-    choices: list[list[int]] = []
-    total = prefix[count]
-    for part in range(1, parts + 1):
-        now = [inf] * (count + 1)
-        choice = [-1] * (count + 1)
-        # Only ends of run ``part`` that leave room for the runs before and after it.
-        first = bisect_left(prefix, max(part * low, total - (parts - part) * high), 1)
-        last = bisect_right(prefix, min(part * high, total - (parts - part) * low)) - 1
-        window: deque[int] = deque()
-        nxt = bisect_left(prefix, prefix[first] - high) if first <= count else count
-        for i in range(first, last + 1):
-            while nxt < i and prefix[nxt] <= prefix[i] - low:
-                if best[nxt] < inf:
-                    value = best[nxt] - inside[nxt]
-                    while window and best[window[-1]] - inside[window[-1]] >= value:
-                        window.pop()
-                    window.append(nxt)
-                nxt += 1
-            while window and prefix[window[0]] < prefix[i] - high:
-                window.popleft()
-            if window:
-                j = window[0]
-                now[i] = best[j] - inside[j] + inside[i - 1]
-                choice[i] = j
-        choices.append(choice)
-        best = now
-    if best[count] == inf:
-        return None
-    starts = []
-    i = count
-    for choice in reversed(choices):
-        i = choice[i]
-        starts.append(i)
-    return best[count], starts[::-1]
-
-
 def _street_cut(doors: Sequence[Door], units: list[_Unit], parts: int,
-                tolerance: float, stretches: list[_Stretch] | None = None) -> bool:
+                tolerance: float, stretches: list[chains.Stretch] | None = None,
+                limits: tuple[int, int] | None = None) -> bool:
     """Label ``units`` with turfs that follow the streets: faces paired across the
     street, chained end to end, and the chain cut into runs of balanced door counts
     where it jumps farthest. A turf is then a few blocks of one street (both sides), or
@@ -711,7 +632,7 @@ def _street_cut(doors: Sequence[Door], units: list[_Unit], parts: int,
         stretches = _stretches(doors, units)
     if len(stretches) < 2:
         return False
-    order, steps = _chain(stretches)
+    order, steps = chains.chain(stretches)
     sequence: list[int] = []
     unit_steps: list[float] = []
     for position, k in enumerate(order):
@@ -725,12 +646,15 @@ def _street_cut(doors: Sequence[Door], units: list[_Unit], parts: int,
     total = sum(sizes)
     average = total / parts
     found: tuple[float, list[int]] | None = None
-    lows = range(math.floor(average), math.floor(average / tolerance) - 1, -1)
-    for low in list(lows)[:16]:
-        high = math.floor(tolerance * low) + 1
+    if limits is not None:  # the widest runs allowed: no narrower one cuts cheaper
+        bounds = [limits]
+    else:
+        lows = range(math.floor(average), math.floor(average / tolerance) - 1, -1)
+        bounds = [(low, math.floor(tolerance * low) + 1) for low in list(lows)[:16]]
+    for low, high in bounds:
         if low < 1 or high < math.ceil(average):
             continue
-        cut = _runs(sizes, unit_steps, parts, low, high)
+        cut = chains.runs(sizes, unit_steps, parts, low, high)
         if cut is not None and (found is None or cut[0] < found[0] - 1e-9):
             found = cut
     if found is None:
