@@ -131,6 +131,30 @@ def _neighbours(units: list[_Unit], k: int = 8) -> list[list[int]]:
     return neighbours.nearest_others(np.array([(u.x, u.y) for u in units], dtype=float), k)
 
 
+def _tally(units: list[_Unit], parts: int) -> tuple[list[int], list[float], list[float]]:
+    """Each turf's doors and the door-weighted sums of its units' coordinates."""
+    sizes = [0] * parts
+    sx = [0.0] * parts
+    sy = [0.0] * parts
+    for u in units:
+        sizes[u.label] += u.size
+        sx[u.label] += u.x * u.size
+        sy[u.label] += u.y * u.size
+    return sizes, sx, sy
+
+
+def _move(u: _Unit, dst: int, sizes: list[int], sx: list[float], sy: list[float]) -> None:
+    """Move a unit into turf ``dst``, keeping the tallies of both turfs."""
+    src = u.label
+    sizes[src] -= u.size
+    sizes[dst] += u.size
+    sx[src] -= u.x * u.size
+    sy[src] -= u.y * u.size
+    sx[dst] += u.x * u.size
+    sy[dst] += u.y * u.size
+    u.label = dst
+
+
 def _balance(units: list[_Unit], parts: int, tolerance: float,
              near: list[list[int]] | None = None,
              limits: tuple[int, int] | None = None, carry: bool = False) -> None:
@@ -143,13 +167,7 @@ def _balance(units: list[_Unit], parts: int, tolerance: float,
     if limits is not None:
         _balance_within(units, parts, limits, near, carry)
         return
-    sizes = [0] * parts
-    sx = [0.0] * parts
-    sy = [0.0] * parts
-    for u in units:
-        sizes[u.label] += u.size
-        sx[u.label] += u.x * u.size
-        sy[u.label] += u.y * u.size
+    sizes, sx, sy = _tally(units, parts)
     for _round in range(20 * len(units)):
         if min(sizes) > 0 and max(sizes) <= tolerance * min(sizes):
             return
@@ -175,17 +193,7 @@ def _balance(units: list[_Unit], parts: int, tolerance: float,
                 break
         if best is None:
             return
-        _score, ui, dst = best
-        u = units[ui]
-        src = u.label
-        sizes[src] -= u.size
-        sizes[dst] += u.size
-        sx[src] -= u.x * u.size
-        sy[src] -= u.y * u.size
-        sx[dst] += u.x * u.size
-        sy[dst] += u.y * u.size
-        u.label = dst
-
+        _move(units[best[1]], best[2], sizes, sx, sy)
 
 
 def _excess(size: int, limits: tuple[int, int]) -> int:
@@ -205,13 +213,7 @@ def _balance_within(units: list[_Unit], parts: int, limits: tuple[int, int],
     the two turfs nearer in size: it carries a shortfall across turfs already at the
     limit. Whole faces are not carried so (on the clustered benchmark the walks came
     out longer than with a face split after)."""
-    sizes = [0] * parts
-    sx = [0.0] * parts
-    sy = [0.0] * parts
-    for u in units:
-        sizes[u.label] += u.size
-        sx[u.label] += u.x * u.size
-        sy[u.label] += u.y * u.size
+    sizes, sx, sy = _tally(units, parts)
     for _round in range(20 * len(units)):
         if all(_excess(size, limits) == 0 for size in sizes):
             return
@@ -237,16 +239,7 @@ def _balance_within(units: list[_Unit], parts: int, limits: tuple[int, int],
                     best = (score, ui, dst)
         if best is None:
             return
-        _score, ui, dst = best
-        u = units[ui]
-        src = u.label
-        sizes[src] -= u.size
-        sizes[dst] += u.size
-        sx[src] -= u.x * u.size
-        sy[src] -= u.y * u.size
-        sx[dst] += u.x * u.size
-        sy[dst] += u.y * u.size
-        u.label = dst
+        _move(units[best[1]], best[2], sizes, sx, sy)
 
 # The directions of the first cut of the bisections tried.
 AXES = ("x", "y")
