@@ -48,6 +48,7 @@ from groundswell.core import audit
 from groundswell.core.errors import DomainError
 from groundswell.core.models import Membership, Organization
 from groundswell.core.permissions import require
+from groundswell.core.scrub import zeroing_what_is_deleted
 from groundswell.people.models import (
     Assessment,
     Consent,
@@ -60,7 +61,7 @@ from groundswell.people.models import (
     Relationship,
     Residence,
 )
-from groundswell.people.tasks import compact_search_index, zeroing_what_is_deleted
+from groundswell.people.tasks import compact_search_index
 
 #: What a forgotten person is called from then on (shown translated on screens).
 FORGOTTEN_NAME = "Forgotten person"
